@@ -1,0 +1,209 @@
+"""The `digestbot` command: index digests and query them from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, load_settings
+from storage.index import IngestOutcome, digest_files, ingest_file, open_db
+from storage.model import Item
+from storage.search import categories, digest_on, newest_date, parse_date, search
+from storage.stories import what
+
+PROGRESS_MIN_FILES = 20  # fewer files than this print one line each, even on a terminal
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    db_path = args.db or settings.db_path
+    try:
+        return args.handler(args, db_path, settings)
+    except BrokenPipeError:
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="digestbot", description=(
+        "Index AI-news digests and answer questions about them, from a terminal or Telegram."))
+    parser.add_argument("--db", help="SQLite database file (default: $DIGESTBOT_DB or "
+                        "./digestbot.db)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = sub.add_parser("ingest", help="index digest files or folders")
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest.set_defaults(handler=_ingest)
+
+    find = sub.add_parser("search", help="keyword search")
+    find.add_argument("query")
+    find.add_argument("--category", help="政策/模型/产品/投融资/行业 or policy/models/...")
+    find.add_argument("--since", help="YYYY-MM-DD")
+    find.add_argument("--until", help="YYYY-MM-DD")
+    find.add_argument("--limit", type=int, default=10)
+    find.add_argument("--json", action="store_true")
+    find.set_defaults(handler=_search)
+
+    happened = sub.add_parser("what", help="what happened with a company or product, as stories")
+    happened.add_argument("name")
+    happened.add_argument("--json", action="store_true")
+    happened.set_defaults(handler=_what)
+
+    today = sub.add_parser("today", help="one day's digest (default: the newest)")
+    today.add_argument("--date", help="YYYY-MM-DD")
+    today.add_argument("--json", action="store_true")
+    today.set_defaults(handler=_today)
+
+    cats = sub.add_parser("categories", help="categories and their item counts")
+    cats.add_argument("--json", action="store_true")
+    cats.set_defaults(handler=_categories)
+    return parser
+
+
+def _ingest(args: argparse.Namespace, db_path: str, settings) -> int:
+    db = open_db(db_path)
+    files = list(digest_files(args.paths))
+    counts = {"indexed": 0, "unchanged": 0, "rejected": 0}
+    items = 0
+    bar = None
+    if sys.stdout.isatty() and len(files) >= PROGRESS_MIN_FILES:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(files), unit="file", desc="ingest")
+    for path in files:
+        outcome: IngestOutcome = ingest_file(db, path)
+        counts[outcome.status] += 1
+        items += outcome.items if outcome.status == "indexed" else 0
+        if bar is None:
+            print(outcome.line(), flush=True)
+        else:
+            if outcome.status == "rejected":
+                bar.write(outcome.line())
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    summary = (f"{len(files)} files: {counts['indexed']} indexed ({items} items), "
+               f"{counts['unchanged']} unchanged, {counts['rejected']} rejected")
+    print(summary, file=sys.stdout if bar is not None else sys.stderr)
+    if not files:
+        print("no digest files found (looked for *.md, *.markdown, *.txt)", file=sys.stderr)
+        return 1
+    return 1 if counts["rejected"] else 0
+
+
+def _date_arg(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    date = parse_date(value)
+    if date is None:
+        raise SystemExit(f"digestbot: {name} must be a date like 2026-02-08, not {value!r}")
+    return date
+
+
+def _search(args: argparse.Namespace, db_path: str, settings) -> int:
+    db = open_db(db_path)
+    result = search(db, args.query, category=args.category,
+                    since=_date_arg(args.since, "--since"), until=_date_arg(args.until, "--until"),
+                    limit=max(1, min(args.limit, 1000)))
+    if args.json:
+        _print_json([item.to_json() for item in result.items])
+        return 0
+    messages = {"empty": "empty query", "too_short": "query too short: type at least 2 characters",
+                "unknown_category": f"unknown category {args.category!r}: try 政策 模型 产品 "
+                                    "投融资 行业 (or policy models products funding industry)"}
+    if result.message:
+        print(messages[result.message], file=sys.stderr)
+        return 1
+    if result.corrected:
+        print(f"nothing found for {result.query!r}; showing results for {result.corrected!r}")
+    if not result.items:
+        print(f"nothing found for {result.query!r}")
+        return 0
+    more = "+" if result.total_capped else ""
+    print(f"{result.total}{more} items; best {len(result.items)}:")
+    for item in result.items:
+        _print_item(item)
+    return 0
+
+
+def _what(args: argparse.Namespace, db_path: str, settings) -> int:
+    db = open_db(db_path)
+    result = what(db, args.name)
+    if args.json:
+        rows = []
+        for number, story in enumerate(result.stories, start=1):
+            for item in story.items:
+                rows.append({**item.to_json(), "story": number, "story_title": story.title,
+                             "story_dates": list(story.dates)})
+        rows.sort(key=lambda row: (row["date"], row["id"]))
+        _print_json(rows)
+        return 0
+    if result.message:
+        print("query too short: type at least 2 characters", file=sys.stderr)
+        return 1
+    if result.corrected:
+        print(f"nothing found for {result.query!r}; showing {result.corrected!r}")
+    if not result.stories:
+        print(f"nothing found for {result.query!r}")
+        return 0
+    print(f"{' / '.join(result.names)}: {len(result.stories)} stories")
+    for story in result.stories:
+        print(f"{story.dates[0]}  {story.title}")
+        if len(story.dates) > 1:
+            print(f"            also reported {', '.join(story.dates[1:])}")
+    return 0
+
+
+def _today(args: argparse.Namespace, db_path: str, settings) -> int:
+    db = open_db(db_path)
+    date = _date_arg(args.date, "--date") or newest_date(db)
+    found = digest_on(db, date) if date else None
+    if found is None:
+        if args.json:
+            _print_json([])
+        print(f"no digest for {date}" if date else "the index is empty: run digestbot ingest",
+              file=sys.stderr)
+        return 1
+    header, items = found
+    if args.json:
+        _print_json([item.to_json() for item in items])
+        return 0
+    print(f"{header.date}  {header.title}  ({header.items} items)")
+    for item in items:
+        _print_item(item)
+    return 0
+
+
+def _categories(args: argparse.Namespace, db_path: str, settings) -> int:
+    db = open_db(db_path)
+    rows = categories(db)
+    if args.json:
+        _print_json([{"category": row.name, "items": row.items} for row in rows])
+        return 0
+    for row in rows:
+        print(f"{row.items:6d}  {row.name}")
+    return 0
+
+
+def _print_item(item: Item) -> None:
+    print(f"\n{item.date}  [{item.category}]  {item.title}")
+    if item.summary:
+        print(f"  {item.summary}")
+    if item.source_url:
+        print(f"  {item.source_name} {item.source_url}".rstrip())
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

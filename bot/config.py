@@ -1,0 +1,152 @@
+"""One frozen settings object, read from the environment and `.env`, validated at start-up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable and what is expected."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot and the CLI read from the environment."""
+
+    db_path: str = "./digestbot.db"
+    digest_dir: str = "./digests"
+    bot_token: str = ""
+    channel_id: str = ""
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    post_time: dt.time = dt.time(8, 0)
+    timezone: str = "Asia/Shanghai"
+    api_url: str = DEFAULT_API_URL
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str = ""
+    rescan_minutes: int = 5
+    log_level: str = "INFO"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """Return the configured time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def file_api_url(self) -> str:
+        """Return the Bot API file URL: the API URL with /file/bot in place of the trailing /bot."""
+        base = self.api_url.rstrip("/")
+        return (base[: -len("/bot")] if base.endswith("/bot") else base) + "/file/bot"
+
+    def require_bot(self) -> None:
+        """Raise ConfigError unless the settings needed to talk to Telegram are present."""
+        if not self.bot_token:
+            raise ConfigError("BOT_TOKEN is not set: expected the token BotFather gave you "
+                              "(123456:ABC...)")
+        if self.webhook_url and not self.webhook_secret:
+            raise ConfigError("WEBHOOK_SECRET is required when WEBHOOK_URL is set: expected "
+                              "1-256 characters of A-Z, a-z, 0-9, _ and -")
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env",
+                  ) -> Settings:
+    """Return the settings from `environ` (default: os.environ) over the `.env` file, validated."""
+    values: dict[str, str] = {}
+    if env_file and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str, default: str = "") -> str:
+        return values.get(name, "").strip() or default
+
+    token = get("BOT_TOKEN")
+    if token and not re.fullmatch(r"\d+:[A-Za-z0-9_-]{1,}", token):
+        raise ConfigError("BOT_TOKEN is malformed: expected digits, a colon and the secret "
+                          "(123456:ABC...)")
+    return Settings(
+        db_path=get("DIGESTBOT_DB", "./digestbot.db"),
+        digest_dir=get("DIGEST_DIR", "./digests"),
+        bot_token=token,
+        channel_id=_channel(get("CHANNEL_ID")),
+        admin_ids=_admin_ids(get("ADMIN_IDS")),
+        post_time=_post_time(get("POST_TIME", "08:00")),
+        timezone=_timezone(get("TIMEZONE", "Asia/Shanghai")),
+        api_url=_url("TELEGRAM_API_URL", get("TELEGRAM_API_URL", DEFAULT_API_URL)),
+        webhook_url=_url("WEBHOOK_URL", get("WEBHOOK_URL")) if get("WEBHOOK_URL") else "",
+        webhook_listen=get("WEBHOOK_LISTEN", "127.0.0.1"),
+        webhook_port=_int("WEBHOOK_PORT", get("WEBHOOK_PORT", "8443"), 1, 65535),
+        webhook_secret=_secret(get("WEBHOOK_SECRET")),
+        rescan_minutes=_int("RESCAN_MINUTES", get("RESCAN_MINUTES", "5"), 1, 1440),
+        log_level=_log_level(get("LOG_LEVEL", "INFO")),
+    )
+
+
+def _channel(value: str) -> str:
+    if value and not re.fullmatch(r"-?\d+|@[A-Za-z][A-Za-z0-9_]{3,}", value):
+        raise ConfigError(f"CHANNEL_ID is malformed ({value!r}): expected a numeric chat id "
+                          "such as -1001234567890 or a public @channelusername")
+    return value
+
+
+def _admin_ids(value: str) -> frozenset[int]:
+    ids = set()
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        if not re.fullmatch(r"\d+", part):
+            raise ConfigError(f"ADMIN_IDS is malformed ({part!r}): expected comma-separated "
+                              "numeric Telegram user ids such as 12345,67890")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _post_time(value: str) -> dt.time:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ConfigError(f"POST_TIME is malformed ({value!r}): expected HH:MM, e.g. 08:00")
+    return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE is unknown ({value!r}): expected an IANA name such as "
+                          "Asia/Shanghai") from None
+    return value
+
+
+def _url(name: str, value: str) -> str:
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+        raise ConfigError(f"{name} is malformed: expected an http(s) URL")
+    return value
+
+
+def _int(name: str, value: str, low: int, high: int) -> int:
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise ConfigError(f"{name} is malformed ({value!r}): expected a whole number "
+                          f"from {low} to {high}")
+    return int(value)
+
+
+def _secret(value: str) -> str:
+    if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+        raise ConfigError("WEBHOOK_SECRET is malformed: expected 1-256 characters of "
+                          "A-Z, a-z, 0-9, _ and -")
+    return value
+
+
+def _log_level(value: str) -> str:
+    if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(f"LOG_LEVEL is malformed ({value!r}): expected DEBUG, INFO, "
+                          "WARNING or ERROR")
+    return value.upper()

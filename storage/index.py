@@ -1,0 +1,268 @@
+"""The SQLite index: schema and migrations, ingest (one transaction per digest), the FTS table.
+
+Item ids encode the date: `id = date.toordinal() * 1000 + position`, so
+`ORDER BY rowid DESC` on the FTS table is newest-first without a join and a
+date range is a rowid range. Re-ingesting a day reuses its ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from storage.model import Digest, DigestError, Item
+from storage.parse import parse_bytes
+from storage.text import index_text, latin_words
+
+MAX_ITEMS_PER_DIGEST = 999
+DIGEST_SUFFIXES = {".md", ".markdown", ".txt"}
+
+# Each entry upgrades the schema by one version; PRAGMA user_version says how far a file is.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE digests (
+        date TEXT PRIMARY KEY, title TEXT NOT NULL, summary TEXT NOT NULL DEFAULT '',
+        layout TEXT NOT NULL, path TEXT NOT NULL, content_hash TEXT NOT NULL,
+        item_count INTEGER NOT NULL, indexed_at TEXT NOT NULL
+    );
+    CREATE TABLE items (
+        id INTEGER PRIMARY KEY, date TEXT NOT NULL, position INTEGER NOT NULL,
+        category TEXT NOT NULL, title TEXT NOT NULL, summary TEXT NOT NULL,
+        background TEXT NOT NULL, analysis TEXT NOT NULL, points TEXT NOT NULL,
+        source_name TEXT NOT NULL, source_url TEXT NOT NULL
+    );
+    CREATE INDEX items_category ON items (category, id);
+    CREATE VIRTUAL TABLE items_fts USING fts5 (title, body, tokenize = 'unicode61');
+    CREATE TABLE files (
+        path TEXT PRIMARY KEY, content_hash TEXT NOT NULL, size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL, date TEXT, status TEXT NOT NULL, reason TEXT
+    );
+    CREATE TABLE terms (term TEXT PRIMARY KEY, display TEXT NOT NULL, items INTEGER NOT NULL);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+)
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What happened to one file: indexed, unchanged or rejected (with the reason)."""
+
+    path: str
+    status: str  # "indexed" | "unchanged" | "rejected"
+    date: str | None = None
+    items: int = 0
+    reason: str | None = None
+    replaced: bool = False  # an earlier version of that day was replaced
+
+    def line(self) -> str:
+        """Return the one-line report the CLI prints for this file."""
+        if self.status == "indexed":
+            verb = "replaced" if self.replaced else "indexed"
+            return f"{verb}   {self.path}  {self.date}  {self.items} items"
+        if self.status == "unchanged":
+            return f"unchanged {self.path}  {self.date or ''}".rstrip()
+        return f"rejected  {self.path}  {self.reason}"
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Return the database at `path` (created if missing), migrated to the current schema."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+    db = sqlite_utils.Database(conn)
+    if str(path) != ":memory:":
+        db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    migrate(db)
+    return db
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply the migrations this database has not seen; return its schema version."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        with db.atomic():
+            for statement in filter(str.strip, script.split(";\n")):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {number}")
+    return len(MIGRATIONS)
+
+
+def item_id(date: str, position: int) -> int:
+    """Return the id of the item at `position` in the digest of `date`."""
+    return dt.date.fromisoformat(date).toordinal() * 1000 + position
+
+
+def date_of_id(identifier: int) -> str:
+    """Return the digest date encoded in an item id."""
+    return dt.date.fromordinal(identifier // 1000).isoformat()
+
+
+def generation(db: sqlite_utils.Database) -> int:
+    """Return a number that changes whenever the index content changes (for caches)."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def store_digest(db: sqlite_utils.Database, digest: Digest, content_hash: str) -> bool:
+    """Index `digest`, replacing that day's items in one transaction; return True if it replaced some."""
+    if len(digest.items) > MAX_ITEMS_PER_DIGEST:
+        raise DigestError(digest.path, 0, f"too many items ({len(digest.items)} > "
+                          f"{MAX_ITEMS_PER_DIGEST})")
+    first, last = item_id(digest.date, 0), item_id(digest.date, MAX_ITEMS_PER_DIGEST)
+    with db.atomic():
+        old = db.execute(
+            "SELECT title, summary, background, analysis, points FROM items "
+            "WHERE id BETWEEN ? AND ?", (first, last)).fetchall()
+        _count_terms(db, (" ".join(row[:4]) + row[4] for row in old), -1)
+        db.execute("DELETE FROM items WHERE id BETWEEN ? AND ?", (first, last))
+        db.execute("DELETE FROM items_fts WHERE rowid BETWEEN ? AND ?", (first, last))
+        rows, fts_rows = [], []
+        for position, item in enumerate(digest.items):
+            identifier = item_id(digest.date, position)
+            rows.append((identifier, digest.date, position, item.category, item.title,
+                         item.summary, item.background, item.analysis,
+                         json.dumps(list(item.points), ensure_ascii=False),
+                         item.source_name, item.source_url))
+            fts_rows.append((identifier, index_text(item.title), index_text(
+                item.summary, item.background, item.analysis, *item.points,
+                item.source_name, item.category)))
+        db.conn.executemany("INSERT INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+        db.conn.executemany("INSERT INTO items_fts (rowid, title, body) VALUES (?,?,?)", fts_rows)
+        _count_terms(db, (" ".join((i.title, i.summary, i.background, i.analysis, *i.points))
+                          for i in digest.items), +1)
+        db.execute(
+            "INSERT OR REPLACE INTO digests VALUES (?,?,?,?,?,?,?,?)",
+            (digest.date, digest.title, digest.summary, digest.layout, digest.path,
+             content_hash, len(digest.items), dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
+        _bump_generation(db)
+    return bool(old)
+
+
+def _count_terms(db: sqlite_utils.Database, texts: Iterable[str], sign: int) -> None:
+    """Add (or remove) each item's Latin words to the fuzzy-correction vocabulary."""
+    counts: Counter[str] = Counter()
+    display: dict[str, str] = {}
+    for text in texts:
+        for word in {w for w in latin_words(text) if len(w) >= 3}:
+            counts[word.lower()] += 1
+            display.setdefault(word.lower(), word)
+    if not counts:
+        return
+    if sign > 0:
+        db.conn.executemany(
+            "INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE "
+            "SET items = items + excluded.items",
+            [(term, display[term], n) for term, n in counts.items()])
+    else:
+        db.conn.executemany("UPDATE terms SET items = items - ? WHERE term = ?",
+                            [(n, term) for term, n in counts.items()])
+        db.execute("DELETE FROM terms WHERE items <= 0")
+
+
+def _bump_generation(db: sqlite_utils.Database) -> None:
+    db.execute("INSERT INTO meta VALUES ('generation', '1') ON CONFLICT (key) DO UPDATE "
+               "SET value = CAST(value AS INTEGER) + 1")
+
+
+def ingest_bytes(db: sqlite_utils.Database, raw: bytes, name: str) -> IngestOutcome:
+    """Parse and index one digest given as bytes (an upload); unchanged content is skipped."""
+    content_hash = hashlib.sha256(raw).hexdigest()
+    try:
+        digest = parse_bytes(raw, name)
+        known = db.execute("SELECT content_hash FROM digests WHERE date = ?",
+                           (digest.date,)).fetchone()
+        if known and known[0] == content_hash:
+            return IngestOutcome(name, "unchanged", digest.date, len(digest.items))
+        replaced = store_digest(db, digest, content_hash)
+    except DigestError as exc:
+        return IngestOutcome(name, "rejected", reason=_reason(exc))
+    return IngestOutcome(name, "indexed", digest.date, len(digest.items), replaced=replaced)
+
+
+def _reason(exc: DigestError) -> str:
+    return f"line {exc.line}: {exc.reason}" if exc.line else exc.reason
+
+
+def ingest_file(db: sqlite_utils.Database, path: str | Path) -> IngestOutcome:
+    """Index one file unless its size, mtime or content hash say it is unchanged."""
+    path = Path(path)
+    key = str(path.resolve())
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        return IngestOutcome(str(path), "rejected", reason=f"cannot read file: {exc.strerror}")
+    known = db.execute("SELECT content_hash, size, mtime_ns, date, status, reason FROM files "
+                       "WHERE path = ?", (key,)).fetchone()
+    if known and known[1] == stat.st_size and known[2] == stat.st_mtime_ns:
+        return _known(str(path), known)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return IngestOutcome(str(path), "rejected", reason=f"cannot read file: {exc.strerror}")
+    content_hash = hashlib.sha256(raw).hexdigest()
+    if known and known[0] == content_hash:
+        outcome = _known(str(path), known)
+    else:
+        outcome = ingest_bytes(db, raw, path.name)
+        outcome = IngestOutcome(str(path), outcome.status, outcome.date, outcome.items,
+                                outcome.reason, outcome.replaced)
+    db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?)",
+               (key, content_hash, stat.st_size, stat.st_mtime_ns, outcome.date,
+                "rejected" if outcome.status == "rejected" else "indexed", outcome.reason))
+    return outcome
+
+
+def _known(path: str, row: tuple) -> IngestOutcome:
+    if row[4] == "rejected":
+        return IngestOutcome(path, "rejected", reason=row[5])
+    return IngestOutcome(path, "unchanged", row[3])
+
+
+def digest_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Yield the digest files named by `paths`: files as given, folders searched recursively."""
+    for path in map(Path, paths):
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and child.suffix.lower() in DIGEST_SUFFIXES \
+                        and not child.name.startswith("."):
+                    yield child
+        else:
+            yield path
+
+
+def ingest_paths(db: sqlite_utils.Database, paths: Iterable[str | Path],
+                 on_outcome: Callable[[IngestOutcome], None] | None = None) -> list[IngestOutcome]:
+    """Index every digest file under `paths`; a rejected file never stops the others."""
+    outcomes = []
+    for path in digest_files(paths):
+        outcome = ingest_file(db, path)
+        outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+    return outcomes
+
+
+def scan_dir(db: sqlite_utils.Database, directory: str | Path) -> list[IngestOutcome]:
+    """Re-scan a digest folder; return the outcome of each file (most are "unchanged")."""
+    if not os.path.isdir(directory):
+        return []
+    return ingest_paths(db, [directory])
+
+
+def row_to_item(row: sqlite3.Row | tuple) -> Item:
+    """Return an Item from a row of `SELECT * FROM items`."""
+    (identifier, date, position, category, title, summary, background, analysis, points,
+     source_name, source_url) = row
+    return Item(date=date, category=category, title=title, summary=summary,
+                background=background, analysis=analysis, points=tuple(json.loads(points)),
+                source_name=source_name, source_url=source_url, position=position, id=identifier)

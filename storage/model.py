@@ -1,0 +1,94 @@
+"""Plain data for digests and their items: no I/O, no Telegram."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Item:
+    """One news item of a digest, as parsed from the file."""
+
+    date: str  # YYYY-MM-DD of the digest it belongs to
+    category: str  # canonical category name (or an unknown header, kept as written)
+    title: str
+    summary: str = ""  # 说明, or an article section's first paragraph
+    background: str = ""  # 背景, or an article section's other paragraphs
+    analysis: str = ""  # 深度解读 (article layout only)
+    points: tuple[str, ...] = ()  # 要点 bullets, "label：text" when labelled
+    source_name: str = ""
+    source_url: str = ""
+    position: int = 0  # 0-based order within the digest
+    id: int | None = None  # set once indexed
+
+    def to_json(self) -> dict:
+        """Return the item as the CLI's JSON object."""
+        return {
+            "id": self.id,
+            "date": self.date,
+            "category": self.category,
+            "title": self.title,
+            "summary": self.summary,
+            "background": self.background,
+            "analysis": self.analysis,
+            "points": list(self.points),
+            "source_name": self.source_name,
+            "source_url": self.source_url,
+        }
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One day's digest: its date, title and items in file order."""
+
+    date: str
+    title: str
+    items: tuple[Item, ...]
+    layout: str  # "span", "heading" or "article"
+    summary: str = ""
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class DigestError(Exception):
+    """A digest file that cannot be indexed, with where and why."""
+
+    path: str
+    line: int  # 1-based; 0 when the problem is the whole file
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One page of search hits plus what the search did to the query."""
+
+    query: str  # the query as asked
+    items: list[Item]
+    total: int  # hits in the archive (capped, see `total_capped`)
+    total_capped: bool = False
+    corrected: str | None = None  # the query actually used when a typo was fixed
+    message: str | None = None  # why nothing could be searched (empty, too short...)
+
+
+@dataclass(frozen=True)
+class Story:
+    """Items reporting the same event, oldest first."""
+
+    title: str
+    items: tuple[Item, ...]
+    dates: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class WhatResult:
+    """The answer to "what happened with X": its names and the stories, oldest first."""
+
+    query: str
+    names: tuple[str, ...]  # the names searched for (alias group or corrected query)
+    stories: list[Story]
+    corrected: str | None = None
+    message: str | None = None

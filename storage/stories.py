@@ -1,0 +1,162 @@
+""""What happened with X": resolve X through the alias table, find its items, group them into stories.
+
+Grouping compares what each item says *about X*: the sentences that name X
+(an item can be a digest of many events). Two items are one story when those
+sentences share a marker (an amount of money such as 50亿 or 200亿美元, or a
+versioned name such as K2.5) and some wording, or share most of their wording
+and have no conflicting markers (10亿 vs 5亿 red packets are two stories).
+Pairs join strongest first (A~B and B~C joins A, B, C) unless that would put
+conflicting amounts into one story.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+
+import sqlite_utils
+from rapidfuzz import fuzz, process
+
+from storage.model import Item, Story, WhatResult
+from storage.search import correct_word, items_by_id
+from storage.text import match_expression, normalize, searchable_length, tokens
+
+ALIASES_FILE = Path(__file__).with_name("aliases.json")
+MAX_ITEMS = 120  # newest items considered for a timeline
+SHARED_MARKER_SIMILARITY = 0.15
+WORDING_SIMILARITY = 0.6
+
+_SENTENCE = re.compile(r"[^。！？；!?;\n]+")
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(万亿|千亿|百亿|亿|万)\s*(美元)?")
+_VERSION = re.compile(r"[a-z][a-z\-]*\s?\d+(?:\.\d+)+")
+
+
+@functools.lru_cache(maxsize=4)
+def load_aliases(path: Path = ALIASES_FILE) -> tuple[tuple[str, ...], ...]:
+    """Return the alias groups from the editable JSON file."""
+    groups = json.loads(path.read_text(encoding="utf-8"))["groups"]
+    return tuple(tuple(str(name) for name in group) for group in groups if group)
+
+
+def resolve_names(name: str, aliases: tuple[tuple[str, ...], ...] | None = None) -> tuple[str, ...]:
+    """Return every name X is known by: its alias group (exact, then fuzzy), else X itself."""
+    aliases = aliases if aliases is not None else load_aliases()
+    wanted = normalize(name.strip())
+    for group in aliases:
+        if wanted in (normalize(n) for n in group):
+            return group
+    flat = [(normalize(n), group) for group in aliases for n in group]
+    match = process.extractOne(wanted, [n for n, _ in flat], scorer=fuzz.ratio, score_cutoff=85)
+    if match:
+        return flat[match[2]][1]
+    return (name.strip(),)
+
+
+def what(db: sqlite_utils.Database, name: str, max_items: int = MAX_ITEMS) -> WhatResult:
+    """Return the stories about `name`, oldest first (typos corrected when nothing matches)."""
+    name = " ".join(name.split())[:100]
+    if not name:
+        return WhatResult(name, (), [], message="empty")
+    if searchable_length(name) < 2:
+        return WhatResult(name, (), [], message="too_short")
+    names = resolve_names(name)
+    items = _items_naming(db, names, max_items)
+    corrected = None
+    if not items and len(names) == 1:
+        better = correct_word(db, name) if " " not in name else None
+        if better:
+            names = resolve_names(better)
+            items = _items_naming(db, names, max_items)
+            corrected = better if items else None
+    return WhatResult(name, names, group_stories(items, names), corrected=corrected)
+
+
+def _items_naming(db: sqlite_utils.Database, names: tuple[str, ...], limit: int) -> list[Item]:
+    """Return the newest `limit` items that mention any of `names`, oldest first."""
+    expressions = [e for e in map(match_expression, names) if e]
+    if not expressions:
+        return []
+    expression = " OR ".join(f"({e})" for e in expressions)
+    ids = [row[0] for row in db.execute(
+        "SELECT rowid FROM items_fts WHERE items_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+        (expression, limit)).fetchall()]
+    return items_by_id(db, sorted(ids))
+
+
+def _context(item: Item, names: tuple[str, ...]) -> str:
+    """Return the sentences of `item` that mention one of `names` (all of it if none do)."""
+    wanted = [normalize(n) for n in names]
+    text = "\n".join((item.title, item.summary, item.background, item.analysis, *item.points))
+    hits = [s for s in _SENTENCE.findall(text) if any(w in normalize(s) for w in wanted)]
+    return "\n".join(hits) if hits else f"{item.title}\n{item.summary}"
+
+
+def _markers(text: str) -> set[str]:
+    """Return the amounts of money (50亿, 200亿美元) and versioned names (k2.5) in `text`."""
+    text = normalize(text)
+    amounts = {f"{float(n):g}{unit}{usd or ''}" for n, unit, usd in _AMOUNT.findall(text)}
+    return amounts | {v.replace(" ", "") for v in _VERSION.findall(text)}
+
+
+def group_stories(items: list[Item], names: tuple[str, ...]) -> list[Story]:
+    """Return `items` grouped into stories; stories and their items in date order."""
+    name_tokens = {t for n in names for t in tokens(n)}
+    features = []
+    for item in items:
+        context = _context(item, names)
+        features.append((set(tokens(context)) - name_tokens, _markers(context)))
+    parent = list(range(len(items)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    # Strongest pairs first; two groups never join when they hold items with
+    # conflicting markers (an article retelling two red-packet campaigns must
+    # not chain them into one story).
+    pairs = sorted(((score, i, j) for i in range(len(items)) for j in range(i + 1, len(items))
+                    if (score := _same_story(features[i], features[j])) > 0), reverse=True)
+    for _, i, j in pairs:
+        a, b = root(i), root(j)
+        if a == b:
+            continue
+        members_a = [k for k in range(len(items)) if root(k) == a]
+        members_b = [k for k in range(len(items)) if root(k) == b]
+        if any(_conflict(features[x][1], features[y][1]) for x in members_a for y in members_b):
+            continue
+        parent[b] = a
+    groups: dict[int, list[Item]] = {}
+    for i, item in enumerate(items):
+        groups.setdefault(root(i), []).append(item)
+    stories = []
+    for members in groups.values():
+        members.sort(key=lambda it: (it.date, it.position))
+        # The shortest title that names X reads best as the story's headline.
+        naming = [m.title for m in members if any(normalize(n) in normalize(m.title) for n in names)]
+        headline = min(naming, key=len) if naming else members[0].title
+        dates = tuple(sorted({m.date for m in members}))
+        stories.append(Story(title=headline, items=tuple(members), dates=dates))
+    stories.sort(key=lambda s: (s.dates[0], s.items[0].position))
+    return stories
+
+
+def _conflict(markers_a: set[str], markers_b: set[str]) -> bool:
+    """Return True if both items name amounts or versions and none of them agree."""
+    return bool(markers_a and markers_b and not markers_a & markers_b)
+
+
+def _same_story(a: tuple[set[str], set[str]], b: tuple[set[str], set[str]]) -> float:
+    """Return how alike two items' contexts are if they report the same event, else 0."""
+    words_a, markers_a = a
+    words_b, markers_b = b
+    if not words_a or not words_b or _conflict(markers_a, markers_b):
+        return 0.0
+    # Overlap, not Jaccard: a long article paragraph may retell a short item.
+    similarity = len(words_a & words_b) / min(len(words_a), len(words_b))
+    if markers_a & markers_b:
+        return similarity if similarity >= SHARED_MARKER_SIMILARITY else 0.0
+    return similarity if similarity >= WORDING_SIMILARITY else 0.0

@@ -1,0 +1,80 @@
+"""Ingest: one transaction per digest, replace-by-date, skip-by-hash, rejects that stop nothing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from storage.index import MIGRATIONS, ingest_bytes, ingest_paths, open_db
+from storage.search import digest_on, search
+
+
+def _count(db, table: str = "items") -> int:
+    return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_bundled_archive_indexes_62_items(db) -> None:
+    assert _count(db) == 62 and _count(db, "items_fts") == 62 and _count(db, "digests") == 5
+
+
+def test_reingest_unchanged_archive_is_skipped(db, digest_dir: Path) -> None:
+    outcomes = ingest_paths(db, [digest_dir])
+    assert {o.status for o in outcomes} == {"unchanged"}
+    assert _count(db) == 62
+
+
+def test_touched_but_identical_file_is_skipped_by_hash(db, digest_dir: Path) -> None:
+    path = digest_dir / "002_6bbf6e6fa9bacb4c.txt"
+    os.utime(path, ns=(1, 1))
+    (outcome,) = ingest_paths(db, [path])
+    assert outcome.status == "unchanged" and outcome.date == "2026-01-28"
+
+
+def test_changed_file_replaces_that_day_without_duplicates(db, digest_dir: Path) -> None:
+    path = digest_dir / "002_6bbf6e6fa9bacb4c.txt"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("AI投资联盟", "AI联盟"),
+                    encoding="utf-8")
+    (outcome,) = ingest_paths(db, [path])
+    assert outcome.status == "indexed" and outcome.replaced and outcome.items == 7
+    assert _count(db) == 62 and _count(db, "items_fts") == 62
+    assert search(db, "AI投资联盟").total == 0
+    assert search(db, "AI联盟").total == 1
+
+
+def test_same_date_from_another_file_replaces_the_day(db, tmp_path: Path) -> None:
+    other = tmp_path / "late.md"
+    other.write_text("# AI 行业动态 (2026-01-28)\n\n**产品与应用发布**\n\n唯一的条目\n说明：只剩一条。\n",
+                     encoding="utf-8")
+    (outcome,) = ingest_paths(db, [other])
+    assert outcome.replaced
+    header, items = digest_on(db, "2026-01-28")
+    assert header.items == 1 and [i.title for i in items] == ["唯一的条目"]
+    assert _count(db) == 56
+
+
+def test_rejected_files_never_stop_the_others(tmp_path: Path, digest_dir: Path) -> None:
+    (digest_dir / "empty.md").write_bytes(b"")
+    (digest_dir / "binary.txt").write_bytes(b"\xff\xfe\x00\x01")
+    (digest_dir / "nodate.md").write_text("# 标题\n\n条目\n说明：x\n", encoding="utf-8")
+    db = open_db(tmp_path / "x.db")
+    outcomes = ingest_paths(db, [digest_dir])
+    rejected = {Path(o.path).name: o.reason for o in outcomes if o.status == "rejected"}
+    assert set(rejected) == {"empty.md", "binary.txt", "nodate.md"}
+    assert "empty" in rejected["empty.md"] and "UTF-8" in rejected["binary.txt"]
+    assert "no date" in rejected["nodate.md"]
+    assert _count(db) == 62
+    # A rejected file stays rejected on the next scan without being parsed again.
+    again = {Path(o.path).name: o.status for o in ingest_paths(db, [digest_dir])}
+    assert again["empty.md"] == "rejected"
+
+
+def test_upload_bytes_of_a_known_digest_are_unchanged(db) -> None:
+    raw = (Path(__file__).parent.parent / "digests" / "000_e3db2d51e8470e21.txt").read_bytes()
+    assert ingest_bytes(db, raw, "upload.txt").status == "unchanged"
+
+
+def test_reopening_keeps_schema_version(tmp_path: Path) -> None:
+    open_db(tmp_path / "v.db").close()
+    db = open_db(tmp_path / "v.db")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)

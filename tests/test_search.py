@@ -1,0 +1,111 @@
+"""Search: Chinese substrings, Latin prefixes, typos, filters, ranking, hostile input."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from storage.categories import FUNDING, PRODUCTS
+from storage.search import categories, category_items, correct_word, search
+from storage.text import match_expression, normalize
+
+
+def titles(result) -> list[str]:
+    return [item.title for item in result.items]
+
+
+def test_search_finds_two_char_chinese_query(db) -> None:
+    result = search(db, "红包", limit=50)
+    assert result.total == 6
+    assert "腾讯元宝发放10亿元红包" in titles(result)
+
+
+@pytest.mark.parametrize("query", ["kimi", "KIMI", "Kimi", "ｋｉｍｉ"])
+def test_latin_is_case_and_width_insensitive(db, query: str) -> None:
+    assert search(db, query).total == 2
+
+
+def test_latin_prefix_matches_longer_words(db) -> None:
+    assert search(db, "Qwen").total == search(db, "qwen3").total == 4
+    assert search(db, "Anthrop", fuzzy=False).total == 3
+
+
+def test_mixed_query_words_are_all_required(db) -> None:
+    result = search(db, "Kimi K2.5")
+    assert result.total == 2 and all("K2.5" in item.title for item in result.items)
+
+
+def test_every_item_containing_a_cjk_substring_is_found(db) -> None:
+    items = [r for r in db.execute("SELECT * FROM items").fetchall()]
+    texts = {row[0]: normalize(" ".join(str(v) for v in row[4:])) for row in items}
+    runs = sorted({m for t in texts.values() for m in re.findall(r"[\u4e00-\u9fff]{2,}", t)})
+    queries = sorted({run[i:i + n] for run in runs[::7] for n in (2, 3, 5)
+                      for i in range(0, max(len(run) - n + 1, 0), 3)})
+    assert len(queries) > 300
+    for query in queries:
+        expected = {i for i, t in texts.items() if query in t}
+        found = {r[0] for r in db.execute("SELECT rowid FROM items_fts WHERE items_fts MATCH ?",
+                                          (match_expression(query),))}
+        assert expected <= found, query
+
+
+def test_typo_is_corrected_and_says_so(db) -> None:
+    result = search(db, "Antropic")
+    assert result.corrected == "Anthropic" and result.total == 3
+    result = search(db, "阶跃星晨")
+    assert result.corrected == "阶跃星辰" and result.total == 5
+
+
+def test_correct_word_keeps_unknown_gibberish_uncorrected(db) -> None:
+    assert correct_word(db, "zzqqxx") is None
+    assert search(db, "完全不存在的东西").total == 0
+
+
+@pytest.mark.parametrize("name", ["产品", "products", "产品与应用发布", "Products"])
+def test_category_filter_accepts_short_and_english_names(db, name: str) -> None:
+    result = search(db, "红包", category=name, limit=50)
+    assert result.total == 6 and {i.category for i in result.items} == {PRODUCTS}
+    assert search(db, "红包", category="funding").total == 0
+
+
+def test_unknown_category_is_a_message(db) -> None:
+    assert search(db, "红包", category="天气").message == "unknown_category"
+
+
+def test_date_range_limits_results(db) -> None:
+    result = search(db, "融资", since="2026-02-01", until="2026-02-05", limit=50)
+    assert result.total > 0 and {i.date for i in result.items} == {"2026-02-03"}
+
+
+def test_ranking_puts_title_matches_first_within_recency(db) -> None:
+    result = search(db, "阶跃星辰", limit=5)
+    assert result.items[0].date == "2026-02-08" and "阶跃星辰" in result.items[0].title
+
+
+def test_paging_is_stable_and_disjoint(db) -> None:
+    first = search(db, "AI", limit=5)
+    second = search(db, "AI", limit=5, offset=5)
+    assert first.total == second.total > 10
+    assert not set(titles(first)) & set(titles(second))
+
+
+@pytest.mark.parametrize("query", ['"', 'AND(', "*", "NEAR", "NEAR(红包 腾讯)", "😀", "红", "",
+                                   "x" * 500, "红包" * 250, "'; DROP TABLE items; --", "OR", "^",
+                                   "a:b", "title:红包", "-红包", "{}()[]", "\x00", "  \t "])
+def test_hostile_queries_never_raise(db, query: str) -> None:
+    result = search(db, query)
+    assert result.items == [] or result.total > 0
+    if not query.strip() or query in {'"', "*", "😀", "红", "^", "{}()[]", "\x00"}:
+        assert result.message in {"empty", "too_short"}
+
+
+def test_categories_count_items(db) -> None:
+    counts = {c.name: c.items for c in categories(db)}
+    assert sum(counts.values()) == 62 and counts[FUNDING] == 13
+
+
+def test_category_items_newest_first(db) -> None:
+    name, items, total = category_items(db, "funding", limit=3)
+    assert name == FUNDING and total == 13 and items[0].date == "2026-02-08"
+    assert category_items(db, "天气")[0] is None

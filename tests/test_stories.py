@@ -1,0 +1,60 @@
+"""/what: aliases, fuzzy names, and the same event on several days as one story."""
+
+from __future__ import annotations
+
+from storage.stories import load_aliases, resolve_names, what
+
+
+def test_aliases_resolve_in_any_language_and_case() -> None:
+    for name in ("千问", "通义千问", "qwen", "QWEN"):
+        assert "Qwen" in resolve_names(name)
+    assert "Moonshot" in resolve_names("kimi")
+    assert "ByteDance" in resolve_names("字节")
+    assert resolve_names("某不存在公司") == ("某不存在公司",)
+
+
+def test_alias_file_is_editable_data() -> None:
+    groups = load_aliases()
+    assert any({"英伟达", "NVIDIA"} <= set(group) for group in groups)
+
+
+def test_alias_fuzzy_match() -> None:
+    assert "Anthropic" in resolve_names("Anthropicc")
+
+
+def test_stepfun_round_is_one_story_over_four_digests(db) -> None:
+    result = what(db, "阶跃星辰")
+    dates = [story.dates for story in result.stories]
+    assert ("2026-01-27", "2026-01-28", "2026-02-03", "2026-02-08") in dates
+    round_story = next(s for s in result.stories if len(s.dates) == 4)
+    assert "50亿" in round_story.title
+    assert any("Step 3.5" in s.title and s.dates == ("2026-02-03",) for s in result.stories)
+
+
+def test_qwen_spring_festival_campaign_is_one_story(db) -> None:
+    result = what(db, "千问")
+    campaign = [s for s in result.stories if any("30亿" in i.title for i in s.items)]
+    assert len(campaign) == 1 and campaign[0].dates == ("2026-02-03", "2026-02-08")
+
+
+def test_stories_are_in_date_order(db) -> None:
+    stories = what(db, "腾讯").stories
+    firsts = [s.dates[0] for s in stories]
+    assert firsts == sorted(firsts) and len(stories) >= 4
+
+
+def test_different_amounts_are_different_stories(db) -> None:
+    stories = what(db, "红包").stories
+    assert not any({"腾讯元宝发放10亿元红包", "百度文心投入5亿元红包"} <= {i.title for i in s.items}
+                   for s in stories)
+
+
+def test_what_corrects_a_typo(db) -> None:
+    result = what(db, "阶跃星晨")
+    assert result.corrected == "阶跃星辰" and len(result.stories) == 2
+
+
+def test_what_odd_input(db) -> None:
+    assert what(db, "").message == "empty"
+    assert what(db, "红").message == "too_short"
+    assert what(db, '"NEAR(*').stories == []
