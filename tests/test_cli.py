@@ -64,3 +64,17 @@ def test_db_from_environment(tmp_path: Path, digest_dir: Path, monkeypatch, caps
     monkeypatch.setenv("DIGESTBOT_DB", str(tmp_path / "env.db"))
     assert main(["ingest", str(digest_dir)]) == 0
     assert (tmp_path / "env.db").exists()
+
+
+def test_terminal_shows_progress_bar_and_summary(tmp_path: Path, digest_dir: Path, monkeypatch,
+                                                 capsys) -> None:
+    for n in range(25):
+        text = (digest_dir / "002_6bbf6e6fa9bacb4c.txt").read_text(encoding="utf-8")
+        (digest_dir / f"copy{n:02d}.md").write_text(
+            text.replace("2026-01-28", f"2025-03-{n + 1:02d}"), encoding="utf-8")
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    assert main(["--db", str(tmp_path / "p.db"), "ingest", str(digest_dir)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.strip().splitlines() == [
+        "30 files: 30 indexed (237 items), 0 unchanged, 0 rejected"]
+    assert "30/30" in captured.err  # tqdm's bar
