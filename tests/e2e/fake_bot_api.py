@@ -1,0 +1,610 @@
+"""A local fake Telegram Bot API server for end-to-end tests (standard library only).
+
+It speaks real HTTP on 127.0.0.1 (free port, daemon threads), so the real python-telegram-bot
+``Application``/``Bot`` talks to it while running its own asyncio loop::
+
+    with FakeBotAPI() as api:
+        app = (ApplicationBuilder().token(api.token).base_url(api.base_url)
+               .base_file_url(api.base_file_url).build())
+
+Bodies may be urlencoded (PTB's default; nested values are JSON strings), multipart (PTB,
+when uploading files) or JSON. Everything below is synchronous and thread-safe.
+
+* ``FakeBotAPI(token="123:TEST", bot_username="DigestTestBot")``, ``start()``, ``stop()``,
+  context manager, ``port``, ``base_url``, ``base_file_url``, ``bot_user``.
+* Updates (each returns its ``update_id``): ``push_update(update)``,
+  ``push_message(text, chat_id=None, user_id=1001, chat_type="private", first_name="Tester",
+  language_code="zh-hans", **message_fields)``, ``push_command(text, ...)`` (same arguments,
+  adds the ``bot_command`` entity), ``push_callback(data, message, user_id=None)``
+  (``message``: a ``sent()`` entry or Message dict), ``push_document(file_id, file_name=None,
+  chat_id=None, user_id=1001, caption=None, chat_type="private")``,
+  ``push_inline_query(query, user_id=1001)``.
+* Files: ``add_file(file_id, content, file_name, mime_type=...) -> Document dict`` (served by
+  ``getFile`` and ``GET /file/bot<token>/<file_path>``), ``file_content(file_id)`` (also for
+  files the bot uploaded).
+* Inspection: ``calls(method=None)`` (dicts: method, params (JSON decoded), files, status
+  (HTTP code, None if dropped), response, time), ``sent(chat_id=None)`` (sent/edited
+  messages: method, chat_id, message_id, text, caption, parse_mode, reply_markup,
+  disable_web_page_preview, link_preview_options, preview_disabled, params, message, time),
+  ``answered_callbacks()``, ``commands``, ``commands_for(language_code="", scope=None)``,
+  ``webhook`` (params of the last setWebhook).
+* ``wait_for(method_or_predicate, count=1, timeout=10.0)`` blocks until ``count`` matching
+  calls exist (a method name matches only *successful* calls, a predicate sees every call)
+  and returns them, raising AssertionError with a summary on timeout. In an async test whose
+  bot runs on the same loop use ``await api.wait_for_async(...)`` instead.
+* Faults, queued per method and consumed in order; nothing is stored:
+  ``fail_next(method, times=1, retry_after=2)`` (429), ``drop_next(method, times=1)``
+  (connection closed without a response), ``fail_with(method, code, description, times=1)``.
+
+Like the real API: ``getUpdates`` long-polls (capped at ``max_poll_timeout`` = 1 s) and
+``offset`` forgets earlier updates; ``deleteWebhook(drop_pending_updates=True)`` clears the
+queue; ``getUpdates`` with a webhook set is 409; identical edits are 400 "message is not
+modified"; unknown messages/files/query ids, empty or too long (4096/1024) texts are 400;
+only inline keyboards are echoed in messages. Texts are echoed raw (no entity parsing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import json
+import re
+import socket
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from email.parser import Parser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+JSONDict = dict[str, Any]
+_MethodHandler = Callable[[str, JSONDict, JSONDict], Any]
+DEFAULT_USER_ID = 1001
+_STR_FIELDS = {"text", "caption", "query", "data", "description", "parse_mode", "url",
+               "secret_token", "callback_query_id", "inline_query_id", "file_id", "title",
+               "next_offset", "language_code", "action", "inline_message_id"}
+_JSONISH = re.compile(r'[\[{"]|-?\d+(\.\d+)?\Z|(true|false|null)\Z')
+_NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and "
+                 "reply markup are exactly the same as a current content and reply markup "
+                 "of the message")
+
+
+class _APIError(Exception):
+    def __init__(self, code: int, description: str, parameters: JSONDict | None = None):
+        super().__init__(description)
+        self.payload: JSONDict = {"ok": False, "error_code": code, "description": description}
+        if parameters:
+            self.payload["parameters"] = parameters
+
+
+def _decode(key: str, value: str) -> Any:
+    """Decode a form value: JSON for structures/numbers/booleans, raw for text fields."""
+    if key in _STR_FIELDS or not _JSONISH.match(value):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _utf16_len(text: str, parse_mode: str | None = None) -> int:
+    if (parse_mode or "").lower() == "html":
+        text = html.unescape(re.sub(r"<[^>]*>", "", text))
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _parse_request(handler: BaseHTTPRequestHandler) -> tuple[JSONDict, JSONDict]:
+    """Read the body; return ``(params, files)`` from query string and body."""
+    headers = handler.headers
+    if "chunked" in headers.get("Transfer-Encoding", "").lower():
+        chunks = []
+        while size := int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16):
+            chunks.append(handler.rfile.read(size))
+            handler.rfile.readline()
+        while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass
+        body = b"".join(chunks)
+    else:
+        body = handler.rfile.read(int(headers.get("Content-Length") or 0))
+    params = {k: _decode(k, v) for k, v in parse_qsl(urlsplit(handler.path).query)}
+    files: JSONDict = {}
+    ctype = headers.get("Content-Type", "")
+    if ctype.startswith("application/json"):
+        params.update(json.loads(body or b"{}"))
+    elif boundary := re.search(r'multipart/form-data.*boundary="?([^";]+)', ctype):
+        for chunk in body.split(b"--" + boundary[1].encode())[1:-1]:
+            head, _, data = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+            data = data.removesuffix(b"\r\n")
+            part = Parser(policy=HTTP).parsestr(head.decode("utf-8", "replace") + "\r\n\r\n")
+            name = str(part.get_param("name", header="content-disposition"))
+            if part.get_filename() is None:
+                params[name] = _decode(name, data.decode("utf-8", "replace"))
+            else:
+                file_name = part.get_filename().replace("%22", '"')  # httpx's HTML5 escape
+                files[name] = {"file_name": file_name, "content": data,
+                               "mime_type": part.get_content_type()}
+    elif body:
+        pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        params.update({k: _decode(k, v) for k, v in pairs})
+    return params, files
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """HTTP/1.0: one request per connection, so nothing outlives ``stop()``."""
+
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output quiet."""
+
+    def do_POST(self) -> None:
+        self.server.fake._dispatch(self)
+
+    do_GET = do_POST
+
+
+class _Server(ThreadingHTTPServer):
+    def __init__(self, fake: FakeBotAPI) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.fake = fake
+
+
+class FakeBotAPI:
+    """In-process fake of the Telegram Bot API; see the module docstring for the API."""
+
+    max_poll_timeout = 1.0
+
+    def __init__(self, token: str = "123:TEST", bot_username: str = "DigestTestBot") -> None:
+        self.token, self.bot_username = token, bot_username
+        bot_id = token.split(":", 1)[0]
+        self.bot_user: JSONDict = {"id": int(bot_id) if bot_id.isdigit() else 123,
+                                   "is_bot": True, "first_name": bot_username,
+                                   "username": bot_username}
+        self.webhook: JSONDict = {}
+        self._cond = threading.Condition(threading.RLock())
+        self._server: _Server | None = None
+        self._stopped = False
+        self._ids = itertools.count(1)  # update, query and file ids
+        self._message_ids: defaultdict[int, itertools.count[int]] = defaultdict(
+            lambda: itertools.count(1))
+        self._updates: deque[JSONDict] = deque()
+        self._calls: list[JSONDict] = []
+        self._log: list[JSONDict] = []
+        self._messages: dict[tuple[int, int], JSONDict] = {}
+        self._chats: dict[int, JSONDict] = {}
+        self._files: dict[str, tuple[JSONDict, bytes, str]] = {}
+        self._open_queries: set[str] = set()
+        self._answered: list[JSONDict] = []
+        self._commands: dict[tuple[str, str], list[JSONDict]] = {}
+        self._faults: defaultdict[str, deque[_APIError | None]] = defaultdict(deque)
+        me = {**self.bot_user, "can_join_groups": True, "can_read_all_group_messages": False,
+              "supports_inline_queries": True}
+        self._handlers: dict[str, _MethodHandler] = {
+            "getMe": lambda m, p, f: me, "getUpdates": self._get_updates,
+            "setWebhook": self._webhook_api, "deleteWebhook": self._webhook_api,
+            "getWebhookInfo": self._webhook_api, "setMyCommands": self._commands_api,
+            "getMyCommands": self._commands_api, "deleteMyCommands": self._commands_api,
+            "sendMessage": self._send, "sendPhoto": self._send, "sendDocument": self._send,
+            "editMessageText": self._edit, "editMessageCaption": self._edit,
+            "editMessageReplyMarkup": self._edit, "deleteMessage": self._delete_message,
+            "answerCallbackQuery": self._answer, "answerInlineQuery": self._answer,
+            "sendChatAction": lambda m, p, f: bool(self._chat(p)),
+            "getChat": self._get_chat, "getFile": self._get_file,
+        }
+        self._canonical = {name.lower(): name for name in self._handlers}
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> Self:
+        """Bind a free port on 127.0.0.1 and serve in a daemon thread."""
+        self._stopped = False
+        self._server = _Server(self)
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wake pending long polls."""
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        if server := self._server:
+            self._server = None
+            server.shutdown()
+            server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The TCP port the server listens on (after ``start()``)."""
+        if self._server is None:
+            raise RuntimeError("FakeBotAPI is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """Value for ``ApplicationBuilder.base_url`` / ``Bot(base_url=...)``."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """Value for ``ApplicationBuilder.base_file_url`` / ``Bot(base_file_url=...)``."""
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    # ------------------------------------------------------------ test-facing API
+    def push_update(self, update: JSONDict) -> int:
+        """Queue an update; its ``update_id`` is assigned and returned."""
+        with self._cond:
+            update = {**update, "update_id": next(self._ids)}
+            for kind in ("callback_query", "inline_query"):
+                if kind in update:
+                    self._open_queries.add(str(update[kind]["id"]))
+            if msg := update.get("message") or update.get("channel_post"):
+                self._chats.setdefault(msg["chat"]["id"], msg["chat"])
+                self._messages[(msg["chat"]["id"], msg["message_id"])] = msg
+            self._updates.append(update)
+            self._cond.notify_all()
+            return int(update["update_id"])
+
+    def push_message(self, text: str | None, chat_id: int | None = None,
+                     user_id: int = DEFAULT_USER_ID, chat_type: str = "private",
+                     first_name: str = "Tester", language_code: str = "zh-hans",
+                     **message_fields: Any) -> int:
+        """Queue a Message update sent by a user (``message_fields`` are merged in)."""
+        if chat_id is None:
+            chat_id = {"private": user_id, "supergroup": -1001234567890}.get(chat_type, -4001)
+        name = {"first_name": first_name} if chat_type == "private" else {"title": "Group"}
+        with self._cond:
+            message = {"message_id": next(self._message_ids[chat_id]), "date": int(time.time()),
+                       "chat": {"id": chat_id, "type": chat_type, **name},
+                       "from": self._user(user_id, first_name, language_code), **message_fields}
+            if text is not None:
+                message["text"] = text
+            return self.push_update({"message": message})
+
+    def push_command(self, text: str, chat_id: int | None = None,
+                     user_id: int = DEFAULT_USER_ID, chat_type: str = "private",
+                     first_name: str = "Tester", language_code: str = "zh-hans") -> int:
+        """Queue a command such as ``/digest@DigestTestBot 3`` with its bot_command entity."""
+        if not text.startswith("/"):
+            raise ValueError(f"not a command: {text!r}")
+        entity = {"type": "bot_command", "offset": 0, "length": _utf16_len(text.split()[0])}
+        return self.push_message(text, chat_id, user_id, chat_type, first_name, language_code,
+                                 entities=[entity])
+
+    def push_callback(self, data: str, message: JSONDict, user_id: int | None = None) -> int:
+        """Queue a button press on ``message`` (its current, possibly edited, version)."""
+        message = message.get("message", message)
+        key = (message["chat"]["id"], message["message_id"])
+        with self._cond:
+            user = self._user(user_id or (key[0] if key[0] > 0 else DEFAULT_USER_ID))
+            return self.push_update({"callback_query": {
+                "id": f"cbq{next(self._ids)}", "from": user, "chat_instance": str(key[0]),
+                "message": self._messages.get(key, message), "data": data}})
+
+    def push_document(self, file_id: str, file_name: str | None = None,
+                      chat_id: int | None = None, user_id: int = DEFAULT_USER_ID,
+                      caption: str | None = None, chat_type: str = "private") -> int:
+        """Queue a document message; files registered by ``add_file`` keep their metadata."""
+        with self._cond:
+            doc = dict(self._files[file_id][0]) if file_id in self._files else {
+                "file_id": file_id, "file_unique_id": f"u-{file_id}"}
+        doc.update({"file_name": file_name} if file_name else {})
+        extra = {"caption": caption} if caption is not None else {}
+        return self.push_message(None, chat_id, user_id, chat_type, document=doc, **extra)
+
+    def push_inline_query(self, query: str, user_id: int = DEFAULT_USER_ID) -> int:
+        """Queue an inline_query update."""
+        with self._cond:
+            return self.push_update({"inline_query": {
+                "id": f"iq{next(self._ids)}", "from": self._user(user_id), "query": query,
+                "offset": ""}})
+
+    def add_file(self, file_id: str, content: bytes, file_name: str,
+                 mime_type: str = "application/octet-stream") -> JSONDict:
+        """Register a downloadable file and return its Document dict."""
+        with self._cond:
+            unique = f"u{next(self._ids)}"
+            doc = {"file_id": file_id, "file_unique_id": unique, "file_name": file_name,
+                   "mime_type": mime_type, "file_size": len(content)}
+            self._files[file_id] = (doc, bytes(content), f"documents/{unique}/{file_name}")
+            return dict(doc)
+
+    def file_content(self, file_id: str) -> bytes:
+        """Content of a registered or bot-uploaded file."""
+        with self._cond:
+            return self._files[file_id][1]
+
+    def calls(self, method: str | None = None) -> list[JSONDict]:
+        """Every request received (optionally only for ``method``), oldest first."""
+        with self._cond:
+            return [c for c in self._calls if method in (None, c["method"])]
+
+    def sent(self, chat_id: int | None = None) -> list[JSONDict]:
+        """Messages sent or edited by the bot (optionally only in ``chat_id``), oldest first."""
+        with self._cond:
+            return [e for e in self._log if chat_id in (None, e["chat_id"])]
+
+    def answered_callbacks(self) -> list[JSONDict]:
+        """Params of every successful ``answerCallbackQuery``."""
+        with self._cond:
+            return list(self._answered)
+
+    @property
+    def commands(self) -> list[JSONDict]:
+        """Commands set for the default scope without a language code."""
+        return self.commands_for()
+
+    def commands_for(self, language_code: str = "",
+                     scope: JSONDict | None = None) -> list[JSONDict]:
+        """Commands set via ``setMyCommands`` for ``scope`` (default scope) and language."""
+        with self._cond:
+            return list(self._commands.get(self._commands_key(scope, language_code), []))
+
+    def wait_for(self, method_or_predicate: str | Callable[[JSONDict], bool], count: int = 1,
+                 timeout: float = 10.0) -> list[JSONDict]:
+        """Block until ``count`` calls match and return all matching calls."""
+        name = method_or_predicate
+        match = method_or_predicate if callable(method_or_predicate) else (
+            lambda c: c["method"] == name and c["status"] == 200)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(found := [c for c in self._calls if match(c)]) < count:
+                if (remaining := deadline - time.monotonic()) <= 0:
+                    lines = [f"  {c['method']} [{c['status']}] {str(c['params'])[:160]}"
+                             for c in self._calls[-30:]]
+                    raise AssertionError(
+                        f"timed out after {timeout}s waiting for {count} x {name!s}, found "
+                        f"{len(found)}; {len(self._calls)} calls received:\n" + "\n".join(lines))
+                self._cond.wait(remaining)
+            return found
+
+    async def wait_for_async(self, method_or_predicate: str | Callable[[JSONDict], bool],
+                             count: int = 1, timeout: float = 10.0) -> list[JSONDict]:
+        """``wait_for`` without blocking the running event loop."""
+        return await asyncio.to_thread(self.wait_for, method_or_predicate, count, timeout)
+
+    def fail_next(self, method: str, times: int = 1, retry_after: int = 2) -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP 429 Too Many Requests."""
+        self.fail_with(method, 429, f"Too Many Requests: retry after {retry_after}", times,
+                       {"retry_after": retry_after})
+
+    def drop_next(self, method: str, times: int = 1) -> None:
+        """Close the connection without any response for the next ``times`` calls."""
+        with self._cond:
+            self._faults[method.lower()].extend([None] * times)
+
+    def fail_with(self, method: str, code: int, description: str, times: int = 1,
+                  parameters: JSONDict | None = None) -> None:
+        """Answer the next ``times`` calls of ``method`` with a Bot API error."""
+        with self._cond:
+            error = _APIError(code, description, parameters)
+            self._faults[method.lower()].extend([error] * times)
+
+    # ------------------------------------------------------------ Bot API methods
+    @staticmethod
+    def _user(user_id: int, first_name: str = "Tester",
+              language_code: str = "zh-hans") -> JSONDict:
+        return {"id": user_id, "is_bot": False, "first_name": first_name,
+                "language_code": language_code}
+
+    def _chat(self, p: JSONDict) -> JSONDict:
+        chat_id = p.get("chat_id")
+        if isinstance(chat_id, str) and chat_id.lstrip("-").isdigit():
+            chat_id = int(chat_id)
+        if not isinstance(chat_id, int):
+            raise _APIError(400, "Bad Request: chat not found")
+        if chat_id not in self._chats:
+            kind = "private" if chat_id > 0 else (
+                "channel" if str(chat_id).startswith("-100") else "group")
+            name = {"first_name": "User"} if kind == "private" else {"title": kind.title()}
+            self._chats[chat_id] = {"id": chat_id, "type": kind, **name}
+        return self._chats[chat_id]
+
+    def _get_updates(self, method: str, p: JSONDict, f: JSONDict) -> list[JSONDict]:
+        if self.webhook.get("url"):
+            raise _APIError(409, "Conflict: can't use getUpdates method while webhook is "
+                                 "active; use deleteWebhook to delete the webhook first")
+        offset = int(p.get("offset") or 0)
+        limit = min(max(int(p.get("limit") or 100), 1), 100)
+        deadline = time.monotonic() + min(float(p.get("timeout") or 0), self.max_poll_timeout)
+        while True:
+            while self._updates and (len(self._updates) > -offset if offset < 0
+                                     else self._updates[0]["update_id"] < offset):
+                self._updates.popleft()
+            remaining = deadline - time.monotonic()
+            if self._updates or self._stopped or remaining <= 0:
+                return list(itertools.islice(self._updates, limit))
+            self._cond.wait(remaining)
+
+    def _webhook_api(self, method: str, p: JSONDict, f: JSONDict) -> Any:
+        if method == "getWebhookInfo":
+            return {"url": self.webhook.get("url", ""), "has_custom_certificate": False,
+                    "pending_update_count": len(self._updates)}
+        self.webhook = dict(p) if method == "setWebhook" else {}
+        if p.get("drop_pending_updates"):
+            self._updates.clear()
+        return True
+
+    @staticmethod
+    def _commands_key(scope: JSONDict | None, language_code: str | None) -> tuple[str, str]:
+        return json.dumps(scope or {"type": "default"}, sort_keys=True), language_code or ""
+
+    def _commands_api(self, method: str, p: JSONDict, f: JSONDict) -> Any:
+        key = self._commands_key(p.get("scope"), p.get("language_code"))
+        if method == "getMyCommands":
+            return self._commands.get(key, [])
+        if method == "setMyCommands":
+            self._commands[key] = list(p.get("commands") or [])
+        else:
+            self._commands.pop(key, None)
+        return True
+
+    @staticmethod
+    def _check_text(p: JSONDict, field: str) -> str:
+        text = str(p.get(field) or "")
+        if field == "text" and not text.strip():
+            raise _APIError(400, "Bad Request: message text is empty")
+        if _utf16_len(text, p.get("parse_mode")) > (4096 if field == "text" else 1024):
+            raise _APIError(400, "Bad Request: message " + (
+                "is too long" if field == "text" else "caption is too long"))
+        return text
+
+    def _store(self, method: str, p: JSONDict, msg: JSONDict) -> JSONDict:
+        markup = p.get("reply_markup")
+        msg.pop("reply_markup", None)
+        if isinstance(markup, dict) and markup.get("inline_keyboard"):
+            msg["reply_markup"] = markup  # Telegram echoes only inline keyboards
+        key = (msg["chat"]["id"], msg["message_id"])
+        self._messages[key] = msg
+        lpo = p.get("link_preview_options")
+        self._log.append({
+            "method": method, "chat_id": key[0], "message_id": key[1], "text": msg.get("text"),
+            "caption": msg.get("caption"), "parse_mode": p.get("parse_mode"),
+            "reply_markup": markup, "link_preview_options": lpo,
+            "disable_web_page_preview": p.get("disable_web_page_preview"),
+            "preview_disabled": bool(p.get("disable_web_page_preview")
+                                     or (isinstance(lpo, dict) and lpo.get("is_disabled"))),
+            "params": p, "message": msg, "time": time.time()})
+        return msg
+
+    def _send(self, method: str, p: JSONDict, f: JSONDict) -> JSONDict:
+        chat = self._chat(p)
+        if method == "sendMessage":
+            return self._store(method, p, self._new_message(chat, text=self._check_text(
+                p, "text")))
+        fields = {"caption": self._check_text(p, "caption")} if p.get("caption") else {}
+        kind = "photo" if method == "sendPhoto" else "document"
+        ref = p.get(kind)
+        upload = f.get(kind) or (f.get(ref[9:]) if str(ref).startswith("attach://") else None)
+        if upload:
+            doc = self.add_file(f"fake-file-{next(self._ids)}", upload["content"],
+                                upload["file_name"], upload["mime_type"])
+        elif not ref:
+            raise _APIError(400, f"Bad Request: there is no {kind} in the request")
+        else:
+            doc = dict(self._files[str(ref)][0]) if str(ref) in self._files else {
+                "file_id": str(ref), "file_unique_id": f"u-{ref}"}
+        if kind == "photo":
+            keep = ("file_id", "file_unique_id", "file_size")
+            doc = [{k: doc[k] for k in keep if k in doc} | {"width": 320, "height": 320}]
+        return self._store(method, p, self._new_message(chat, **fields, **{kind: doc}))
+
+    def _new_message(self, chat: JSONDict, **fields: Any) -> JSONDict:
+        return {"message_id": next(self._message_ids[chat["id"]]), "date": int(time.time()),
+                "chat": chat, "from": self.bot_user, **fields}
+
+    def _edit(self, method: str, p: JSONDict, f: JSONDict) -> JSONDict | bool:
+        if "inline_message_id" in p:
+            return True
+        key = (self._chat(p)["id"], int(p.get("message_id") or 0))
+        if not (old := self._messages.get(key)):
+            raise _APIError(400, "Bad Request: message to edit not found")
+        if old.get("from", {}).get("id") != self.bot_user["id"]:
+            raise _APIError(400, "Bad Request: message can't be edited")
+        new = {**old, "edit_date": int(time.time())}
+        if method != "editMessageReplyMarkup":
+            field = "text" if method == "editMessageText" else "caption"
+            new[field] = self._check_text(p, field)
+        markup = p.get("reply_markup")
+        markup = markup if isinstance(markup, dict) and markup.get("inline_keyboard") else None
+        if new.get("text") == old.get("text") and new.get("caption") == old.get("caption") \
+                and markup == old.get("reply_markup"):
+            raise _APIError(400, _NOT_MODIFIED)
+        return self._store(method, p, new)
+
+    def _delete_message(self, method: str, p: JSONDict, f: JSONDict) -> bool:
+        if self._messages.pop((self._chat(p)["id"], int(p.get("message_id") or 0)), None):
+            return True
+        raise _APIError(400, "Bad Request: message to delete not found")
+
+    def _answer(self, method: str, p: JSONDict, f: JSONDict) -> bool:
+        query_id = str(p.get("callback_query_id", p.get("inline_query_id")))
+        if query_id not in self._open_queries:
+            raise _APIError(400, "Bad Request: query is too old and response timeout "
+                                 "expired or query ID is invalid")
+        self._open_queries.discard(query_id)
+        if method == "answerCallbackQuery":
+            self._answered.append(p)
+        return True
+
+    def _get_chat(self, method: str, p: JSONDict, f: JSONDict) -> JSONDict:
+        gifts = dict.fromkeys(("unlimited_gifts", "limited_gifts", "unique_gifts",
+                               "premium_subscription", "gifts_from_channels"), False)
+        return {**self._chat(p), "accent_color_id": 0, "max_reaction_count": 11,
+                "accepted_gift_types": gifts}
+
+    def _get_file(self, method: str, p: JSONDict, f: JSONDict) -> JSONDict:
+        if str(p.get("file_id")) not in self._files:
+            raise _APIError(400, "Bad Request: invalid file_id")
+        doc, _, path = self._files[str(p["file_id"])]
+        return {**{k: doc[k] for k in ("file_id", "file_unique_id", "file_size")},
+                "file_path": path}
+
+    # ----------------------------------------------------------------- HTTP layer
+    def _dispatch(self, handler: _Handler) -> None:
+        path = unquote(urlsplit(handler.path).path)
+        m = re.fullmatch(r"/bot([^/]*)/(\w*)", path)
+        file_match = re.fullmatch(r"/file/bot([^/]+)/(.+)", path)
+        method = self._canonical.get(m[2].lower(), m[2]) if m else path
+        method = "downloadFile" if file_match else method
+        call: JSONDict = {"method": method, "params": {}, "files": {}, "time": time.time()}
+        try:
+            call["params"], call["files"] = _parse_request(handler)
+            if file_match:
+                call["params"]["file_path"] = file_match[2]
+                with self._cond:
+                    data = [c for _, c, p in self._files.values() if p == file_match[2]]
+                if file_match[1] != self.token or not data:
+                    raise _APIError(404, "Not Found")
+                self._record(call, {"ok": True})
+                return self._respond(handler, 200, data[0], "application/octet-stream")
+            if not m or m[1] != self.token:
+                raise _APIError(401, "Unauthorized")
+            with self._cond:
+                faults = self._faults[method.lower()]
+                fault = faults.popleft() if faults else False
+            if fault is None:  # drop_next: close the connection without answering
+                self._record(call, None)
+                handler.close_connection = True
+                return handler.connection.shutdown(socket.SHUT_RDWR)
+            if fault:
+                raise fault
+            if method not in self._handlers:
+                raise _APIError(404, "Not Found: method not found")
+            with self._cond:
+                result = self._handlers[method](method, call["params"], call["files"])
+            payload: JSONDict = {"ok": True, "result": result}
+        except _APIError as exc:
+            payload = exc.payload
+        except Exception as exc:  # noqa: BLE001 - report bad input/bugs as Bot API errors
+            payload = _APIError(400, f"Bad Request: {exc!r}").payload
+        self._record(call, payload)
+        return self._respond(handler, payload.get("error_code", 200),
+                             json.dumps(payload).encode())
+
+    def _record(self, call: JSONDict, payload: JSONDict | None) -> None:
+        with self._cond:
+            call["status"] = None if payload is None else payload.get("error_code", 200)
+            call["response"] = payload
+            self._calls.append(call)
+            self._cond.notify_all()
+
+    @staticmethod
+    def _respond(handler: _Handler, status: int, data: bytes,
+                 content_type: str = "application/json") -> None:
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+        except OSError:  # the client went away (e.g. a cancelled long poll)
+            handler.close_connection = True
