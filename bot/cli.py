@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     cats = sub.add_parser("categories", help="categories and their item counts")
     cats.add_argument("--json", action="store_true")
     cats.set_defaults(handler=_categories)
+
+    from bot import offline  # ask, shell, run, push: the bot's own commands
+
+    offline.add_commands(sub)
     return parser
 
 

@@ -49,6 +49,19 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE terms (term TEXT PRIMARY KEY, display TEXT NOT NULL, items INTEGER NOT NULL);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    """
+    CREATE TABLE posts (
+        date TEXT NOT NULL, chat_id TEXT NOT NULL, run INTEGER NOT NULL, seq INTEGER NOT NULL,
+        message_id INTEGER NOT NULL, sent_at TEXT NOT NULL,
+        PRIMARY KEY (date, chat_id, run, seq)
+    );
+    CREATE TABLE post_runs (
+        date TEXT NOT NULL, chat_id TEXT NOT NULL, run INTEGER NOT NULL, messages INTEGER,
+        started_at TEXT NOT NULL, completed_at TEXT, PRIMARY KEY (date, chat_id, run)
+    );
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE queries (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE, used_at TEXT NOT NULL)
+    """,
 )
 
 
@@ -257,6 +270,17 @@ def scan_dir(db: sqlite_utils.Database, directory: str | Path) -> list[IngestOut
     if not os.path.isdir(directory):
         return []
     return ingest_paths(db, [directory])
+
+
+def save_digest_file(directory: str | Path, date: str, raw: bytes) -> Path | None:
+    """Keep an uploaded digest in the digest folder (upload-DATE.md); None if it cannot be written."""
+    path = Path(directory) / f"upload-{date}.md"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(raw)
+    except OSError:
+        return None
+    return path
 
 
 def row_to_item(row: sqlite3.Row | tuple) -> Item:

@@ -266,6 +266,23 @@ def newest_date(db: sqlite_utils.Database, on_or_before: str | None = None) -> s
     return row[0] if row else None
 
 
+@dataclass(frozen=True)
+class ArchiveStats:
+    """Size of the archive for /stats."""
+
+    digests: int
+    items: int
+    first_date: str | None
+    last_date: str | None
+
+
+def archive_stats(db: sqlite_utils.Database) -> ArchiveStats:
+    """Return how many digests and items the index holds and their date range."""
+    digests, first, last = db.execute("SELECT count(*), min(date), max(date) FROM digests").fetchone()
+    items = db.execute("SELECT count(*) FROM items").fetchone()[0]
+    return ArchiveStats(digests, items, first, last)
+
+
 def digest_dates(db: sqlite_utils.Database) -> list[str]:
     """Return every digest date, newest first."""
     return [r[0] for r in db.execute("SELECT date FROM digests ORDER BY date DESC").fetchall()]

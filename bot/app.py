@@ -1,0 +1,135 @@
+"""Builds the python-telegram-bot Application: every handler in one list, error handler, rate limiter."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlite_utils
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot import render, schedule
+from bot.config import Settings
+from bot.send import send
+from handlers import admin, user
+
+log = logging.getLogger(__name__)
+
+
+def build_application(settings: Settings, db: sqlite_utils.Database,
+                      request: BaseRequest | None = None, token: str | None = None,
+                      with_jobs: bool = True) -> Application:
+    """Return the bot, wired to `db`; `request` replaces HTTP (the offline shell uses this)."""
+    builder = (
+        ApplicationBuilder()
+        .token(token or settings.bot_token)
+        .base_url(settings.api_url)
+        .base_file_url(settings.file_api_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML,
+                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(_post_init if with_jobs else None)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if not with_jobs:
+        builder = builder.job_queue(None)
+    app = builder.build()
+    app.bot_data["db"] = db
+    app.bot_data["settings"] = settings
+
+    # In the order of /help.
+    app.add_handler(CommandHandler(["start", "help"], user.start))
+    app.add_handler(CommandHandler("today", user.today))
+    app.add_handler(CommandHandler("latest", user.latest))
+    app.add_handler(CommandHandler("search", user.search))
+    app.add_handler(CommandHandler("category", user.category))
+    app.add_handler(CommandHandler("what", user.what))
+    app.add_handler(CallbackQueryHandler(user.search_button, pattern=r"^s:\d+:\d+:[-\d]$"))
+    app.add_handler(CallbackQueryHandler(user.category_button, pattern=r"^c:\d+:\d+$"))
+    # Admin.
+    app.add_handler(CommandHandler("push", admin.push))
+    app.add_handler(CommandHandler("preview", admin.preview))
+    app.add_handler(CommandHandler("reindex", admin.reindex))
+    app.add_handler(CommandHandler("stats", admin.stats))
+    app.add_handler(CommandHandler("pause", admin.pause))
+    app.add_handler(CommandHandler("resume", admin.resume))
+    app.add_handler(CommandHandler("schedule", admin.set_schedule))
+    app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, admin.upload))
+    app.add_handler(CallbackQueryHandler(admin.publish_button, pattern=r"^p:\d{4}-\d{2}-\d{2}$"))
+    app.add_error_handler(on_error)
+    return app
+
+
+MENU = [BotCommand(name, description) for name, description, _ in render.HELP_COMMANDS]
+
+
+async def _post_init(app: Application) -> None:
+    await app.bot.set_my_commands(MENU)
+    schedule.start_jobs(app)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log an unexpected error (update id and the exception, never the token) and apologise."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s: %s", update_id, type(context.error).__name__,
+              exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat:
+        try:
+            await send(context.bot, update.effective_chat.id,
+                       render.plain("抱歉，处理这条消息时出了点问题，请稍后再试。"))
+        except Exception:  # the apology is best effort; the bot keeps running
+            log.warning("could not send the apology for update %s", update_id)
+
+
+class RedactToken(logging.Filter):
+    """Replace the bot token in every log record (Bot API URLs contain it)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token:
+            message = record.getMessage()
+            if self.token in message:
+                record.msg, record.args = message.replace(self.token, "<token>"), None
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
+    """Log to stderr at LOG_LEVEL; HTTP clients only at WARNING; the token always redacted."""
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    redact = RedactToken(settings.bot_token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+
+
+def run(settings: Settings, db: sqlite_utils.Database) -> None:
+    """Run the bot: long polling, or a webhook server when WEBHOOK_URL is set."""
+    settings.require_bot()
+    app = build_application(settings, db)
+    if settings.webhook_url:
+        from urllib.parse import urlparse
+
+        app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
+                        url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+                        webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
+                        allowed_updates=Update.ALL_TYPES)
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)

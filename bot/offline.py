@@ -1,0 +1,207 @@
+"""Offline use: `digestbot ask`, `shell`, `run` and `push`.
+
+`ask` and `shell` run a command through the real Application, handlers and
+rendering; the only difference from production is the HTTP layer: an
+`OfflineRequest` answers the Bot API locally and records what the bot sends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import sys
+import time
+
+from telegram import Update
+from telegram.request import BaseRequest, RequestData
+
+from bot.app import build_application, configure_logging, run
+from bot.config import Settings
+from storage.index import open_db, scan_dir
+
+OFFLINE_TOKEN = "1:offline"
+BOT_USER = {"id": 1, "is_bot": True, "first_name": "digestbot", "username": "digestbot",
+            "can_join_groups": True, "can_read_all_group_messages": False,
+            "supports_inline_queries": False}
+SENDING = {"sendMessage", "editMessageText"}
+
+
+class OfflineRequest(BaseRequest):
+    """A Bot API that lives in this process: answers every call and keeps what was sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+        self._ids = itertools.count(1)
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         *args: object, **kwargs: object) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        result: object = True
+        if api_method == "getMe":
+            result = BOT_USER
+        elif api_method == "getUpdates":
+            result = []
+        elif api_method in SENDING or api_method == "sendDocument":
+            chat_id = params.get("chat_id")
+            self.sent.append({"chat_id": chat_id, "text": params.get("text", ""),
+                              "parse_mode": params.get("parse_mode"),
+                              "reply_markup": params.get("reply_markup"),
+                              "method": api_method})
+            result = {"message_id": int(params.get("message_id") or next(self._ids)),
+                      "date": int(time.time()), "text": params.get("text", ""),
+                      "chat": {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0,
+                               "type": "private"}}
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+def command_update(text: str, user_id: int, update_id: int = 1) -> dict:
+    """Return a Bot API Update for a private message `text` from `user_id`."""
+    message = {"message_id": update_id, "date": int(time.time()), "text": text,
+               "chat": {"id": user_id, "type": "private", "first_name": "shell"},
+               "from": {"id": user_id, "is_bot": False, "first_name": "shell",
+                        "language_code": "zh-hans"}}
+    if text.startswith("/"):
+        command = text.split()[0]
+        message["entities"] = [{"type": "bot_command", "offset": 0,
+                                "length": len(command.encode("utf-16-le")) // 2}]
+    return {"update_id": update_id, "message": message}
+
+
+class Session:
+    """One offline bot: feeds updates to the real Application, returns what it would send."""
+
+    def __init__(self, settings: Settings, db_path: str) -> None:
+        self.request = OfflineRequest()
+        self.app = build_application(settings, open_db(db_path), request=self.request,
+                                     token=OFFLINE_TOKEN, with_jobs=False)
+        self._update_ids = itertools.count(1)
+
+    async def __aenter__(self) -> Session:
+        await self.app.initialize()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.app.shutdown()
+
+    async def ask(self, text: str, user_id: int) -> list[dict]:
+        """Return the messages the bot sends in answer to `text`."""
+        start = len(self.request.sent)
+        update = Update.de_json(command_update(text, user_id, next(self._update_ids)), self.app.bot)
+        await self.app.process_update(update)
+        return [{k: v for k, v in m.items() if k != "method"} for m in self.request.sent[start:]]
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ask, shell, run and push on the digestbot command."""
+    ask = sub.add_parser("ask", help="run one bot command offline and print the replies")
+    ask.add_argument("text", help='e.g. "/search 红包"')
+    ask.add_argument("--user-id", type=int, default=0, help="sender (an ADMIN_IDS id for admin "
+                     "commands; default: the first admin, else 1000)")
+    ask.add_argument("--json", action="store_true")
+    ask.set_defaults(handler=_ask)
+    shell = sub.add_parser("shell", help="talk to the bot offline, interactively")
+    shell.add_argument("--user-id", type=int, default=0)
+    shell.set_defaults(handler=_shell)
+    run_cmd = sub.add_parser("run", help="start the bot (long polling, or webhook if WEBHOOK_URL)")
+    run_cmd.set_defaults(handler=_run)
+    push = sub.add_parser("push", help="post a digest to CHANNEL_ID now")
+    push.add_argument("--date", help="YYYY-MM-DD (default: today in TIMEZONE)")
+    push.add_argument("--force", action="store_true", help="post again even if already posted")
+    push.set_defaults(handler=_push)
+
+
+def _user(args: argparse.Namespace, settings: Settings) -> int:
+    return args.user_id or min(settings.admin_ids, default=1000)
+
+
+def _ask(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    async def go() -> list[dict]:
+        async with Session(settings, db_path) as session:
+            return await session.ask(args.text, _user(args, settings))
+
+    messages = asyncio.run(go())
+    if args.json:
+        print(json.dumps(messages, ensure_ascii=False, indent=2))
+    else:
+        _print_messages(messages)
+    return 0
+
+
+def _print_messages(messages: list[dict]) -> None:
+    for message in messages:
+        print(message["text"])
+        markup = message.get("reply_markup")
+        if markup:
+            rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+            for row in rows:
+                print("  " + "  ".join(f"[{button['text']}]" for button in row))
+        print("-" * 40)
+
+
+def _shell(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    async def go() -> None:
+        async with Session(settings, db_path) as session:
+            print("digestbot offline shell: type a command such as /search 红包 (/help lists "
+                  "them); an empty line or Ctrl-D quits.")
+            while True:
+                try:
+                    line = await asyncio.to_thread(input, "> ")
+                except EOFError:
+                    return
+                if not line.strip():
+                    return
+                _print_messages(await session.ask(line.strip(), _user(args, settings)))
+
+    asyncio.run(go())
+    return 0
+
+
+def _run(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    configure_logging(settings)
+    db = open_db(db_path)
+    scan_dir(db, settings.digest_dir)
+    run(settings, db)
+    return 0
+
+
+def _push(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    from bot import schedule
+    from storage.search import parse_date
+
+    configure_logging(settings)
+    settings.require_bot()
+    if not settings.channel_id:
+        print("CHANNEL_ID is not set: expected the channel to post to", file=sys.stderr)
+        return 2
+    db = open_db(db_path)
+    scan_dir(db, settings.digest_dir)
+    date = parse_date(args.date) if args.date else None
+    if args.date and date is None:
+        print(f"--date must be YYYY-MM-DD, not {args.date!r}", file=sys.stderr)
+        return 2
+
+    async def go() -> schedule.PostOutcome:
+        import datetime as dt
+
+        app = build_application(settings, db, with_jobs=False)
+        async with app:
+            day = date or dt.datetime.now(settings.tz).date().isoformat()
+            return await schedule.post_digest(app.bot, app.bot_data, day, settings.channel_id,
+                                              force=args.force)
+
+    outcome = asyncio.run(go())
+    print(f"{outcome.status} {outcome.date}: {outcome.sent} of {outcome.total} messages sent")
+    return 0 if outcome.status in {"posted", "already"} else 1

@@ -1,0 +1,348 @@
+"""Items -> Telegram HTML messages: the only place that builds HTML or keyboards.
+
+Every file- or user-supplied string goes through `esc`. No message exceeds
+4096 UTF-16 code units; long lists are split at item boundaries, and a single
+item too long for one message is shortened in its plain text before escaping,
+so a tag is never cut.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from storage.categories import CANONICAL, canonical_category
+from storage.index import IngestOutcome
+from storage.model import Item, SearchResult, WhatResult
+from storage.posts import PostStats
+from storage.search import ArchiveStats, CategoryCount, DigestSummary
+
+MAX_LENGTH = 4096
+PAGE_SIZE = 5
+SHORT_NAMES = {"政策与监管": "政策", "模型与技术进展": "模型", "产品与应用发布": "产品",
+               "投融资与并购": "投融资", "行业落地与生态": "行业"}
+ICONS = {"政策与监管": "🏛", "模型与技术进展": "🧠", "产品与应用发布": "📱",
+         "投融资与并购": "💰", "行业落地与生态": "🏭"}
+HELP_COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("today", "某天的日报（默认今天）", "/today 2026-02-08"),
+    ("latest", "最新一期的标题", "/latest"),
+    ("search", "关键词搜索", "/search 红包"),
+    ("category", "按分类浏览", "/category 投融资"),
+    ("what", "某公司/产品的事件时间线", "/what 阶跃星辰"),
+    ("help", "查看帮助", "/help"),
+)
+ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("/push [日期] [force]", "立即发布到频道"), ("/preview [日期]", "预览频道消息（只发给你）"),
+    ("/reindex", "重新扫描日报目录"), ("/stats", "统计"), ("/pause", "暂停每日发布"),
+    ("/resume", "恢复每日发布"), ("/schedule HH:MM", "修改每日发布时间"),
+    ("发送日报文件", "校验、索引并预览，可一键发布"),
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send: HTML text and an optional inline keyboard."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None = field(default=None)
+
+
+def esc(text: str) -> str:
+    """Return `text` escaped for Telegram HTML text (<, >, &)."""
+    return html.escape(text, quote=False)
+
+
+def utf16_len(text: str) -> int:
+    """Return the length Telegram counts: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def _link(name: str, url: str) -> str:
+    label = esc(name or "原文")
+    if url.startswith(("http://", "https://")):
+        return f'<a href="{html.escape(url, quote=True)}">{label}</a>'
+    return label
+
+
+def short_category(name: str) -> str:
+    """Return the short Chinese name of a category (unknown ones as written)."""
+    return SHORT_NAMES.get(name, name)
+
+
+def pack(blocks: list[str], header: str = "", limit: int = MAX_LENGTH) -> list[str]:
+    """Return messages made of whole blocks, each within `limit` UTF-16 units, `header` on the first."""
+    messages: list[str] = []
+    current = header
+    for block in blocks:
+        candidate = f"{current}\n\n{block}" if current else block
+        if utf16_len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            messages.append(current)
+        current = block
+    if current:
+        messages.append(current)
+    return messages
+
+
+# --- items --------------------------------------------------------------------
+
+
+def full_item(item: Item, number: int | None = None, budget: int = MAX_LENGTH - 200) -> str:
+    """Return one item in full (bold title, 说明, 要点 bullets, source), shortened to fit `budget`."""
+    summary_limit, point_limit = 2000, 600
+    while True:
+        parts = [f"<b>{f'{number}. ' if number else ''}{esc(item.title)}</b>"]
+        if item.summary:
+            parts.append(esc(_shorten(item.summary, summary_limit)))
+        if item.analysis:
+            parts.append(f"<i>深度解读：</i>{esc(_shorten(item.analysis, summary_limit))}")
+        parts.extend(f"• {esc(_shorten(point, point_limit))}" for point in item.points)
+        if item.source_url or item.source_name:
+            parts.append(f"来源：{_link(item.source_name, item.source_url)}")
+        text = "\n".join(parts)
+        if utf16_len(text) <= budget or summary_limit < 50:
+            return text
+        summary_limit, point_limit = summary_limit // 2, point_limit // 2
+
+
+def brief_item(item: Item, number: int) -> str:
+    """Return an item as a search hit: number, title, date and category, a short summary, source."""
+    lines = [f"<b>{number}. {esc(item.title)}</b>",
+             f"📅 {item.date} · {esc(short_category(item.category))}"]
+    if item.summary:
+        lines.append(esc(_shorten(item.summary, 120)))
+    if item.source_url:
+        lines.append(_link(item.source_name, item.source_url))
+    return "\n".join(lines)
+
+
+# --- the channel post and /today ---------------------------------------------------
+
+
+def _by_category(items: list[Item]) -> list[tuple[str, list[tuple[int, Item]]]]:
+    """Return (category, numbered items) in the digest's order of first appearance."""
+    groups: dict[str, list[tuple[int, Item]]] = {}
+    for number, item in enumerate(items, start=1):
+        groups.setdefault(item.category, []).append((number, item))
+    return list(groups.items())
+
+
+def digest_overview(header: DigestSummary, items: list[Item], note: str = "") -> list[str]:
+    """Return the overview: date, title, numbered headlines per category (split if very long)."""
+    top = f"<b>📰 {esc(header.title)}</b>\n📅 {header.date} · 共 {len(items)} 条"
+    if note:
+        top = f"{esc(note)}\n\n{top}"
+    blocks = []
+    for category, numbered in _by_category(items):
+        lines = [f"<b>{ICONS.get(category, '📌')} {esc(category)}</b>"]
+        lines += [f"{number}. {esc(item.title)}" for number, item in numbered]
+        blocks.append("\n".join(lines))
+    return pack(blocks, header=top)
+
+
+def channel_post(header: DigestSummary, items: list[Item]) -> list[str]:
+    """Return the channel post: the overview, then each category's items in full."""
+    messages = digest_overview(header, items)
+    for category, numbered in _by_category(items):
+        title = f"<b>{ICONS.get(category, '📌')} {esc(category)}</b> · {header.date}"
+        messages += pack([full_item(item, number) for number, item in numbered], header=title)
+    return messages
+
+
+# --- search, categories, what --------------------------------------------------------
+
+
+def search_page(result: SearchResult, query_id: int, page: int, category: str | None) -> Reply:
+    """Return one page of search results with paging and category buttons."""
+    if result.message == "too_short":
+        return Reply("🔍 关键词太短了，请至少输入 2 个字，例如 /search 红包")
+    if result.message == "empty":
+        return Reply("🔍 请在命令后输入关键词，例如 /search 红包")
+    if result.message == "unknown_category":
+        return Reply("未知分类。可用分类：政策、模型、产品、投融资、行业")
+    scope = f" · {esc(short_category(category))}" if category else ""
+    if not result.items:
+        text = (f"🔍 没有找到与「{esc(result.query)}」{scope}相关的内容。\n"
+                "试试更短的关键词（如公司名的两个字），或 /category 按分类浏览。")
+        return Reply(text, _category_buttons(query_id, category) if category else None)
+    pages = max(1, -(-result.total // PAGE_SIZE))
+    more = "+" if result.total_capped else ""
+    lines = [f"🔍 <b>{esc(result.corrected or result.query)}</b>{scope} · 共 {result.total}{more} 条"
+             f" · 第 {page + 1}/{pages}{more} 页"]
+    if result.corrected:
+        lines.append(f"（没有找到「{esc(result.query)}」，已显示「{esc(result.corrected)}」的结果）")
+    blocks = [brief_item(item, page * PAGE_SIZE + i) for i, item in enumerate(result.items, 1)]
+    text = pack(blocks, header="\n".join(lines))[0]
+    rows = []
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton("◀ 上一页", callback_data=f"s:{query_id}:{page - 1}:"
+                                        f"{_category_code(category)}"))
+    if page + 1 < pages:
+        nav.append(InlineKeyboardButton("下一页 ▶", callback_data=f"s:{query_id}:{page + 1}:"
+                                        f"{_category_code(category)}"))
+    if nav:
+        rows.append(nav)
+    rows += _category_buttons(query_id, category).inline_keyboard
+    return Reply(text, InlineKeyboardMarkup(rows))
+
+
+def _category_code(category: str | None) -> str:
+    return str(CANONICAL.index(category)) if category in CANONICAL else "-"
+
+
+def category_from_code(code: str) -> str | None:
+    """Return the canonical category for a callback code ("-" = all)."""
+    return CANONICAL[int(code)] if code.isdigit() and int(code) < len(CANONICAL) else None
+
+
+def _category_buttons(query_id: int, current: str | None) -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(("✅ " if current == c else "") + SHORT_NAMES[c],
+                                    callback_data=f"s:{query_id}:0:{i}")
+               for i, c in enumerate(CANONICAL)]
+    buttons.append(InlineKeyboardButton(("✅ " if current is None else "") + "全部",
+                                        callback_data=f"s:{query_id}:0:-"))
+    return InlineKeyboardMarkup([buttons[:3], buttons[3:]])
+
+
+def category_menu(counts: list[CategoryCount], ids: dict[str, int]) -> Reply:
+    """Return the category keyboard with item counts; `ids` maps category -> saved query id."""
+    if not counts:
+        return Reply("索引里还没有日报。")
+    buttons = [InlineKeyboardButton(f"{short_category(c.name)} ({c.items})",
+                                    callback_data=f"c:{ids[c.name]}:0") for c in counts]
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    return Reply("🗂 <b>选择分类</b>（括号内为条目数）", InlineKeyboardMarkup(rows))
+
+
+def category_page(category: str, items: list[Item], total: int, page: int, query_id: int) -> Reply:
+    """Return one page of a category's newest items, with paging buttons."""
+    if not items:
+        return Reply(f"「{esc(category)}」下还没有条目。")
+    pages = max(1, -(-total // PAGE_SIZE))
+    header = (f"{ICONS.get(category, '📌')} <b>{esc(category)}</b> · 共 {total} 条 · "
+              f"第 {page + 1}/{pages} 页")
+    blocks = [brief_item(item, page * PAGE_SIZE + i) for i, item in enumerate(items, 1)]
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton("◀ 上一页", callback_data=f"c:{query_id}:{page - 1}"))
+    if page + 1 < pages:
+        nav.append(InlineKeyboardButton("下一页 ▶", callback_data=f"c:{query_id}:{page + 1}"))
+    return Reply(pack(blocks, header=header)[0], InlineKeyboardMarkup([nav]) if nav else None)
+
+
+def what_timeline(result: WhatResult) -> list[Reply]:
+    """Return the story timeline: one line per story with its dates and sources, oldest first."""
+    if result.message == "empty":
+        return [Reply("请在命令后输入名称，例如 /what 阶跃星辰")]
+    if result.message == "too_short":
+        return [Reply("名称太短了，请至少输入 2 个字，例如 /what 千问")]
+    if not result.stories:
+        return [Reply(f"没有找到关于「{esc(result.query)}」的报道。试试别的叫法（如英文名），"
+                      "或用 /search 搜索关键词。")]
+    names = " / ".join(esc(n) for n in result.names)
+    header = f"📌 <b>{esc(result.corrected or result.query)}</b> 的事件时间线（{names}）"
+    if result.corrected:
+        header += f"\n（没有找到「{esc(result.query)}」，已显示「{esc(result.corrected)}」）"
+    header += f"\n共 {len(result.stories)} 个事件，按时间排列"
+    blocks = []
+    for number, story in enumerate(result.stories, start=1):
+        lines = [f"{number}. <b>{story.dates[0]}</b> {esc(story.title)}"]
+        if len(story.dates) > 1:
+            lines.append(f"   另见：{'、'.join(d[5:] for d in story.dates[1:])}"
+                         f"（共 {len(story.dates)} 天报道）")
+        sources, seen = [], set()
+        for item in story.items:
+            if item.source_url and item.source_url not in seen:
+                seen.add(item.source_url)
+                sources.append(_link(item.source_name, item.source_url))
+        if sources:
+            lines.append("   来源：" + " · ".join(sources[:4]))
+        blocks.append("\n".join(lines))
+    return [Reply(text) for text in pack(blocks, header=header)]
+
+
+def latest_headlines(header: DigestSummary, items: list[Item]) -> list[Reply]:
+    """Return the newest digest's headlines."""
+    return [Reply(text) for text in digest_overview(header, items)]
+
+
+def today_messages(header: DigestSummary, items: list[Item], note: str = "") -> list[Reply]:
+    """Return a day's digest for a chat: the overview then the full items, category by category."""
+    messages = channel_post(header, items)
+    if note:
+        messages[0] = f"{esc(note)}\n\n{messages[0]}"
+        if utf16_len(messages[0]) > MAX_LENGTH:
+            messages[0:1] = digest_overview(header, items, note)
+    return [Reply(text) for text in messages]
+
+
+# --- fixed texts ------------------------------------------------------------------------
+
+
+def help_text(is_admin: bool = False) -> Reply:
+    """Return /start and /help: what the bot does and every command with an example."""
+    lines = ["👋 <b>AI 行业日报机器人</b>",
+             "每天定时把 AI 行业日报（政策、模型、产品、投融资、行业）发到频道，"
+             "也可以随时查询历史日报。", "", "<b>命令</b>"]
+    lines += [f"/{name} — {desc}\n   例：<code>{esc(example)}</code>"
+              for name, desc, example in HELP_COMMANDS]
+    lines.append("\n分类名可用：政策、模型、产品、投融资、行业")
+    if is_admin:
+        lines.append("\n<b>管理员命令</b>")
+        lines += [f"{esc(cmd)} — {desc}" for cmd, desc in ADMIN_COMMANDS]
+    return Reply("\n".join(lines))
+
+
+def plain(text: str) -> Reply:
+    """Return a fixed Chinese message (escaped)."""
+    return Reply(esc(text))
+
+
+def no_digest(date: str | None) -> Reply:
+    """Return the answer when there is no digest for a date (or none at all)."""
+    if date is None:
+        return Reply("索引里还没有日报。管理员可以上传日报文件或运行 /reindex。")
+    return Reply(f"没有 {esc(date)} 的日报。用 /latest 查看最新一期。")
+
+
+def stats(archive: ArchiveStats, made: PostStats, paused: bool, post_time: str) -> Reply:
+    """Return /stats for admins."""
+    lines = ["📊 <b>统计</b>", f"日报：{archive.digests} 期，{archive.items} 条",
+             f"日期范围：{archive.first_date or '—'} ~ {archive.last_date or '—'}",
+             f"已发布：{made.runs_completed} 次，共 {made.messages_sent} 条消息",
+             f"上次发布：{made.last_date or '—'}（{esc(made.last_at or '—')}）",
+             f"每日发布：{'已暂停' if paused else '开启'}，时间 {esc(post_time)}"]
+    return Reply("\n".join(lines))
+
+
+def reindex_report(outcomes: list[IngestOutcome]) -> Reply:
+    """Return the /reindex answer: counts, then every file that changed or was rejected."""
+    changed = [o for o in outcomes if o.status != "unchanged"]
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("indexed", "unchanged", "rejected")}
+    lines = [f"🔄 扫描完成：{len(outcomes)} 个文件，新索引 {counts['indexed']}，"
+             f"未变 {counts['unchanged']}，拒绝 {counts['rejected']}"]
+    lines += [f"<code>{esc(o.line())}</code>" for o in changed]
+    return Reply(pack(lines[1:], header=lines[0])[0] if changed else lines[0])
+
+
+def upload_result(line: str, ok: bool, date: str | None) -> Reply:
+    """Return the answer to an uploaded digest file, with a publish button when it was indexed."""
+    if not ok:
+        return Reply(f"❌ 文件未通过校验：\n<code>{esc(line)}</code>")
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("📢 立即发布到频道",
+                                                           callback_data=f"p:{date}")]])
+    return Reply(f"✅ 已索引：<code>{esc(line)}</code>\n下面是频道消息预览。", keyboard)
+
+
+def category_name(text: str) -> str | None:
+    """Return the canonical category for what a user typed, if it is one."""
+    return canonical_category(text)

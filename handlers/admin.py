@@ -1,0 +1,132 @@
+"""Admin commands: /push /preview /reindex /stats /pause /resume /schedule, digest uploads."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import render, schedule
+from handlers.common import admin_only, db_of, reply, settings_of, today_in_zone
+from storage import posts
+from storage.index import ingest_bytes, save_digest_file, scan_dir
+from storage.search import archive_stats, digest_on, newest_date, parse_date
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+
+
+def _date_and_force(args: list[str], default: str) -> tuple[str | None, bool]:
+    force = any(a.lower() == "force" for a in args)
+    rest = [a for a in args if a.lower() != "force"]
+    return (parse_date(rest[0]) if rest else default), force
+
+
+@admin_only
+async def push(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/push [DATE] [force]: post a digest to the channel now (once per day unless force)."""
+    settings = settings_of(context)
+    date, force = _date_and_force(context.args, today_in_zone(settings))
+    if date is None:
+        await reply(update, context, render.plain("日期格式不对，请用 /push 2026-02-08 [force]"))
+        return
+    if not settings.channel_id:
+        await reply(update, context, render.plain("没有配置 CHANNEL_ID，无法发布。"))
+        return
+    outcome = await schedule.post_digest(context.bot, context.bot_data, date,
+                                         settings.channel_id, force=force)
+    await reply(update, context, render.plain({
+        "posted": f"✅ 已发布 {date} 的日报（{outcome.sent} 条消息）。",
+        "already": f"{date} 的日报已经发布过了。要再发一次请用 /push {date} force",
+        "missing": f"没有 {date} 的日报。先上传文件或 /reindex。",
+    }[outcome.status]))
+
+
+@admin_only
+async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/preview [DATE]: send the channel post to the admin only."""
+    db = db_of(context)
+    date, _ = _date_and_force(context.args, newest_date(db) or "")
+    found = digest_on(db, date) if date else None
+    if found is None:
+        await reply(update, context, render.no_digest(date or None))
+        return
+    await reply(update, context, [render.Reply(text) for text in render.channel_post(*found)])
+
+
+@admin_only
+async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reindex: re-scan DIGEST_DIR and report what changed."""
+    outcomes = scan_dir(db_of(context), settings_of(context).digest_dir)
+    await reply(update, context, render.reindex_report(outcomes))
+
+
+@admin_only
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats: digests, items, date range, posts made, last post, schedule."""
+    db = db_of(context)
+    await reply(update, context, render.stats(
+        archive_stats(db), posts.post_stats(db), schedule.is_paused(context.bot_data),
+        f"{schedule.post_time(context.bot_data):%H:%M}"))
+
+
+@admin_only
+async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/pause: stop the daily post until /resume."""
+    posts.set_setting(db_of(context), "paused", "1")
+    await reply(update, context, render.plain("⏸ 每日发布已暂停。用 /resume 恢复。"))
+
+
+@admin_only
+async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/resume: restart the daily post."""
+    posts.set_setting(db_of(context), "paused", "0")
+    await reply(update, context, render.plain("▶️ 每日发布已恢复。"))
+
+
+@admin_only
+async def set_schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/schedule HH:MM: change the daily post time (persisted)."""
+    text = " ".join(context.args)
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        await reply(update, context, render.plain("时间格式不对，请用 /schedule 08:30"))
+        return
+    value = f"{int(match.group(1)):02d}:{match.group(2)}"
+    posts.set_setting(db_of(context), "post_time", value)
+    schedule.schedule_daily(context.application)
+    tz = settings_of(context).timezone
+    await reply(update, context, render.plain(f"⏰ 每日发布时间已改为 {value}（{tz}）。"))
+
+
+@admin_only
+async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A digest file sent by an admin in private: validate, index, preview with a publish button."""
+    document = update.message.document
+    if document.file_size and document.file_size > MAX_UPLOAD_BYTES:
+        await reply(update, context, render.plain("文件太大（上限 2 MB）。"))
+        return
+    raw = bytes(await (await document.get_file()).download_as_bytearray())
+    outcome = ingest_bytes(db_of(context), raw, document.file_name or "upload.md")
+    ok = outcome.status != "rejected"
+    await reply(update, context, render.upload_result(outcome.line(), ok, outcome.date))
+    if ok:
+        save_digest_file(settings_of(context).digest_dir, outcome.date, raw)
+        await reply(update, context, [render.Reply(text) for text in
+                                      render.channel_post(*digest_on(db_of(context), outcome.date))])
+
+
+@admin_only
+async def publish_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The "publish now" button under an upload preview."""
+    callback = update.callback_query
+    date = callback.data.split(":", 1)[1]
+    settings = settings_of(context)
+    if not settings.channel_id:
+        await callback.answer("没有配置 CHANNEL_ID。", show_alert=True)
+        return
+    await callback.answer("正在发布…")
+    outcome = await schedule.post_digest(context.bot, context.bot_data, date, settings.channel_id)
+    await reply(update, context, render.plain(
+        f"✅ 已发布 {date}（{outcome.sent} 条消息）。" if outcome.status == "posted"
+        else f"{date} 已经发布过了。" if outcome.status == "already" else f"没有 {date} 的日报。"))

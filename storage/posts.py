@@ -1,0 +1,120 @@
+"""What was posted where (exactly-once bookkeeping), settings changed from Telegram, saved queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlite_utils
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class PostRun:
+    """One posting of a day's digest to a chat; run 0 is the scheduled one, forced pushes count up."""
+
+    date: str
+    chat_id: str
+    run: int
+    messages: int | None
+    completed_at: str | None
+
+
+def current_run(db: sqlite_utils.Database, date: str, chat_id: str) -> PostRun | None:
+    """Return the latest posting of `date` to `chat_id`, or None if it was never started."""
+    row = db.execute("SELECT date, chat_id, run, messages, completed_at FROM post_runs "
+                     "WHERE date = ? AND chat_id = ? ORDER BY run DESC LIMIT 1",
+                     (date, chat_id)).fetchone()
+    return PostRun(*row) if row else None
+
+
+def start_run(db: sqlite_utils.Database, date: str, chat_id: str, messages: int,
+              force: bool = False) -> PostRun:
+    """Return the posting to continue: the unfinished one, or a new one (`force` after a finished one)."""
+    with db.atomic():
+        run = current_run(db, date, chat_id)
+        if run is not None and (run.completed_at is None or not force):
+            return run
+        number = 0 if run is None else run.run + 1
+        db.execute("INSERT INTO post_runs VALUES (?, ?, ?, ?, ?, NULL)",
+                   (date, chat_id, number, messages, _now()))
+    return PostRun(date, chat_id, number, messages, None)
+
+
+def sent_sequence_numbers(db: sqlite_utils.Database, run: PostRun) -> set[int]:
+    """Return the positions of the messages of `run` already sent."""
+    rows = db.execute("SELECT seq FROM posts WHERE date = ? AND chat_id = ? AND run = ?",
+                      (run.date, run.chat_id, run.run)).fetchall()
+    return {row[0] for row in rows}
+
+
+def record_message(db: sqlite_utils.Database, run: PostRun, seq: int, message_id: int) -> None:
+    """Record that message `seq` of `run` was sent (called right after Telegram confirms it)."""
+    db.execute("INSERT OR IGNORE INTO posts VALUES (?, ?, ?, ?, ?, ?)",
+               (run.date, run.chat_id, run.run, seq, message_id, _now()))
+
+
+def complete_run(db: sqlite_utils.Database, run: PostRun) -> None:
+    """Mark `run` as fully sent."""
+    db.execute("UPDATE post_runs SET completed_at = ? WHERE date = ? AND chat_id = ? AND run = ?",
+               (_now(), run.date, run.chat_id, run.run))
+
+
+def is_posted(db: sqlite_utils.Database, date: str, chat_id: str) -> bool:
+    """Return True if `date` was fully posted to `chat_id` at least once."""
+    row = db.execute("SELECT 1 FROM post_runs WHERE date = ? AND chat_id = ? AND completed_at "
+                     "IS NOT NULL LIMIT 1", (date, chat_id)).fetchone()
+    return row is not None
+
+
+@dataclass(frozen=True)
+class PostStats:
+    """Counts for /stats."""
+
+    runs_completed: int
+    messages_sent: int
+    last_date: str | None
+    last_at: str | None
+
+
+def post_stats(db: sqlite_utils.Database) -> PostStats:
+    """Return how many posts were made and the last one."""
+    runs = db.execute("SELECT count(*) FROM post_runs WHERE completed_at IS NOT NULL").fetchone()[0]
+    messages = db.execute("SELECT count(*) FROM posts").fetchone()[0]
+    last = db.execute("SELECT date, completed_at FROM post_runs WHERE completed_at IS NOT NULL "
+                      "ORDER BY completed_at DESC LIMIT 1").fetchone()
+    return PostStats(runs, messages, last[0] if last else None, last[1] if last else None)
+
+
+def get_setting(db: sqlite_utils.Database, key: str) -> str | None:
+    """Return a setting changed from Telegram (e.g. "paused", "post_time"), or None."""
+    row = db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def set_setting(db: sqlite_utils.Database, key: str, value: str) -> None:
+    """Persist a setting changed from Telegram."""
+    db.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
+               "excluded.value", (key, value))
+
+
+def claim_once(db: sqlite_utils.Database, key: str) -> bool:
+    """Return True the first time `key` is claimed, False ever after (e.g. one admin alert a day)."""
+    cursor = db.execute("INSERT OR IGNORE INTO settings VALUES (?, ?)", (f"once:{key}", _now()))
+    return cursor.rowcount == 1
+
+
+def remember_query(db: sqlite_utils.Database, text: str) -> int:
+    """Return a short id for `text` (a search query or a category), for button callback data."""
+    db.execute("INSERT INTO queries (text, used_at) VALUES (?, ?) ON CONFLICT (text) DO UPDATE "
+               "SET used_at = excluded.used_at", (text, _now()))
+    return db.execute("SELECT id FROM queries WHERE text = ?", (text,)).fetchone()[0]
+
+
+def recall_query(db: sqlite_utils.Database, identifier: int) -> str | None:
+    """Return the text saved under `identifier`, or None."""
+    row = db.execute("SELECT text FROM queries WHERE id = ?", (identifier,)).fetchone()
+    return row[0] if row else None
