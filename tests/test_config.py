@@ -1,0 +1,54 @@
+"""Settings: defaults, .env, and a clear error naming the variable for every malformed value."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+
+def test_defaults_need_no_token() -> None:
+    settings = load_settings({}, env_file=None)
+    assert settings.post_time == dt.time(8, 0) and settings.timezone == "Asia/Shanghai"
+    assert settings.api_url == "https://api.telegram.org/bot"
+    assert settings.file_api_url == "https://api.telegram.org/file/bot"
+    with pytest.raises(ConfigError, match="BOT_TOKEN"):
+        settings.require_bot()
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("POST_TIME=09:15\nADMIN_IDS=1, 2\nTELEGRAM_API_URL=http://127.0.0.1:81/bot\n",
+                   encoding="utf-8")
+    settings = load_settings({"POST_TIME": "10:00"}, env_file=env)
+    assert settings.post_time == dt.time(10, 0) and settings.admin_ids == {1, 2}
+    assert settings.file_api_url == "http://127.0.0.1:81/file/bot"
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("POST_TIME", "8am"), ("POST_TIME", "24:00"), ("TIMEZONE", "Mars/Base"),
+    ("ADMIN_IDS", "12,abc"), ("BOT_TOKEN", "not-a-token"), ("CHANNEL_ID", "my channel"),
+    ("TELEGRAM_API_URL", "ftp://x"), ("WEBHOOK_PORT", "99999"), ("RESCAN_MINUTES", "0"),
+    ("LOG_LEVEL", "LOUD"),
+])
+def test_malformed_setting_names_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_settings({name: value}, env_file=None)
+
+
+def test_webhook_needs_a_secret() -> None:
+    settings = load_settings({"BOT_TOKEN": "1:abc", "WEBHOOK_URL": "https://x.example/hook"},
+                             env_file=None)
+    with pytest.raises(ConfigError, match="WEBHOOK_SECRET"):
+        settings.require_bot()
+
+
+def test_every_setting_is_in_env_example() -> None:
+    example = (Path(__file__).parent.parent / ".env.example").read_text(encoding="utf-8")
+    for name in ("BOT_TOKEN", "CHANNEL_ID", "ADMIN_IDS", "DIGEST_DIR", "DIGESTBOT_DB", "POST_TIME",
+                 "TIMEZONE", "TELEGRAM_API_URL", "WEBHOOK_URL", "WEBHOOK_LISTEN", "WEBHOOK_PORT",
+                 "WEBHOOK_SECRET", "RESCAN_MINUTES", "LOG_LEVEL"):
+        assert f"\n{name}=" in example

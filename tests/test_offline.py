@@ -1,0 +1,43 @@
+"""digestbot ask / shell: the same handlers and rendering, offline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+
+@pytest.fixture
+def cli_db(tmp_path: Path, digest_dir: Path, capsys) -> str:
+    path = str(tmp_path / "ask.db")
+    assert main(["--db", path, "ingest", str(digest_dir)]) == 0
+    capsys.readouterr()
+    return path
+
+
+def test_ask_json_prints_the_messages_the_bot_would_send(cli_db: str, capsys) -> None:
+    assert main(["--db", cli_db, "ask", "/search 红包", "--json", "--user-id", "7"]) == 0
+    (message,) = json.loads(capsys.readouterr().out)
+    assert set(message) == {"chat_id", "text", "parse_mode", "reply_markup"}
+    assert message["chat_id"] == 7 and message["parse_mode"] == "HTML"
+    assert "红包</b> · 共 6 条" in message["text"]
+    assert message["reply_markup"]["inline_keyboard"][0][0]["text"] == "下一页 ▶"
+
+
+def test_ask_admin_command_depends_on_user(cli_db: str, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("ADMIN_IDS", "99")
+    assert main(["--db", cli_db, "ask", "/stats", "--json", "--user-id", "5"]) == 0
+    assert "仅限管理员" in json.loads(capsys.readouterr().out)[0]["text"]
+    assert main(["--db", cli_db, "ask", "/stats", "--json"]) == 0
+    assert "日报：5 期，62 条" in json.loads(capsys.readouterr().out)[0]["text"]
+
+
+def test_shell_answers_each_line(cli_db: str, capsys, monkeypatch) -> None:
+    lines = iter(["/what 千问", "/latest", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
+    assert main(["--db", cli_db, "shell"]) == 0
+    out = capsys.readouterr().out
+    assert "千问</b> 的事件时间线" in out and "共 12 条" in out
