@@ -28,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     db_path = args.db or settings.db_path
     try:
         return args.handler(args, db_path, settings)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         return 0
 
