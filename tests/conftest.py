@@ -28,3 +28,14 @@ def db(tmp_path: Path, digest_dir: Path):
     outcomes = ingest_paths(database, [digest_dir])
     assert [o.status for o in outcomes] == ["indexed"] * 5
     return database
+
+
+@pytest.fixture
+def cli_db(tmp_path: Path, digest_dir: Path, capsys) -> str:
+    """A database file indexed by `digestbot ingest` from the bundled digests (output discarded)."""
+    from bot.cli import main
+
+    path = str(tmp_path / "cli.db")
+    assert main(["--db", path, "ingest", str(digest_dir)]) == 0
+    capsys.readouterr()
+    return path

@@ -5,17 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from bot.cli import main
-
-
-@pytest.fixture
-def cli_db(tmp_path: Path, digest_dir: Path, capsys) -> str:
-    path = str(tmp_path / "cli.db")
-    assert main(["--db", path, "ingest", str(digest_dir)]) == 0
-    capsys.readouterr()
-    return path
 
 
 def test_ingest_prints_one_line_per_file_and_exits_1_on_reject(tmp_path: Path, digest_dir: Path,

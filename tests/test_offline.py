@@ -3,19 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-import pytest
 
 from bot.cli import main
-
-
-@pytest.fixture
-def cli_db(tmp_path: Path, digest_dir: Path, capsys) -> str:
-    path = str(tmp_path / "ask.db")
-    assert main(["--db", path, "ingest", str(digest_dir)]) == 0
-    capsys.readouterr()
-    return path
 
 
 def test_ask_json_prints_the_messages_the_bot_would_send(cli_db: str, capsys) -> None:
