@@ -79,7 +79,7 @@ def pack(blocks: list[str], header: str = "", limit: int = MAX_LENGTH) -> list[s
     """Return messages made of whole blocks, each within `limit` UTF-16 units, `header` on the first."""
     messages: list[str] = []
     current = header
-    for block in blocks:
+    for block in _fitting(blocks, limit):
         candidate = f"{current}\n\n{block}" if current else block
         if utf16_len(candidate) <= limit:
             current = candidate
@@ -90,6 +90,24 @@ def pack(blocks: list[str], header: str = "", limit: int = MAX_LENGTH) -> list[s
     if current:
         messages.append(current)
     return messages
+
+
+def _fitting(blocks: list[str], limit: int) -> list[str]:
+    """Return `blocks` with any block over `limit` split at its line breaks (each line is whole HTML)."""
+    out: list[str] = []
+    for block in blocks:
+        if utf16_len(block) <= limit:
+            out.append(block)
+            continue
+        part = ""
+        for line in block.split("\n"):
+            candidate = f"{part}\n{line}" if part else line
+            if part and utf16_len(candidate) > limit:
+                out.append(part)
+                candidate = line
+            part = candidate
+        out.append(part)
+    return out
 
 
 # --- items --------------------------------------------------------------------
@@ -143,7 +161,7 @@ def digest_overview(header: DigestSummary, items: list[Item], note: str = "") ->
     blocks = []
     for category, numbered in _by_category(items):
         lines = [f"<b>{ICONS.get(category, '📌')} {esc(category)}</b>"]
-        lines += [f"{number}. {esc(item.title)}" for number, item in numbered]
+        lines += [f"{number}. {esc(_shorten(item.title, 200))}" for number, item in numbered]
         blocks.append("\n".join(lines))
     return pack(blocks, header=top)
 

@@ -80,3 +80,11 @@ def test_help_lists_every_command_with_an_example() -> None:
     for name, _, example in render.HELP_COMMANDS:
         assert f"/{name}" in text and example in text
     assert "/push" in render.help_text(is_admin=True).text
+
+
+def test_overview_of_a_huge_category_is_split_at_headlines() -> None:
+    items = [_item(n, title=f"很长的标题 {n} " + "字" * 60) for n in range(300)]
+    messages = render.digest_overview(DigestSummary("2026-03-01", "t", 300), items)
+    assert len(messages) > 1
+    assert all(render.utf16_len(m) <= render.MAX_LENGTH and _balanced(m) for m in messages)
+    assert sum(m.count("很长的标题") for m in messages) == 300
