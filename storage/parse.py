@@ -25,7 +25,11 @@ _BULLET = re.compile(r"^(?:[-*•·]|\d+[.、)])\s+(.*)$")
 _LABELLED = re.compile(r"^\*\*(.+?)\*\*\s*[：:]\s*(.*)$")
 _LINK = re.compile(r"\[([^\]]*)\]\((\S+?)\)")
 _URL = re.compile(r"https?://\S+")
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+# Only real HTML tags are stripped, so "<AI 安全>" or "a<b" in a title stays text.
+_HTML_TAGS = ("a|abbr|b|blockquote|br|center|code|del|div|em|font|h[1-6]|hr|i|img|ins|li|ol|p|pre|"
+              "s|section|small|span|strong|sub|sup|table|tbody|td|th|thead|tr|u|ul")
+_ATTR = r"""\s+[\w:-]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+))?"""
+_TAG = re.compile(rf"</?(?:{_HTML_TAGS})(?:{_ATTR})*\s*/?>", re.IGNORECASE)
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _NAME_DATE = re.compile(r"(?<!\d)(\d{4})[-_.]?(\d{2})[-_.]?(\d{2})(?!\d)")
@@ -81,7 +85,7 @@ def _strip_html(lines: list[str]) -> list[str]:
     depth = 0
     for line in lines:
         stripped = line.strip()
-        if depth > 0 or (stripped.startswith("<") and _TAG.match(stripped)):
+        if depth > 0 or _TAG.match(stripped):
             for match in _TAG.finditer(stripped):
                 tag = match.group(0)
                 tag_name = re.match(r"</?([A-Za-z0-9]+)", tag).group(1).lower()

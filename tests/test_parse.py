@@ -145,3 +145,11 @@ def test_field_without_title_names_the_line() -> None:
 def test_unreadable_path_is_a_digest_error(tmp_path: Path) -> None:
     with pytest.raises(DigestError, match="cannot read"):
         parse_file(tmp_path / "missing.md")
+
+
+def test_angle_brackets_that_are_not_html_stay_text() -> None:
+    text = SPAN.replace("某部门发布 AI 新规", "模型 <X> & <AI 安全> 发布").replace(
+        "说明：发布了新规。", "说明：a<b && c>d <span style=\"x\">重点</span>")
+    first = parse_text(text, "x.md").items[0]
+    assert first.title == "模型 <X> & <AI 安全> 发布"
+    assert first.summary == "a<b && c>d 重点"
