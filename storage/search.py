@@ -100,7 +100,8 @@ def _run(db: sqlite_utils.Database, expression: str, category: str | None,
     params: list = [expression, *bounds]
     join = ""
     if category:
-        join = "JOIN items ON items.id = items_fts.rowid"
+        # CROSS JOIN keeps FTS as the outer loop (else SQLite walks the category index).
+        join = "CROSS JOIN items ON items.id = items_fts.rowid"
         where += " AND items.category = ?"
         params.append(category)
     total = db.execute(

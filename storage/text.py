@@ -11,7 +11,7 @@ consecutive bigrams: a phrase query. The trailing unigram lets a query that
 ends a CJK run and continues with Latin ("50亿元B+轮" -> ... 元 b 轮) line up.
 Latin runs are split at letter/digit boundaries ("Qwen3.5" -> qwen 3 5), so
 "Qwen3" and "qwen 3" find the same items; the last Latin token of a query
-matches as a prefix ("Anthrop" finds Anthropic, "Qwen" finds Qwen3).
+matches as a prefix ("Anthrop" finds Anthropic, "Qwen" finds Qwen3); numbers match whole.
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ def word_phrase(word: str) -> tuple[list[str], bool] | None:
         else:
             out.append(run)
     last_run = runs[-1]
-    prefix = not _IS_CJK.match(last_run) or len(last_run) == 1
+    # Numbers match exactly: "K2.5" must not scan every token starting with 5.
+    prefix = last_run.isalpha() and (not _IS_CJK.match(last_run) or len(last_run) == 1)
     return out, prefix
 
 

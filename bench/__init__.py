@@ -1,0 +1,1 @@
+"""Benchmark for digestbot: a synthetic archive generator (`bench.generate`) and the runner (`bench.run`)."""

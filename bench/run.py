@@ -1,0 +1,286 @@
+"""digestbot benchmark: generate an archive, ingest it, re-scan it, time queries and handlers.
+
+    python bench/run.py --items 100000 [--json] [--seed 1] [--queries 300] [--workdir DIR]
+                        [--budget S] [--baseline-reps N] [--handler-reps N] [--json-out FILE]
+
+Everything runs on the same generated data, through the product's own code:
+storage.index.ingest_paths / scan_dir, storage.search.search, storage.stories.what,
+and bot.offline.Session for the handlers. A naive LIKE scan is the baseline.
+Each phase is bounded by --budget seconds; no timing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlite_utils import Database  # noqa: E402
+
+from bench.generate import generate  # noqa: E402
+from bench.handlers import time_handlers  # noqa: E402
+from storage.categories import canonical_category  # noqa: E402
+from storage.index import ingest_paths, open_db, scan_dir  # noqa: E402
+from storage.search import search  # noqa: E402
+from storage.stories import what  # noqa: E402
+
+# (kind, group, query, category). "keyword" kinds make up search_p50/p95/p99.
+QUERY_MIX: tuple[tuple[str, str, str, str | None], ...] = (
+    ("cjk2 红包", "keyword", "红包", None),
+    ("cjk2 融资", "keyword", "融资", None),
+    ("cjk4 阶跃星辰", "keyword", "阶跃星辰", None),
+    ("latin kimi", "keyword", "kimi", None),
+    ("latin Qwen", "keyword", "Qwen", None),
+    ("mixed Kimi K2.5", "keyword", "Kimi K2.5", None),
+    ("common AI", "keyword", "AI", None),
+    ("zero 鳄鱼潜艇", "keyword", "鳄鱼潜艇", None),
+    ("category 融资@投融资", "keyword", "融资", "投融资"),
+    ("fuzzy Antropic", "fuzzy", "Antropic", None),
+    ("what 阶跃星辰", "what", "阶跃星辰", None),
+    ("what 千问", "what", "千问", None),
+)
+BASELINE_SQL = ("SELECT id, date, category, title, summary FROM items WHERE (title LIKE ? OR summary "
+                "LIKE ? OR background LIKE ? OR analysis LIKE ? OR points LIKE ?){extra} "
+                "ORDER BY id DESC LIMIT 20")
+
+
+def pct(values: list[float], p: float) -> float:
+    """Return the p-th percentile (nearest rank) of `values`, or NaN if empty."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def stats(values: list[float]) -> dict[str, float]:
+    return {"p50": round(pct(values, 50), 3), "p95": round(pct(values, 95), 3),
+            "p99": round(pct(values, 99), 3), "n": len(values)}
+
+
+def ratio(baseline: float, ours: float) -> float | None:
+    """Return baseline / ours (how many times faster ours is), two decimals below 10."""
+    if not ours or math.isnan(ours) or math.isnan(baseline):
+        return None
+    value = baseline / ours
+    return round(value, 2 if value < 10 else 1)
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KB on Linux
+
+
+def _timed(call: Callable[[], object]) -> tuple[float, object]:
+    began = time.perf_counter()
+    value = call()
+    return (time.perf_counter() - began) * 1000, value
+
+
+def _query_call(db: Database, group: str, query: str, category: str | None) -> Callable[[], object]:
+    if group == "what":
+        return lambda: what(db, query)
+    return lambda: search(db, query, category=category)
+
+
+def run_queries(db: Database, queries: int, budget_s: float) -> dict:
+    """Run QUERY_MIX round-robin until `queries` calls (or the budget); return times and hits per kind."""
+    times: dict[str, list[float]] = {kind: [] for kind, *_ in QUERY_MIX}
+    info: dict[str, dict] = {}
+    for kind, group, query, category in QUERY_MIX:  # first (cold) call, kept apart
+        ms, result = _timed(_query_call(db, group, query, category))
+        if group == "what":
+            info[kind] = {"cold_ms": round(ms, 3), "stories": len(result.stories),
+                          "items": sum(len(s.items) for s in result.stories)}
+        else:
+            info[kind] = {"cold_ms": round(ms, 3), "hits": result.total,
+                          "hits_capped": result.total_capped, "corrected": result.corrected}
+    start, calls = time.perf_counter(), 0
+    while calls < queries and time.perf_counter() - start < budget_s:
+        for kind, group, query, category in QUERY_MIX:
+            times[kind].append(_timed(_query_call(db, group, query, category))[0])
+            calls += 1
+    return {"times": times, "info": info, "calls": calls}
+
+
+def run_baseline(db: Database, reps: int, budget_s: float) -> dict[str, list[float]]:
+    """Time the naive LIKE scan for the search kinds (at least 3 calls each, then a time share)."""
+    kinds = [k for k in QUERY_MIX if k[1] != "what"]
+    times: dict[str, list[float]] = {}
+    for kind, _, query, category in kinds:
+        pattern = f"%{query}%"
+        sql = BASELINE_SQL.format(extra=" AND category = ?" if category else "")
+        params = [pattern] * 5 + ([canonical_category(category)] if category else [])
+        times[kind] = []
+        start = time.perf_counter()
+        while len(times[kind]) < reps and (len(times[kind]) < 3
+                                            or time.perf_counter() - start < budget_s / len(kinds)):
+            times[kind].append(_timed(lambda s=sql, p=params: db.execute(s, p).fetchall())[0])
+    return times
+
+
+def db_size_mb(db: Database, path: Path) -> tuple[float, dict[str, float]]:
+    """Return the database size after a WAL checkpoint, and the size of each table if dbstat exists."""
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+    try:
+        rows = db.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").fetchall()
+    except sqlite3.OperationalError:
+        rows = []
+    return round(size / 2**20, 1), {name: round(n / 2**20, 1) for name, n in rows[:8]}
+
+
+def machine() -> dict:
+    model = ""
+    if Path("/proc/cpuinfo").exists():
+        lines = Path("/proc/cpuinfo").read_text(errors="replace").splitlines()
+        model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
+    return {"nproc": os.cpu_count(), "python": platform.python_version(), "cpu": model,
+            "platform": platform.platform(), "sqlite": sqlite3.sqlite_version,
+            "loadavg_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+def benchmark(work: Path, items: int, seed: int, queries: int, budget_s: float,
+              baseline_reps: int, handler_reps: int) -> dict:
+    digest_dir, db_path = work / f"digests-{items}-{seed}", work / f"bench-{items}-{seed}.db"
+    shutil.rmtree(digest_dir, ignore_errors=True)
+    for old in work.glob(db_path.name + "*"):
+        old.unlink()
+    out: dict = {"items_requested": items, "seed": seed, "machine": machine(), "rss_mb_after": {}}
+
+    began = time.perf_counter()
+    files = generate(digest_dir, items, seed)
+    out["generate_s"] = round(time.perf_counter() - began, 2)
+    out["rss_mb_after"]["generate"] = peak_rss_mb()
+
+    db = open_db(db_path)
+    began = time.perf_counter()
+    outcomes = ingest_paths(db, [digest_dir])
+    ingest_s = time.perf_counter() - began
+    indexed = [o for o in outcomes if o.status == "indexed"]
+    out.update(items=sum(o.items for o in indexed), digests=len(files), indexed=len(indexed),
+               rejected=sum(o.status == "rejected" for o in outcomes), ingest_s=round(ingest_s, 2),
+               ingest_items_per_s=round(sum(o.items for o in indexed) / ingest_s, 1),
+               ingest_digests_per_s=round(len(indexed) / ingest_s, 1))
+    out["rss_mb_after"]["ingest"] = peak_rss_mb()
+    out["db_mb"], out["db_tables_mb"] = db_size_mb(db, db_path)
+    out["ai_share"] = round(db.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH "
+                                       "'\"ai\" *'").fetchone()[0] / max(out["items"], 1), 3)
+
+    began = time.perf_counter()
+    rescan = scan_dir(db, digest_dir)
+    out["rescan_s"] = round(time.perf_counter() - began, 3)
+    out["rescan_unchanged"] = sum(o.status == "unchanged" for o in rescan)
+
+    mix = run_queries(db, queries, budget_s)
+    out["rss_mb_after"]["queries"] = peak_rss_mb()
+    per_kind = {kind: stats(t) | mix["info"][kind] for kind, t in mix["times"].items()}
+    group = {kind: g for kind, g, *_ in QUERY_MIX}
+    keyword = [t for kind, ts in mix["times"].items() if group[kind] == "keyword" for t in ts]
+    whats = [t for kind, ts in mix["times"].items() if group[kind] == "what" for t in ts]
+    base = run_baseline(db, baseline_reps, budget_s)
+    base_keyword = [t for kind, ts in base.items() if group[kind] == "keyword" for t in ts]
+    for kind, ts in base.items():
+        b, o = stats(ts), per_kind[kind]
+        per_kind[kind]["baseline"] = b
+        per_kind[kind]["ratio_p50"] = ratio(b["p50"], o["p50"])
+        per_kind[kind]["ratio_p95"] = ratio(b["p95"], o["p95"])
+    s, b = stats(keyword), stats(base_keyword)
+    out.update(queries_run=mix["calls"], search_p50_ms=s["p50"], search_p95_ms=s["p95"],
+               search_p99_ms=s["p99"], baseline_p50_ms=b["p50"], baseline_p95_ms=b["p95"],
+               baseline_ratio_p50=ratio(b["p50"], s["p50"]),
+               baseline_ratio_p95=ratio(b["p95"], s["p95"]),
+               what_p50_ms=stats(whats)["p50"], what_p95_ms=stats(whats)["p95"],
+               fuzzy_p50_ms=per_kind["fuzzy Antropic"]["p50"],
+               fuzzy_p95_ms=per_kind["fuzzy Antropic"]["p95"], per_kind=per_kind)
+    out["rss_mb_after"]["baseline"] = peak_rss_mb()
+    db.conn.close()
+
+    handlers = time_handlers(db_path, digest_dir, handler_reps, budget_s)
+    every = [t for ts in handlers["times"].values() for t in ts]
+    out["handlers"] = {cmd: stats(ts) | {"messages": handlers["messages"][cmd]}
+                       for cmd, ts in handlers["times"].items()}
+    out.update(handler_p50_ms=stats(every)["p50"], handler_p95_ms=stats(every)["p95"],
+               handler_errors=handlers["errors"])
+    out["rss_mb_after"]["handlers"] = out["peak_rss_mb"] = peak_rss_mb()
+    out["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    return out
+
+
+def pad(text: str, width: int) -> str:
+    """Left-align `text` in `width` terminal columns (CJK characters take two)."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
+
+
+def render(r: dict) -> str:
+    """Return the human-readable report."""
+    m = r["machine"]
+    lines = [f"digestbot benchmark: {r['items']} items in {r['digests']} digests (seed {r['seed']}); "
+             f"{m['nproc']} cores, Python {m['python']}, SQLite {m['sqlite']}",
+             f"  generate {r['generate_s']} s | ingest {r['ingest_s']} s = {r['ingest_items_per_s']:.0f} "
+             f"items/s, {r['ingest_digests_per_s']:.0f} digests/s | re-scan {r['rescan_s']} s "
+             f"({r['rescan_unchanged']} unchanged) | DB {r['db_mb']} MB | AI in {r['ai_share']:.1%} of items",
+             "", f"  {'query kind':<22}{'n':>4}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'hits':>7}"
+             f"{'LIKE p50':>10}{'LIKE p95':>10}{'x p50':>7}{'x p95':>7}"]
+    for kind, k in r["per_kind"].items():
+        hits = f"{k['hits']}+" if k.get("hits_capped") else k.get("hits", k.get("items", ""))
+        base = k.get("baseline")
+        tail = (f"{base['p50']:>10.2f}{base['p95']:>10.2f}{k['ratio_p50']:>7}{k['ratio_p95']:>7}"
+                if base else "")
+        lines.append(f"  {pad(kind, 22)}{k['n']:>4}{k['p50']:>9.2f}{k['p95']:>9.2f}{k['p99']:>9.2f}"
+                     f"{hits!s:>7}{tail}")
+    lines += [f"  {'search (keyword kinds)':<22}{'':>4}{r['search_p50_ms']:>9.2f}{r['search_p95_ms']:>9.2f}"
+              f"{r['search_p99_ms']:>9.2f}{'':>7}{r['baseline_p50_ms']:>10.2f}{r['baseline_p95_ms']:>10.2f}"
+              f"{r['baseline_ratio_p50']:>7}{r['baseline_ratio_p95']:>7}", "",
+              f"  {'handler (Session)':<22}{'n':>4}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'msgs':>7}"]
+    for cmd, h in r["handlers"].items():
+        lines.append(f"  {cmd:<22}{h['n']:>4}{h['p50']:>9.2f}{h['p95']:>9.2f}{h['p99']:>9.2f}"
+                     f"{h['messages']:>7}")
+    lines += [f"  {'all handlers':<22}{'':>4}{r['handler_p50_ms']:>9.2f}{r['handler_p95_ms']:>9.2f}"
+              f"   errors: {r['handler_errors']}", "",
+              f"  peak RSS {r['peak_rss_mb']} MB (after each phase: "
+              + ", ".join(f"{k} {v}" for k, v in r["rss_mb_after"].items()) + ")"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="digestbot benchmark")
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--queries", type=int, default=300, help="calls of the query mix in total")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--workdir", help="keep the archive and DB here (default: a temp dir)")
+    parser.add_argument("--json-out", help="also write the JSON object to this file")
+    parser.add_argument("--budget", type=float, default=60.0, help="seconds per timed phase")
+    parser.add_argument("--baseline-reps", type=int, default=30, help="LIKE calls per kind")
+    parser.add_argument("--handler-reps", type=int, default=0,
+                        help="asks per command (default: queries / 10, at least 5)")
+    args = parser.parse_args(argv)
+    handler_reps = args.handler_reps or max(5, args.queries // 10)
+    with tempfile.TemporaryDirectory(prefix="digestbot-bench-") as tmp:
+        work = Path(args.workdir) if args.workdir else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        result = benchmark(work, args.items, args.seed, args.queries, args.budget,
+                           args.baseline_reps, handler_reps)
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n",
+                                       encoding="utf-8")
+    print(json.dumps(result, ensure_ascii=False) if args.json else render(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
