@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from storage.categories import CANONICAL, canonical_category
+from storage.categories import CANONICAL
 from storage.index import IngestOutcome
 from storage.model import Item, SearchResult, WhatResult
 from storage.posts import PostStats
@@ -359,8 +359,3 @@ def upload_result(line: str, ok: bool, date: str | None) -> Reply:
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("📢 立即发布到频道",
                                                            callback_data=f"p:{date}")]])
     return Reply(f"✅ 已索引：<code>{esc(line)}</code>\n下面是频道消息预览。", keyboard)
-
-
-def category_name(text: str) -> str | None:
-    """Return the canonical category for what a user typed, if it is one."""
-    return canonical_category(text)

@@ -115,11 +115,6 @@ def item_id(date: str, position: int) -> int:
     return dt.date.fromisoformat(date).toordinal() * 1000 + position
 
 
-def date_of_id(identifier: int) -> str:
-    """Return the digest date encoded in an item id."""
-    return dt.date.fromordinal(identifier // 1000).isoformat()
-
-
 def generation(db: sqlite_utils.Database) -> int:
     """Return a number that changes whenever the index content changes (for caches)."""
     row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()

@@ -284,11 +284,6 @@ def archive_stats(db: sqlite_utils.Database) -> ArchiveStats:
     return ArchiveStats(digests, items, first, last)
 
 
-def digest_dates(db: sqlite_utils.Database) -> list[str]:
-    """Return every digest date, newest first."""
-    return [r[0] for r in db.execute("SELECT date FROM digests ORDER BY date DESC").fetchall()]
-
-
 def parse_date(text: str) -> str | None:
     """Return `text` as YYYY-MM-DD if it is a valid date (also 2026/2/8, 20260208), else None."""
     cleaned = text.strip().replace("/", "-").replace(".", "-")
