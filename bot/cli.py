@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.config import ConfigError, load_settings
-from storage.index import IngestOutcome, digest_files, ingest_file, open_db
+from storage.index import IngestOutcome, digest_files, ingest_paths, open_db
 from storage.model import Item
 from storage.search import categories, digest_on, newest_date, parse_date, search
 from storage.stories import what
@@ -85,8 +85,9 @@ def _ingest(args: argparse.Namespace, db_path: str, settings) -> int:
         from tqdm import tqdm
 
         bar = tqdm(total=len(files), unit="file", desc="ingest")
-    for path in files:
-        outcome: IngestOutcome = ingest_file(db, path)
+
+    def report(outcome: IngestOutcome) -> None:
+        nonlocal items
         counts[outcome.status] += 1
         items += outcome.items if outcome.status == "indexed" else 0
         if bar is None:
@@ -95,6 +96,8 @@ def _ingest(args: argparse.Namespace, db_path: str, settings) -> int:
             if outcome.status == "rejected":
                 bar.write(outcome.line())
             bar.update(1)
+
+    ingest_paths(db, files, on_outcome=report)
     if bar is not None:
         bar.close()
     summary = (f"{len(files)} files: {counts['indexed']} indexed ({items} items), "

@@ -20,8 +20,8 @@ import sqlite_utils
 from rapidfuzz import fuzz, process
 
 from storage.model import Item, Story, WhatResult
-from storage.search import correct_word, items_by_id
-from storage.text import match_expression, normalize, searchable_length, tokens
+from storage.search import correct_word, expression_for, items_by_id
+from storage.text import normalize, searchable_length, tokens
 
 ALIASES_FILE = Path(__file__).with_name("aliases.json")
 MAX_ITEMS = 120  # newest items considered for a timeline
@@ -75,7 +75,7 @@ def what(db: sqlite_utils.Database, name: str, max_items: int = MAX_ITEMS) -> Wh
 
 def _items_naming(db: sqlite_utils.Database, names: tuple[str, ...], limit: int) -> list[Item]:
     """Return the newest `limit` items that mention any of `names`, oldest first."""
-    expressions = [e for e in map(match_expression, names) if e]
+    expressions = [e for e in (expression_for(db, n) for n in names) if e]
     if not expressions:
         return []
     expression = " OR ".join(f"({e})" for e in expressions)
@@ -85,12 +85,15 @@ def _items_naming(db: sqlite_utils.Database, names: tuple[str, ...], limit: int)
     return items_by_id(db, sorted(ids))
 
 
-def _context(item: Item, names: tuple[str, ...]) -> str:
-    """Return the sentences of `item` that mention one of `names` (all of it if none do)."""
-    wanted = [normalize(n) for n in names]
-    text = "\n".join((item.title, item.summary, item.background, item.analysis, *item.points))
-    hits = [s for s in _SENTENCE.findall(text) if any(w in normalize(s) for w in wanted)]
-    return "\n".join(hits) if hits else f"{item.title}\n{item.summary}"
+def _context(item: Item, wanted: list[str]) -> str:
+    """Return the sentences of `item` (normalized) that mention one of the normalized names `wanted`.
+
+    All of the title and summary when no sentence does.
+    """
+    text = normalize("\n".join((item.title, item.summary, item.background, item.analysis,
+                                 *item.points)))
+    hits = [s for s in _SENTENCE.findall(text) if any(w in s for w in wanted)]
+    return "\n".join(hits) if hits else normalize(f"{item.title}\n{item.summary}")
 
 
 def _markers(text: str) -> set[str]:
@@ -103,11 +106,13 @@ def _markers(text: str) -> set[str]:
 def group_stories(items: list[Item], names: tuple[str, ...]) -> list[Story]:
     """Return `items` grouped into stories; stories and their items in date order."""
     name_tokens = {t for n in names for t in tokens(n)}
+    wanted = [normalize(n) for n in names]
     features = []
     for item in items:
-        context = _context(item, names)
+        context = _context(item, wanted)
         features.append((set(tokens(context)) - name_tokens, _markers(context)))
     parent = list(range(len(items)))
+    members = {i: [i] for i in range(len(items))}  # root -> the items of its group
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -124,22 +129,18 @@ def group_stories(items: list[Item], names: tuple[str, ...]) -> list[Story]:
         a, b = root(i), root(j)
         if a == b:
             continue
-        members_a = [k for k in range(len(items)) if root(k) == a]
-        members_b = [k for k in range(len(items)) if root(k) == b]
-        if any(_conflict(features[x][1], features[y][1]) for x in members_a for y in members_b):
+        if any(_conflict(features[x][1], features[y][1]) for x in members[a] for y in members[b]):
             continue
         parent[b] = a
-    groups: dict[int, list[Item]] = {}
-    for i, item in enumerate(items):
-        groups.setdefault(root(i), []).append(item)
+        members[a].extend(members.pop(b))
     stories = []
-    for members in groups.values():
-        members.sort(key=lambda it: (it.date, it.position))
+    for group in members.values():
+        story = sorted((items[i] for i in group), key=lambda it: (it.date, it.position))
         # The shortest title that names X reads best as the story's headline.
-        naming = [m.title for m in members if any(normalize(n) in normalize(m.title) for n in names)]
-        headline = min(naming, key=len) if naming else members[0].title
-        dates = tuple(sorted({m.date for m in members}))
-        stories.append(Story(title=headline, items=tuple(members), dates=dates))
+        naming = [m.title for m in story if any(w in normalize(m.title) for w in wanted)]
+        headline = min(naming, key=len) if naming else story[0].title
+        dates = tuple(sorted({m.date for m in story}))
+        stories.append(Story(title=headline, items=tuple(story), dates=dates))
     stories.sort(key=lambda s: (s.dates[0], s.items[0].position))
     return stories
 

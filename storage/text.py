@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from operator import add
 
 # Han (incl. extension A and compatibility ideographs), kana, Hangul.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
@@ -32,13 +35,28 @@ def normalize(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Return the index tokens of `text`, in order."""
+    return index_tokens(text)[0].split()
+
+
+def index_tokens(*fields: str) -> tuple[str, set[str]]:
+    """Return (the space-separated index tokens of all fields, the Latin word tokens among them).
+
+    This is the ingest hot path (2 million tokens per 10k items), so it is one
+    pass with no per-token function calls. A field's runs never join the next field's.
+    """
     out: list[str] = []
-    for run in _RUN.findall(normalize(text)):
-        if _IS_CJK.match(run):
-            out.extend(_cjk_tokens(run, trailing=True))
-        else:
-            out.append(run)
-    return out
+    latin: set[str] = set()
+    for field in fields:
+        for run in _RUN.findall(normalize(field)):
+            if run[0] > "z":  # a CJK run (runs are CJK, [a-z]+ or [0-9]+)
+                if len(run) > 1:
+                    out.extend(map(add, run[:-1], run[1:]))
+                out.append(run[-1])
+            else:
+                out.append(run)
+                if run[0] > "9":
+                    latin.add(run)
+    return " ".join(out), latin
 
 
 def _cjk_tokens(run: str, trailing: bool) -> list[str]:
@@ -50,13 +68,26 @@ def _cjk_tokens(run: str, trailing: bool) -> list[str]:
     return grams
 
 
-def index_text(*fields: str) -> str:
-    """Return the space-separated tokens of all fields, as stored in the FTS table."""
-    return " ".join(token for field in fields for token in tokens(field))
+@dataclass(frozen=True)
+class Phrase:
+    """One query word as index tokens; with `prefix`, the last token matches any token it starts."""
+
+    tokens: tuple[str, ...]
+    prefix: bool
+
+    def expression(self, last_tokens: Iterable[str] | None = None) -> str:
+        """Return this phrase as FTS5 syntax; `last_tokens` replaces a prefix by an OR of exact tokens."""
+        if last_tokens is None or not self.prefix:
+            return '"' + " ".join(self.tokens) + '"' + (" *" if self.prefix else "")
+        head = self.tokens[:-1]
+        alternatives = ['"' + " ".join((*head, last)) + '"' for last in last_tokens]
+        if not alternatives:  # nothing starts with it: the exact phrase (finds nothing)
+            return '"' + " ".join(self.tokens) + '"'
+        return alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")"
 
 
-def word_phrase(word: str) -> tuple[list[str], bool] | None:
-    """Return (tokens, last_is_prefix) for one query word, or None if it has no searchable text.
+def word_phrase(word: str) -> Phrase | None:
+    """Return one query word as a Phrase, or None if it has no searchable text.
 
     A CJK run that ends the word drops its trailing unigram (the indexed run may
     go on); a single CJK character or a Latin word at the end matches as a prefix.
@@ -74,7 +105,12 @@ def word_phrase(word: str) -> tuple[list[str], bool] | None:
     last_run = runs[-1]
     # Numbers match exactly: "K2.5" must not scan every token starting with 5.
     prefix = last_run.isalpha() and (not _IS_CJK.match(last_run) or len(last_run) == 1)
-    return out, prefix
+    return Phrase(tuple(out), prefix)
+
+
+def query_phrases(query: str) -> list[Phrase]:
+    """Return the phrases of `query`, one per whitespace-separated word that has searchable text."""
+    return [p for p in map(word_phrase, query.split()) if p is not None]
 
 
 def match_expression(query: str) -> str | None:
@@ -83,14 +119,13 @@ def match_expression(query: str) -> str | None:
     Tokens contain only letters and digits, so the quoted phrases cannot carry
     FTS5 syntax: `"`, `AND(`, `*`, `NEAR` in a query are just text.
     """
-    phrases = []
-    for word in query.split():
-        phrase = word_phrase(word)
-        if phrase is None:
-            continue
-        words, prefix = phrase
-        phrases.append('"' + " ".join(words) + '"' + (" *" if prefix else ""))
-    return " AND ".join(phrases) if phrases else None
+    phrases = query_phrases(query)
+    return " AND ".join(p.expression() for p in phrases) if phrases else None
+
+
+def is_latin_token(token: str) -> bool:
+    """Return True for an index token made of ASCII letters (the ones a query can match as a prefix)."""
+    return token.isascii() and token.isalpha()
 
 
 def searchable_length(query: str) -> int:

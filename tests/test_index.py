@@ -1,9 +1,11 @@
-"""Ingest: one transaction per digest, replace-by-date, skip-by-hash, rejects that stop nothing."""
+"""Ingest: each digest all-or-nothing in batched commits, replace-by-date, skip-by-hash, rejects."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+import pytest
 
 from storage.index import MIGRATIONS, ingest_bytes, ingest_paths, open_db
 from storage.search import digest_on, search
@@ -78,3 +80,56 @@ def test_reopening_keeps_schema_version(tmp_path: Path) -> None:
     open_db(tmp_path / "v.db").close()
     db = open_db(tmp_path / "v.db")
     assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_upgrade_from_schema_2_builds_the_prefix_and_title_tables(db, tmp_path: Path) -> None:
+    before = [r[0] for r in db.execute("SELECT token FROM latin_tokens ORDER BY token")]
+    titles = db.execute("SELECT * FROM item_titles ORDER BY id").fetchall()
+    assert {"kimi", "anthropic", "qwen"} <= set(before) and len(titles) == 62
+    db.execute("DROP TABLE latin_tokens")
+    db.execute("DROP TABLE item_titles")
+    db.execute("PRAGMA user_version = 2")
+    db.conn.commit()
+    reopened = open_db(tmp_path / "index.db")
+    assert [r[0] for r in reopened.execute("SELECT token FROM latin_tokens ORDER BY token")] == before
+    assert reopened.execute("SELECT * FROM item_titles ORDER BY id").fetchall() == titles
+
+
+def test_a_crash_mid_batch_rolls_the_batch_back_and_a_rescan_redoes_it(
+        tmp_path: Path, digest_dir: Path, monkeypatch) -> None:
+    import storage.index as index
+
+    real = index.store_digest
+    calls = []
+
+    def flaky(db, digest, content_hash):
+        calls.append(digest.date)
+        if len(calls) == 3:
+            db.execute("DELETE FROM items")  # half-done damage that must not be committed
+            raise OSError("disk on fire")
+        return real(db, digest, content_hash)
+
+    monkeypatch.setattr(index, "store_digest", flaky)
+    db = open_db(tmp_path / "crash.db")
+    reported = []
+    with pytest.raises(OSError):
+        ingest_paths(db, [digest_dir], on_outcome=reported.append)
+    assert not db.conn.in_transaction and reported == []  # nothing reported that was not kept
+    other = open_db(tmp_path / "crash.db")  # another connection sees only committed state
+    assert _count(other, "digests") == _count(other, "files") == _count(other) == 0
+    monkeypatch.setattr(index, "store_digest", real)
+    assert [o.status for o in ingest_paths(db, [digest_dir])] == ["indexed"] * 5
+    assert _count(other) == 62
+
+
+def test_a_slow_archive_is_committed_in_batches(tmp_path: Path, digest_dir: Path,
+                                                monkeypatch) -> None:
+    import storage.index as index
+
+    monkeypatch.setattr(index, "BATCH_SECONDS", 0.0)  # every file is its own batch
+    db = open_db(tmp_path / "batches.db")
+    other = open_db(tmp_path / "batches.db")
+    seen = []
+    ingest_paths(db, [digest_dir],
+                 on_outcome=lambda o: seen.append(_count(other, "digests")))
+    assert seen == [1, 2, 3, 4, 5]  # each outcome is reported once it is committed

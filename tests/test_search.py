@@ -6,8 +6,9 @@ import re
 
 import pytest
 
+import storage.search as search_module
 from storage.categories import FUNDING, PRODUCTS
-from storage.search import categories, category_items, correct_word, search
+from storage.search import categories, category_items, compile_query, correct_word, search
 from storage.text import match_expression, normalize
 
 
@@ -29,6 +30,38 @@ def test_latin_is_case_and_width_insensitive(db, query: str) -> None:
 def test_latin_prefix_matches_longer_words(db) -> None:
     assert search(db, "Qwen").total == search(db, "qwen3").total == 4
     assert search(db, "Anthrop", fuzzy=False).total == 3
+
+
+PREFIXES = ["a", "ai", "an", "anthrop", "qw", "k", "kimi k", "open", "g", "gpt", "ste", "zzz"]
+
+
+@pytest.mark.parametrize("query", PREFIXES)
+def test_prefix_expansion_finds_what_an_fts5_prefix_query_finds(db, query: str) -> None:
+    # compile_query turns a trailing Latin prefix into exact tokens; it must not lose or add items.
+    star = {r[0] for r in db.execute("SELECT rowid FROM items_fts WHERE items_fts MATCH ?",
+                                     (match_expression(query),))}
+    compiled = compile_query(db, query)
+    expanded = {r[0] for r in db.execute("SELECT rowid FROM items_fts WHERE items_fts MATCH ?",
+                                         (compiled.expression,))}
+    assert expanded == star
+    if query not in ("a", "k", "g") and star:
+        assert "*" not in compiled.expression
+
+
+def test_prefix_with_too_many_expansions_stays_a_prefix(db, monkeypatch) -> None:
+    monkeypatch.setattr(search_module, "MAX_EXPANSIONS", 1)
+    compiled = compile_query(db, "a")
+    assert compiled.expression == '"a" *'
+    assert search(db, "Anthrop", fuzzy=False).total == 3
+
+
+def test_ranking_puts_title_matches_first_on_the_same_day(db) -> None:
+    # The same day: an item naming 红包 in its title outranks ones that mention it only in the body.
+    result = search(db, "红包", limit=50)
+    first_day = [item for item in result.items if item.date == result.items[0].date]
+    in_title = [i for i, item in enumerate(first_day) if "红包" in item.title]
+    in_body = [i for i, item in enumerate(first_day) if "红包" not in item.title]
+    assert in_title and (not in_body or max(in_title) < min(in_body))
 
 
 def test_mixed_query_words_are_all_required(db) -> None:
