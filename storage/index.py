@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
+import multiprocessing
 import os
 import sqlite3
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,8 @@ from storage.text import index_tokens, latin_words
 
 MAX_ITEMS_PER_DIGEST = 999
 BATCH_SECONDS = 1.0  # ingest commits at least this often
+PARALLEL_MIN_FILES = 200  # files to index before worker processes are worth starting
+PARALLEL_CHUNK = 16  # files per task sent to a worker
 DIGEST_SUFFIXES = {".md", ".markdown", ".txt"}
 
 # Each entry upgrades the schema by one version; PRAGMA user_version says how far a file is.
@@ -156,41 +161,60 @@ def transaction(db: sqlite_utils.Database) -> Iterator[None]:
     db.conn.commit()
 
 
-def store_digest(db: sqlite_utils.Database, digest: Digest, content_hash: str) -> bool:
+@dataclass
+class DigestRows:
+    """What indexing a digest writes, computed without the database (so a worker process can)."""
+
+    items: list[tuple]
+    fts: list[tuple[int, str, str]]
+    latin: set[str]
+    terms: Counter[str]
+    display: dict[str, str]
+
+
+def digest_rows(digest: Digest) -> DigestRows:
+    """Return the rows of `digest`: items, FTS tokens, Latin tokens and fuzzy-vocabulary counts."""
+    items, fts, latin = [], [], set()
+    for position, item in enumerate(digest.items):
+        identifier = item_id(digest.date, position)
+        items.append((identifier, digest.date, position, item.category, item.title,
+                      item.summary, item.background, item.analysis,
+                      json.dumps(list(item.points), ensure_ascii=False),
+                      item.source_name, item.source_url))
+        title, title_latin = index_tokens(item.title)
+        body, body_latin = index_tokens(item.summary, item.background, item.analysis,
+                                        *item.points, item.source_name, item.category)
+        latin |= title_latin | body_latin
+        fts.append((identifier, title, body))
+    terms, display = _term_counts(" ".join((i.title, i.summary, i.background, i.analysis,
+                                            *i.points)) for i in digest.items)
+    return DigestRows(items, fts, latin, terms, display)
+
+
+def store_digest(db: sqlite_utils.Database, digest: Digest, content_hash: str,
+                 rows: DigestRows | None = None) -> bool:
     """Index `digest`, replacing that day's items in one transaction; return True if it replaced some."""
     if len(digest.items) > MAX_ITEMS_PER_DIGEST:
         raise DigestError(digest.path, 0, f"too many items ({len(digest.items)} > "
                           f"{MAX_ITEMS_PER_DIGEST})")
+    rows = rows or digest_rows(digest)
     first, last = item_id(digest.date, 0), item_id(digest.date, MAX_ITEMS_PER_DIGEST)
     with transaction(db):
         old = db.execute(
             "SELECT title, summary, background, analysis, points FROM items "
             "WHERE id BETWEEN ? AND ?", (first, last)).fetchall()
         if old:
-            _count_terms(db, (" ".join(row[:4]) + row[4] for row in old), -1)
+            _apply_terms(db, *_term_counts(" ".join(row[:4]) + row[4] for row in old), sign=-1)
             db.execute("DELETE FROM items WHERE id BETWEEN ? AND ?", (first, last))
             db.execute("DELETE FROM items_fts WHERE rowid BETWEEN ? AND ?", (first, last))
             db.execute("DELETE FROM item_titles WHERE id BETWEEN ? AND ?", (first, last))
-        rows, fts_rows, latin = [], [], set()
-        for position, item in enumerate(digest.items):
-            identifier = item_id(digest.date, position)
-            rows.append((identifier, digest.date, position, item.category, item.title,
-                         item.summary, item.background, item.analysis,
-                         json.dumps(list(item.points), ensure_ascii=False),
-                         item.source_name, item.source_url))
-            title, title_latin = index_tokens(item.title)
-            body, body_latin = index_tokens(item.summary, item.background, item.analysis,
-                                            *item.points, item.source_name, item.category)
-            latin |= title_latin | body_latin
-            fts_rows.append((identifier, title, body))
-        db.conn.executemany("INSERT INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
-        db.conn.executemany("INSERT INTO items_fts (rowid, title, body) VALUES (?,?,?)", fts_rows)
+        db.conn.executemany("INSERT INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows.items)
+        db.conn.executemany("INSERT INTO items_fts (rowid, title, body) VALUES (?,?,?)", rows.fts)
         db.conn.executemany("INSERT INTO item_titles VALUES (?, ?)",
-                            [(row[0], row[1]) for row in fts_rows])
+                            [(row[0], row[1]) for row in rows.fts])
         db.conn.executemany("INSERT OR IGNORE INTO latin_tokens VALUES (?)",
-                            [(t,) for t in latin])
-        _count_terms(db, (" ".join((i.title, i.summary, i.background, i.analysis, *i.points))
-                          for i in digest.items), +1)
+                            [(t,) for t in rows.latin])
+        _apply_terms(db, rows.terms, rows.display, sign=+1)
         db.execute(
             "INSERT OR REPLACE INTO digests VALUES (?,?,?,?,?,?,?,?)",
             (digest.date, digest.title, digest.summary, digest.layout, digest.path,
@@ -199,14 +223,20 @@ def store_digest(db: sqlite_utils.Database, digest: Digest, content_hash: str) -
     return bool(old)
 
 
-def _count_terms(db: sqlite_utils.Database, texts: Iterable[str], sign: int) -> None:
-    """Add (or remove) each item's Latin words to the fuzzy-correction vocabulary."""
+def _term_counts(texts: Iterable[str]) -> tuple[Counter[str], dict[str, str]]:
+    """Count in how many items each Latin word (3+ letters) occurs, with its first spelling."""
     counts: Counter[str] = Counter()
     display: dict[str, str] = {}
     for text in texts:
         for word in {w for w in latin_words(text) if len(w) >= 3}:
             counts[word.lower()] += 1
             display.setdefault(word.lower(), word)
+    return counts, display
+
+
+def _apply_terms(db: sqlite_utils.Database, counts: Counter[str], display: dict[str, str],
+                 sign: int) -> None:
+    """Add (or remove) items' Latin words to the fuzzy-correction vocabulary."""
     if not counts:
         return
     if sign > 0:
@@ -225,16 +255,58 @@ def _bump_generation(db: sqlite_utils.Database) -> None:
                "SET value = CAST(value AS INTEGER) + 1")
 
 
+@dataclass
+class Prepared:
+    """One digest read, hashed, parsed and turned into rows: all of ingest that needs no database."""
+
+    name: str
+    content_hash: str = ""
+    digest: Digest | None = None
+    rows: DigestRows | None = None
+    error: str | None = None  # why the digest is bad (DigestError does not pickle: it is frozen)
+    read_error: str | None = None  # the file could not be read
+
+
+def prepare_bytes(raw: bytes, name: str) -> Prepared:
+    """Parse `raw` and compute its rows; a bad digest is kept as the error, not raised."""
+    prepared = Prepared(name, hashlib.sha256(raw).hexdigest())
+    try:
+        prepared.digest = parse_bytes(raw, name)
+        prepared.rows = digest_rows(prepared.digest)
+    except DigestError as exc:
+        prepared.error = _reason(exc)
+    return prepared
+
+
+def prepare_file(path: str) -> Prepared:
+    """Read and prepare one digest file (runs in a worker process for a big ingest)."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        return Prepared(Path(path).name, read_error=f"cannot read file: {exc.strerror}")
+    return prepare_bytes(raw, Path(path).name)
+
+
+def _prepare_chunk(paths: list[str]) -> list[Prepared]:
+    return [prepare_file(path) for path in paths]
+
+
 def ingest_bytes(db: sqlite_utils.Database, raw: bytes, name: str) -> IngestOutcome:
     """Parse and index one digest given as bytes (an upload); unchanged content is skipped."""
-    content_hash = hashlib.sha256(raw).hexdigest()
+    return _store_prepared(db, prepare_bytes(raw, name))
+
+
+def _store_prepared(db: sqlite_utils.Database, prepared: Prepared) -> IngestOutcome:
+    name = prepared.name
+    if prepared.error:
+        return IngestOutcome(name, "rejected", reason=prepared.error)
     try:
-        digest = parse_bytes(raw, name)
+        digest = prepared.digest
         known = db.execute("SELECT content_hash FROM digests WHERE date = ?",
                            (digest.date,)).fetchone()
-        if known and known[0] == content_hash:
+        if known and known[0] == prepared.content_hash:
             return IngestOutcome(name, "unchanged", digest.date, len(digest.items))
-        replaced = store_digest(db, digest, content_hash)
+        replaced = store_digest(db, digest, prepared.content_hash, prepared.rows)
     except DigestError as exc:
         return IngestOutcome(name, "rejected", reason=_reason(exc))
     return IngestOutcome(name, "indexed", digest.date, len(digest.items), replaced=replaced)
@@ -244,34 +316,58 @@ def _reason(exc: DigestError) -> str:
     return f"line {exc.line}: {exc.reason}" if exc.line else exc.reason
 
 
-def ingest_file(db: sqlite_utils.Database, path: str | Path) -> IngestOutcome:
-    """Index one file unless its size, mtime or content hash say it is unchanged."""
-    path = Path(path)
+@dataclass
+class _Pending:
+    """A file found by a scan: already decided (unchanged), or to be prepared and stored."""
+
+    path: Path
+    key: str = ""
+    stat: os.stat_result | None = None
+    known: tuple | None = None
+    outcome: IngestOutcome | None = None
+
+
+def _check(db: sqlite_utils.Database, path: Path) -> _Pending:
+    """Decide from the file's size and mtime alone whether it needs reading."""
     key = str(path.resolve())
     try:
         stat = path.stat()
     except OSError as exc:
-        return IngestOutcome(str(path), "rejected", reason=f"cannot read file: {exc.strerror}")
+        return _Pending(path, outcome=IngestOutcome(
+            str(path), "rejected", reason=f"cannot read file: {exc.strerror}"))
     known = db.execute("SELECT content_hash, size, mtime_ns, date, status, reason FROM files "
                        "WHERE path = ?", (key,)).fetchone()
     if known and known[1] == stat.st_size and known[2] == stat.st_mtime_ns:
-        return _known(str(path), known)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return IngestOutcome(str(path), "rejected", reason=f"cannot read file: {exc.strerror}")
-    content_hash = hashlib.sha256(raw).hexdigest()
+        return _Pending(path, outcome=_known(str(path), known))
+    return _Pending(path, key, stat, known)
+
+
+def _finish(db: sqlite_utils.Database, pending: _Pending, prepared: Prepared) -> IngestOutcome:
+    """Store a prepared file and remember its size, mtime and hash."""
+    path = str(pending.path)
+    if prepared.read_error:
+        return IngestOutcome(path, "rejected", reason=prepared.read_error)
+    known = pending.known
     with transaction(db):
-        if known and known[0] == content_hash:
-            outcome = _known(str(path), known)
+        if known and known[0] == prepared.content_hash:
+            outcome = _known(path, known)
         else:
-            outcome = ingest_bytes(db, raw, path.name)
-            outcome = IngestOutcome(str(path), outcome.status, outcome.date, outcome.items,
-                                    outcome.reason, outcome.replaced)
+            stored = _store_prepared(db, prepared)
+            outcome = IngestOutcome(path, stored.status, stored.date, stored.items,
+                                    stored.reason, stored.replaced)
         db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?)",
-                   (key, content_hash, stat.st_size, stat.st_mtime_ns, outcome.date,
+                   (pending.key, prepared.content_hash, pending.stat.st_size,
+                    pending.stat.st_mtime_ns, outcome.date,
                     "rejected" if outcome.status == "rejected" else "indexed", outcome.reason))
     return outcome
+
+
+def ingest_file(db: sqlite_utils.Database, path: str | Path) -> IngestOutcome:
+    """Index one file unless its size, mtime or content hash say it is unchanged."""
+    pending = _check(db, Path(path))
+    if pending.outcome:
+        return pending.outcome
+    return _finish(db, pending, prepare_file(str(pending.path)))
 
 
 def _known(path: str, row: tuple) -> IngestOutcome:
@@ -293,34 +389,66 @@ def digest_files(paths: Iterable[str | Path]) -> Iterator[Path]:
 
 
 def ingest_paths(db: sqlite_utils.Database, paths: Iterable[str | Path],
-                 on_outcome: Callable[[IngestOutcome], None] | None = None) -> list[IngestOutcome]:
+                 on_outcome: Callable[[IngestOutcome], None] | None = None,
+                 workers: int | None = None) -> list[IngestOutcome]:
     """Index every digest file under `paths`; a rejected file never stops the others.
 
-    Files are committed in batches of up to BATCH_SECONDS of work (a commit per
-    digest was 40% of ingest time). If indexing raises (a disk error, not a bad
-    file: those are rejected), the unfinished batch is rolled back, files and
-    digests together, so no half digest is kept and the next scan redoes it.
+    Files whose size and mtime are unchanged are skipped without reading. When
+    PARALLEL_MIN_FILES or more need indexing, reading, parsing and tokenizing
+    run in `workers` processes (default: one per core) while this process
+    writes to SQLite, in file order. Files are committed in batches of up to
+    BATCH_SECONDS of work (a commit per digest was 40% of ingest time). If
+    indexing raises (a disk error, not a bad file: those are rejected), the
+    unfinished batch is rolled back, files and digests together, so no half
+    digest is kept and the next scan redoes it.
     """
-    outcomes: list[IngestOutcome] = []
-    pending: list[IngestOutcome] = []
-    began = 0.0
-    try:
-        for path in digest_files(paths):
-            if not db.conn.in_transaction:
-                db.conn.execute("BEGIN")
-                began = time.monotonic()
-            pending.append(ingest_file(db, path))
-            if time.monotonic() - began >= BATCH_SECONDS:
-                db.conn.commit()
-            if not db.conn.in_transaction:
-                outcomes += _report(pending, on_outcome)
-    except BaseException:
+    checked = [_check(db, path) for path in digest_files(paths)]
+    todo = [str(p.path) for p in checked if p.outcome is None]
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    with _preparer(todo, workers) as prepared:
+        outcomes: list[IngestOutcome] = []
+        pending: list[IngestOutcome] = []
+        began = 0.0
+        try:
+            for entry in checked:
+                if not db.conn.in_transaction:
+                    db.conn.execute("BEGIN")
+                    began = time.monotonic()
+                pending.append(entry.outcome or _finish(db, entry, next(prepared)))
+                if time.monotonic() - began >= BATCH_SECONDS:
+                    db.conn.commit()
+                if not db.conn.in_transaction:
+                    outcomes += _report(pending, on_outcome)
+        except BaseException:
+            if db.conn.in_transaction:
+                db.conn.rollback()
+            raise
         if db.conn.in_transaction:
-            db.conn.rollback()
-        raise
-    if db.conn.in_transaction:
-        db.conn.commit()
+            db.conn.commit()
     return outcomes + _report(pending, on_outcome)
+
+
+@contextmanager
+def _preparer(paths: list[str], workers: int) -> Iterator[Iterator[Prepared]]:
+    """Yield an iterator of prepared files in order: in worker processes for a big batch."""
+    if workers < 2 or len(paths) < PARALLEL_MIN_FILES:
+        yield map(prepare_file, paths)
+        return
+    chunks = [paths[i:i + PARALLEL_CHUNK] for i in range(0, len(paths), PARALLEL_CHUNK)]
+    # spawn, not fork: the bot process has threads and an open database.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        def results() -> Iterator[Prepared]:
+            queued: deque = deque()
+            todo = iter(chunks)
+            for chunk in itertools.islice(todo, workers * 4):  # bounded: memory stays flat
+                queued.append(pool.submit(_prepare_chunk, chunk))
+            while queued:
+                done = queued.popleft().result()
+                for chunk in itertools.islice(todo, 1):
+                    queued.append(pool.submit(_prepare_chunk, chunk))
+                yield from done
+
+        yield results()
 
 
 def _report(pending: list[IngestOutcome],

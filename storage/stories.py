@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 
 from storage.model import Item, Story, WhatResult
 from storage.search import correct_word, expression_for, items_by_id
-from storage.text import normalize, searchable_length, tokens
+from storage.text import index_tokens, normalize, searchable_length, tokens
 
 ALIASES_FILE = Path(__file__).with_name("aliases.json")
 MAX_ITEMS = 120  # newest items considered for a timeline
@@ -44,14 +44,21 @@ def resolve_names(name: str, aliases: tuple[tuple[str, ...], ...] | None = None)
     """Return every name X is known by: its alias group (exact, then fuzzy), else X itself."""
     aliases = aliases if aliases is not None else load_aliases()
     wanted = normalize(name.strip())
-    for group in aliases:
-        if wanted in (normalize(n) for n in group):
-            return group
-    flat = [(normalize(n), group) for group in aliases for n in group]
-    match = process.extractOne(wanted, [n for n, _ in flat], scorer=fuzz.ratio, score_cutoff=85)
+    names, groups = _normalized_aliases(aliases)
+    if wanted in names:
+        return groups[names.index(wanted)]
+    match = process.extractOne(wanted, names, scorer=fuzz.ratio, score_cutoff=85)
     if match:
-        return flat[match[2]][1]
+        return groups[match[2]]
     return (name.strip(),)
+
+
+@functools.lru_cache(maxsize=4)
+def _normalized_aliases(aliases: tuple[tuple[str, ...], ...]
+                        ) -> tuple[list[str], list[tuple[str, ...]]]:
+    """Return every alias normalized, and the group of each (in file order)."""
+    flat = [(normalize(n), group) for group in aliases for n in group]
+    return [n for n, _ in flat], [g for _, g in flat]
 
 
 def what(db: sqlite_utils.Database, name: str, max_items: int = MAX_ITEMS) -> WhatResult:
@@ -97,8 +104,7 @@ def _context(item: Item, wanted: list[str]) -> str:
 
 
 def _markers(text: str) -> set[str]:
-    """Return the amounts of money (50亿, 200亿美元) and versioned names (k2.5) in `text`."""
-    text = normalize(text)
+    """Return the amounts of money (50亿, 200亿美元) and versioned names (k2.5) in normalized `text`."""
     amounts = {f"{float(n):g}{unit}{usd or ''}" for n, unit, usd in _AMOUNT.findall(text)}
     return amounts | {v.replace(" ", "") for v in _VERSION.findall(text)}
 
@@ -107,10 +113,16 @@ def group_stories(items: list[Item], names: tuple[str, ...]) -> list[Story]:
     """Return `items` grouped into stories; stories and their items in date order."""
     name_tokens = {t for n in names for t in tokens(n)}
     wanted = [normalize(n) for n in names]
+    contexts = [_context(item, wanted) for item in items]
+    words = [set(index_tokens(context, normalized=True)[0].split()) - name_tokens
+             for context in contexts]
+    # Each item's words as a bit mask: a pair's overlap is one AND and a popcount
+    # (120 items are 7,140 pairs; set intersections took 15 ms of them).
+    bit = {word: i for i, word in enumerate({w for ws in words for w in ws})}
     features = []
-    for item in items:
-        context = _context(item, wanted)
-        features.append((set(tokens(context)) - name_tokens, _markers(context)))
+    for context, item_words in zip(contexts, words, strict=True):
+        mask = sum(1 << bit[w] for w in item_words)
+        features.append((mask, len(item_words), _markers(context)))
     parent = list(range(len(items)))
     members = {i: [i] for i in range(len(items))}  # root -> the items of its group
 
@@ -123,13 +135,12 @@ def group_stories(items: list[Item], names: tuple[str, ...]) -> list[Story]:
     # Strongest pairs first; two groups never join when they hold items with
     # conflicting markers (an article retelling two red-packet campaigns must
     # not chain them into one story).
-    pairs = sorted(((score, i, j) for i in range(len(items)) for j in range(i + 1, len(items))
-                    if (score := _same_story(features[i], features[j])) > 0), reverse=True)
+    pairs = sorted(_similar_pairs(features), reverse=True)
     for _, i, j in pairs:
         a, b = root(i), root(j)
         if a == b:
             continue
-        if any(_conflict(features[x][1], features[y][1]) for x in members[a] for y in members[b]):
+        if any(_conflict(features[x][2], features[y][2]) for x in members[a] for y in members[b]):
             continue
         parent[b] = a
         members[a].extend(members.pop(b))
@@ -150,14 +161,27 @@ def _conflict(markers_a: set[str], markers_b: set[str]) -> bool:
     return bool(markers_a and markers_b and not markers_a & markers_b)
 
 
-def _same_story(a: tuple[set[str], set[str]], b: tuple[set[str], set[str]]) -> float:
-    """Return how alike two items' contexts are if they report the same event, else 0."""
-    words_a, markers_a = a
-    words_b, markers_b = b
-    if not words_a or not words_b or _conflict(markers_a, markers_b):
-        return 0.0
-    # Overlap, not Jaccard: a long article paragraph may retell a short item.
-    similarity = len(words_a & words_b) / min(len(words_a), len(words_b))
-    if markers_a & markers_b:
-        return similarity if similarity >= SHARED_MARKER_SIMILARITY else 0.0
-    return similarity if similarity >= WORDING_SIMILARITY else 0.0
+def _similar_pairs(features: list[tuple[int, int, set[str]]]) -> list[tuple[float, int, int]]:
+    """Return (similarity, i, j) for every pair of items that may report the same event.
+
+    Each feature is (word bit mask, number of words, markers). Similarity is the
+    overlap coefficient, not Jaccard: a long article paragraph may retell a
+    short item. It must reach SHARED_MARKER_SIMILARITY when the two share a
+    marker, WORDING_SIMILARITY when neither has one to share; conflicting
+    markers never pair. One loop, no call per pair: 7,140 pairs for 120 items.
+    """
+    pairs = []
+    for i, (mask_a, size_a, markers_a) in enumerate(features):
+        if not size_a:
+            continue
+        for j in range(i + 1, len(features)):
+            mask_b, size_b, markers_b = features[j]
+            if not size_b:
+                continue
+            shared = bool(markers_a and markers_b)
+            if shared and not markers_a & markers_b:
+                continue  # both name amounts or versions, and none agree
+            similarity = (mask_a & mask_b).bit_count() / (size_a if size_a < size_b else size_b)
+            if similarity >= (SHARED_MARKER_SIMILARITY if shared else WORDING_SIMILARITY):
+                pairs.append((similarity, i, j))
+    return pairs

@@ -102,12 +102,12 @@ def test_a_crash_mid_batch_rolls_the_batch_back_and_a_rescan_redoes_it(
     real = index.store_digest
     calls = []
 
-    def flaky(db, digest, content_hash):
+    def flaky(db, digest, content_hash, rows=None):
         calls.append(digest.date)
         if len(calls) == 3:
             db.execute("DELETE FROM items")  # half-done damage that must not be committed
             raise OSError("disk on fire")
-        return real(db, digest, content_hash)
+        return real(db, digest, content_hash, rows)
 
     monkeypatch.setattr(index, "store_digest", flaky)
     db = open_db(tmp_path / "crash.db")
@@ -133,3 +133,24 @@ def test_a_slow_archive_is_committed_in_batches(tmp_path: Path, digest_dir: Path
     ingest_paths(db, [digest_dir],
                  on_outcome=lambda o: seen.append(_count(other, "digests")))
     assert seen == [1, 2, 3, 4, 5]  # each outcome is reported once it is committed
+
+
+def test_worker_processes_index_exactly_what_a_serial_ingest_does(tmp_path: Path,
+                                                                 digest_dir: Path,
+                                                                 monkeypatch) -> None:
+    import storage.index as index
+
+    (digest_dir / "empty.md").write_bytes(b"")
+    (digest_dir / "binary.txt").write_bytes(b"\xff\xfe\x00\x01")
+    serial_db = open_db(tmp_path / "serial.db")
+    serial = ingest_paths(serial_db, [digest_dir], workers=1)
+    monkeypatch.setattr(index, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(index, "PARALLEL_CHUNK", 2)
+    parallel_db = open_db(tmp_path / "parallel.db")
+    reported = []
+    parallel = ingest_paths(parallel_db, [digest_dir], on_outcome=reported.append, workers=2)
+    assert parallel == reported == serial  # same outcomes, in file order
+    assert [o.status for o in parallel].count("rejected") == 2
+    for table in ("items", "items_fts", "item_titles", "latin_tokens", "terms", "digests"):
+        query = f"SELECT * FROM {table} ORDER BY 1"
+        assert parallel_db.execute(query).fetchall() == serial_db.execute(query).fetchall(), table
