@@ -86,6 +86,13 @@ def test_upgrade_from_schema_2_builds_the_prefix_and_title_tables(db, tmp_path: 
     before = [r[0] for r in db.execute("SELECT token FROM latin_tokens ORDER BY token")]
     titles = db.execute("SELECT * FROM item_titles ORDER BY id").fetchall()
     assert {"kimi", "anthropic", "qwen"} <= set(before) and len(titles) == 62
+    searches = {q: search(db, q, limit=100).items for q in ("红包", "阶跃星辰", "Kimi K2.5",
+                                                           "Anthrop", "AI")}
+    # Schema 2 as it was: items_fts with unicode61, no latin_tokens or item_titles.
+    db.execute("CREATE VIRTUAL TABLE old_fts USING fts5 (title, body, tokenize = 'unicode61')")
+    db.execute("INSERT INTO old_fts (rowid, title, body) SELECT rowid, title, body FROM items_fts")
+    db.execute("DROP TABLE items_fts")
+    db.execute("ALTER TABLE old_fts RENAME TO items_fts")
     db.execute("DROP TABLE latin_tokens")
     db.execute("DROP TABLE item_titles")
     db.execute("PRAGMA user_version = 2")
@@ -93,6 +100,10 @@ def test_upgrade_from_schema_2_builds_the_prefix_and_title_tables(db, tmp_path: 
     reopened = open_db(tmp_path / "index.db")
     assert [r[0] for r in reopened.execute("SELECT token FROM latin_tokens ORDER BY token")] == before
     assert reopened.execute("SELECT * FROM item_titles ORDER BY id").fetchall() == titles
+    sql = reopened.execute("SELECT sql FROM sqlite_master WHERE name = 'items_fts'").fetchone()[0]
+    assert "ascii" in sql  # the FTS table was rebuilt with the ascii tokenizer
+    for query in ("红包", "阶跃星辰", "Kimi K2.5", "Anthrop", "AI"):
+        assert search(reopened, query, limit=100).items == searches[query], query
 
 
 def test_a_crash_mid_batch_rolls_the_batch_back_and_a_rescan_redoes_it(
