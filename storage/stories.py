@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 
 from storage.model import Item, Story, WhatResult
 from storage.search import correct_word, expression_for, items_by_id
-from storage.text import index_tokens, normalize, searchable_length, tokens
+from storage.text import normalize, searchable_length, token_set, tokens
 
 ALIASES_FILE = Path(__file__).with_name("aliases.json")
 MAX_ITEMS = 120  # newest items considered for a timeline
@@ -115,8 +115,7 @@ def group_stories(items: list[Item], names: tuple[str, ...]) -> list[Story]:
     forms = {form for n in names if n.strip() for form in (n.strip(), normalize(n.strip()))}
     wanted = re.compile("|".join(map(re.escape, sorted(forms))) or "(?!)", re.IGNORECASE)
     contexts = [_context(item, wanted) for item in items]
-    words = [set(index_tokens(context, normalized=True)[0].split()) - name_tokens
-             for context in contexts]
+    words = [token_set(context) - name_tokens for context in contexts]
     # Each item's words as a bit mask: a pair's overlap is one AND and a popcount
     # (120 items are 7,140 pairs; set intersections took 15 ms of them).
     bit = {word: 1 << i for i, word in enumerate({w for ws in words for w in ws})}

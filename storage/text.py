@@ -38,17 +38,16 @@ def tokens(text: str) -> list[str]:
     return index_tokens(text)[0].split()
 
 
-def index_tokens(*fields: str, normalized: bool = False) -> tuple[str, set[str]]:
+def index_tokens(*fields: str) -> tuple[str, set[str]]:
     """Return (the space-separated index tokens of all fields, the Latin word tokens among them).
 
     This is the ingest hot path (2 million tokens per 10k items), so it is one
     pass with no per-token function calls. A field's runs never join the next field's.
-    `normalized=True` says the fields already went through `normalize`.
     """
     out: list[str] = []
     latin: set[str] = set()
     for field in fields:
-        for run in _RUN.findall(field if normalized else normalize(field)):
+        for run in _RUN.findall(normalize(field)):
             if run[0] > "z":  # a CJK run (runs are CJK, [a-z]+ or [0-9]+)
                 if len(run) > 1:
                     out.extend(map(add, run[:-1], run[1:]))
@@ -58,6 +57,16 @@ def index_tokens(*fields: str, normalized: bool = False) -> tuple[str, set[str]]
                 if run[0] > "9":
                     latin.add(run)
     return " ".join(out), latin
+
+
+def token_set(normalized_text: str) -> set[str]:
+    """Return the distinct index tokens of already-normalized text (for comparing texts)."""
+    out: set[str] = set()
+    for run in _RUN.findall(normalized_text):
+        if run[0] > "z" and len(run) > 1:
+            out.update(map(add, run[:-1], run[1:]))
+        out.add(run[-1] if run[0] > "z" else run)
+    return out
 
 
 def _cjk_tokens(run: str, trailing: bool) -> list[str]:

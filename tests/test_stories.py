@@ -58,3 +58,10 @@ def test_what_odd_input(db) -> None:
     assert what(db, "").message == "empty"
     assert what(db, "红").message == "too_short"
     assert what(db, '"NEAR(*').stories == []
+
+
+def test_token_set_is_the_distinct_index_tokens() -> None:
+    from storage.text import normalize, token_set, tokens
+
+    for text in ("阶跃星辰完成超50亿元B+轮融资", "Kimi K2.5 发布", "红", "ＡＩ 安全 与 OpenAI", ""):
+        assert token_set(normalize(text)) == set(tokens(text))
