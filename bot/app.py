@@ -15,6 +15,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
@@ -23,7 +24,7 @@ from telegram.request import BaseRequest
 from bot import render, schedule
 from bot.config import Settings
 from bot.send import send
-from handlers import admin, user
+from handlers import admin, readers, user
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,18 @@ def build_application(settings: Settings, db: sqlite_utils.Database,
     app.add_handler(CommandHandler("search", user.search))
     app.add_handler(CommandHandler("category", user.category))
     app.add_handler(CommandHandler("what", user.what))
+    app.add_handler(CommandHandler("week", readers.week))
+    app.add_handler(CommandHandler("trend", readers.trend))
+    app.add_handler(CommandHandler("subscribe", readers.subscribe))
+    app.add_handler(CommandHandler("unsubscribe", readers.unsubscribe))
+    app.add_handler(CommandHandler("settings", readers.settings))
+    app.add_handler(CommandHandler("watch", readers.watch))
+    app.add_handler(CommandHandler("unwatch", readers.unwatch))
+    app.add_handler(CommandHandler("watches", readers.watches))
     app.add_handler(CallbackQueryHandler(user.search_button, pattern=r"^s:\d+:\d+:[-\d]$"))
     app.add_handler(CallbackQueryHandler(user.category_button, pattern=r"^c:\d+:\d+$"))
+    app.add_handler(CallbackQueryHandler(readers.settings_button, pattern=r"^r:(c:[-\d]|s:[01])$"))
+    app.add_handler(InlineQueryHandler(readers.inline_query))
     # Admin.
     app.add_handler(CommandHandler("push", admin.push))
     app.add_handler(CommandHandler("preview", admin.preview))
@@ -67,6 +78,7 @@ def build_application(settings: Settings, db: sqlite_utils.Database,
     app.add_handler(CommandHandler("pause", admin.pause))
     app.add_handler(CommandHandler("resume", admin.resume))
     app.add_handler(CommandHandler("schedule", admin.set_schedule))
+    app.add_handler(CommandHandler("weekly", admin.weekly))
     app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, admin.upload))
     app.add_handler(CallbackQueryHandler(admin.publish_button, pattern=r"^p:\d{4}-\d{2}-\d{2}$"))
     app.add_error_handler(on_error)

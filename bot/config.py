@@ -37,6 +37,8 @@ class Settings:
     webhook_secret: str = ""
     rescan_minutes: int = 5
     log_level: str = "INFO"
+    weekly_post: dt.time | None = None  # Mondays at this time: last week's story board; None = off
+    trend_font: str = ""  # a font file that can draw Chinese for /trend; "" = look for one
 
     @property
     def tz(self) -> ZoneInfo:
@@ -89,6 +91,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         webhook_secret=_secret(get("WEBHOOK_SECRET")),
         rescan_minutes=_int("RESCAN_MINUTES", get("RESCAN_MINUTES", "5"), 1, 1440),
         log_level=_log_level(get("LOG_LEVEL", "INFO")),
+        weekly_post=_weekly_post(get("WEEKLY_POST", "off")),
+        trend_font=_font(get("TREND_FONT")),
     )
 
 
@@ -114,6 +118,23 @@ def _post_time(value: str) -> dt.time:
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
         raise ConfigError(f"POST_TIME is malformed ({value!r}): expected HH:MM, e.g. 08:00")
     return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def _weekly_post(value: str) -> dt.time | None:
+    if value.lower() in ("off", "no", "false", "0"):
+        return None
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ConfigError(f"WEEKLY_POST is malformed ({value!r}): expected off or HH:MM "
+                          "(Mondays at that time), e.g. 09:00")
+    return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def _font(value: str) -> str:
+    if value and not Path(value).is_file():
+        raise ConfigError(f"TREND_FONT names no file ({value!r}): expected the path of a .ttf, "
+                          ".otf or .ttc font that can draw Chinese, or nothing")
+    return value
 
 
 def _timezone(value: str) -> str:

@@ -54,6 +54,17 @@ class OfflineRequest(BaseRequest):
             result = BOT_USER
         elif api_method == "getUpdates":
             result = []
+        elif api_method == "sendPhoto":
+            chat_id = params.get("chat_id")
+            self.sent.append({"chat_id": chat_id, "text": params.get("caption", ""),
+                              "parse_mode": params.get("parse_mode"), "reply_markup": None,
+                              "method": api_method, "photo": True})
+            result = {"message_id": next(self._ids), "date": int(time.time()),
+                      "caption": params.get("caption", ""),
+                      "photo": [{"file_id": "offline-photo", "file_unique_id": "offline",
+                                 "width": 800, "height": 450}],
+                      "chat": {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0,
+                               "type": "private"}}
         elif api_method in SENDING or api_method == "sendDocument":
             chat_id = params.get("chat_id")
             self.sent.append({"chat_id": chat_id, "text": params.get("text", ""),

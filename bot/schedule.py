@@ -1,4 +1,6 @@
-"""The daily channel post: scheduling, retries until 23:00, catch-up, exactly-once bookkeeping.
+"""Scheduled posts: the daily digest (channel and subscribers), the Monday story board, re-scans.
+
+Retries until 23:00 and catch-up after a restart; exactly-once bookkeeping.
 
 Each message of a post is recorded in SQLite right after Telegram confirms it,
 and a post continues from the first unrecorded message. A restart between two
@@ -18,13 +20,17 @@ from telegram.ext import Application, ContextTypes
 
 from bot import render
 from bot.config import Settings
+from bot.readers import deliver_subscriptions, notify_watches
+from bot.render import readers as reader_render
 from bot.send import send
 from storage import posts
 from storage.index import scan_dir
 from storage.search import digest_on
+from storage.stories import week_board
 
 log = logging.getLogger(__name__)
 DAILY_JOB, RETRY_JOB, RESCAN_JOB = "daily-post", "daily-post-retry", "rescan"
+WEEKLY_JOB = "weekly-board"  # PTB's run_daily counts days from Sunday = 0, so Monday is 1
 RETRY_EVERY_S = 600
 GIVE_UP_AT = dt.time(23, 0)
 
@@ -47,16 +53,22 @@ def _lock(app_data: dict, key: str) -> asyncio.Lock:
 async def post_digest(bot: Bot, app_data: dict, date: str, chat_id: str | int,
                       force: bool = False) -> PostOutcome:
     """Post the digest of `date` to `chat_id`, continuing an interrupted post; once unless `force`."""
+    found = digest_on(app_data["db"], date)
+    if found is None:
+        return PostOutcome("missing", date)
+    return await post_messages(bot, app_data, date, chat_id, render.channel_post(*found), force)
+
+
+async def post_messages(bot: Bot, app_data: dict, key: str, chat_id: str | int,
+                        messages: list[str], force: bool = False) -> PostOutcome:
+    """Send `messages` to `chat_id` once per `key` (a date, or "week:DATE"), continuing a post
+    that was interrupted; `force` starts a new run after a finished one."""
     db = app_data["db"]
     chat = str(chat_id)
-    async with _lock(app_data, f"{date}:{chat}"):
-        found = digest_on(db, date)
-        if found is None:
-            return PostOutcome("missing", date)
-        messages = render.channel_post(*found)
-        run = posts.start_run(db, date, chat, len(messages), force=force)
+    async with _lock(app_data, f"{key}:{chat}"):
+        run = posts.start_run(db, key, chat, len(messages), force=force)
         if run.completed_at is not None:
-            return PostOutcome("already", date, 0, len(messages))
+            return PostOutcome("already", key, 0, len(messages))
         done = posts.sent_sequence_numbers(db, run)
         sent = 0
         for seq, text in enumerate(messages):
@@ -66,8 +78,8 @@ async def post_digest(bot: Bot, app_data: dict, date: str, chat_id: str | int,
             posts.record_message(db, run, seq, message.message_id)
             sent += 1
         posts.complete_run(db, run)
-        log.info("posted %s to %s: %d of %d messages sent now", date, chat, sent, len(messages))
-        return PostOutcome("posted", date, sent, len(messages))
+        log.info("posted %s to %s: %d of %d messages sent now", key, chat, sent, len(messages))
+        return PostOutcome("posted", key, sent, len(messages))
 
 
 def post_time(app_data: dict) -> dt.time:
@@ -86,38 +98,84 @@ def is_paused(app_data: dict) -> bool:
 
 
 async def daily_post(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Job: post today's digest to the channel; if it is not there yet, re-scan and retry."""
+    """Job: post today's digest to the channel and to subscribers; if it is not there yet,
+    re-scan and retry every 10 minutes until 23:00, then tell the admins once."""
     app_data = context.bot_data
     settings: Settings = app_data["settings"]
-    if is_paused(app_data) or not settings.channel_id:
+    db = app_data["db"]
+    if is_paused(app_data):
         return
     now = dt.datetime.now(settings.tz)
     date = now.date().isoformat()
-    if posts.is_posted(app_data["db"], date, settings.channel_id):
+    if digest_on(db, date) is None:
+        scan_dir(db, settings.digest_dir)
+        await notify_watches(context.bot, app_data)
+    if digest_on(db, date) is None:
+        if now.time() < GIVE_UP_AT:
+            if not context.job_queue.get_jobs_by_name(RETRY_JOB):
+                context.job_queue.run_once(daily_post, RETRY_EVERY_S, name=RETRY_JOB)
+            return
+        if posts.claim_once(db, f"missing:{date}"):
+            for admin in settings.admin_ids:
+                await send(context.bot, admin, render.plain(
+                    f"⚠️ 到 {GIVE_UP_AT:%H:%M} 仍没有 {date} 的日报，今天的频道发布已跳过。"
+                    f"上传日报文件后可用 /push {date} 手动发布。"))
         return
-    outcome = await post_digest(context.bot, app_data, date, settings.channel_id)
-    if outcome.status == "missing":
-        scan_dir(app_data["db"], settings.digest_dir)
-        outcome = await post_digest(context.bot, app_data, date, settings.channel_id)
-    if outcome.status != "missing":
-        return
-    if now.time() < GIVE_UP_AT:
-        if not context.job_queue.get_jobs_by_name(RETRY_JOB):
-            context.job_queue.run_once(daily_post, RETRY_EVERY_S, name=RETRY_JOB)
-        return
-    if posts.claim_once(app_data["db"], f"missing:{date}"):
-        for admin in settings.admin_ids:
-            await send(context.bot, admin, render.plain(
-                f"⚠️ 到 {GIVE_UP_AT:%H:%M} 仍没有 {date} 的日报，今天的频道发布已跳过。"
-                f"上传日报文件后可用 /push {date} 手动发布。"))
+    if settings.channel_id and not posts.is_posted(db, date, settings.channel_id):
+        await post_digest(context.bot, app_data, date, settings.channel_id)
+    await deliver_subscriptions(context.bot, app_data, date)
 
 
 async def rescan(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Job: index new or changed files in DIGEST_DIR."""
+    """Job: index new or changed files in DIGEST_DIR, then alert the readers whose watches match."""
     outcomes = scan_dir(context.bot_data["db"], context.bot_data["settings"].digest_dir)
     for outcome in outcomes:
         if outcome.status != "unchanged":
             log.info("rescan: %s", outcome.line())
+    await notify_watches(context.bot, context.bot_data)
+
+
+def weekly_time(app_data: dict) -> dt.time | None:
+    """Return when the weekly board is posted on Mondays: set with /weekly, else WEEKLY_POST."""
+    saved = posts.get_setting(app_data["db"], "weekly_post")
+    if saved == "off":
+        return None
+    if saved:
+        hours, minutes = map(int, saved.split(":"))
+        return dt.time(hours, minutes)
+    return app_data["settings"].weekly_post
+
+
+async def weekly_post(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Job (Mondays): post the story board of the 7 days that ended yesterday to the channel, once."""
+    app_data = context.bot_data
+    settings: Settings = app_data["settings"]
+    if not settings.channel_id or weekly_time(app_data) is None:
+        return
+    end = dt.datetime.now(settings.tz).date() - dt.timedelta(days=1)
+    start = end - dt.timedelta(days=6)
+    stories = week_board(app_data["db"], end.isoformat())
+    if not stories:
+        return
+    messages = [r.text for r in reader_render.week_board(stories, start.isoformat(),
+                                                         end.isoformat())]
+    await post_messages(context.bot, app_data, f"week:{end.isoformat()}", settings.channel_id,
+                        messages)
+
+
+def schedule_weekly(app: Application) -> None:
+    """(Re)schedule the Monday board; catch up when started on a Monday after its time."""
+    settings: Settings = app.bot_data["settings"]
+    queue = app.job_queue
+    for job in queue.get_jobs_by_name(WEEKLY_JOB):
+        job.schedule_removal()
+    at = weekly_time(app.bot_data)
+    if at is None:
+        return
+    queue.run_daily(weekly_post, time=at.replace(tzinfo=settings.tz), days=(1,), name=WEEKLY_JOB)
+    now = dt.datetime.now(settings.tz)
+    if now.weekday() == 0 and now.time() >= at:
+        queue.run_once(weekly_post, 0, name=f"{WEEKLY_JOB}-catch-up")
 
 
 def schedule_daily(app: Application) -> None:
@@ -133,8 +191,9 @@ def schedule_daily(app: Application) -> None:
 
 
 def start_jobs(app: Application) -> None:
-    """Schedule the daily post (with catch-up) and the periodic re-scan of DIGEST_DIR."""
+    """Schedule the daily post (with catch-up), the Monday board and the periodic re-scan."""
     settings: Settings = app.bot_data["settings"]
     schedule_daily(app)
+    schedule_weekly(app)
     app.job_queue.run_repeating(rescan, interval=settings.rescan_minutes * 60, first=1,
                                 name=RESCAN_JOB)

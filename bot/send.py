@@ -35,6 +35,23 @@ async def send(bot: Bot, chat_id: int | str, reply: Reply) -> Message:
     raise AssertionError("unreachable")
 
 
+async def send_photo(bot: Bot, chat_id: int | str, png: bytes, caption: str) -> Message:
+    """Send a PNG with an HTML caption, retrying network errors with backoff like `send`."""
+    delay = FIRST_BACKOFF_S
+    for attempt in range(NETWORK_RETRIES + 1):
+        try:
+            return await bot.send_photo(chat_id, photo=png, caption=caption,
+                                        filename="trend.png")
+        except (TimedOut, NetworkError) as exc:
+            if attempt == NETWORK_RETRIES or not _retryable(exc):
+                raise
+            log.warning("network error sending a photo to %s (attempt %d): %s", chat_id,
+                        attempt + 1, type(exc).__name__)
+            await asyncio.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
 def _retryable(exc: NetworkError) -> bool:
     # BadRequest, Forbidden etc. are NetworkError subclasses in PTB but will not heal by retrying.
     return type(exc) in (NetworkError, TimedOut)

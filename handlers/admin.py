@@ -1,15 +1,18 @@
-"""Admin commands: /push /preview /reindex /stats /pause /resume /schedule, digest uploads."""
+"""Admin commands: /push /preview /reindex /stats /pause /resume /schedule /weekly, digest uploads."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import render, schedule
+from bot.readers import notify_watches
+from bot.render import readers as reader_render
 from handlers.common import admin_only, db_of, reply, settings_of, today_in_zone
-from storage import posts
+from storage import posts, readers
 from storage.index import ingest_bytes, save_digest_file, scan_dir
 from storage.search import archive_stats, digest_on, newest_date, parse_date
 
@@ -59,15 +62,19 @@ async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reindex: re-scan DIGEST_DIR and report what changed."""
     outcomes = scan_dir(db_of(context), settings_of(context).digest_dir)
     await reply(update, context, render.reindex_report(outcomes))
+    await notify_watches(context.bot, context.bot_data)
 
 
 @admin_only
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/stats: digests, items, date range, posts made, last post, schedule."""
+    """/stats: the archive, posts made, schedules, subscribers, watches and the week's queries."""
     db = db_of(context)
+    week_ago = dt.date.fromisoformat(today_in_zone(settings_of(context))) - dt.timedelta(days=6)
+    weekly = schedule.weekly_time(context.bot_data)
     await reply(update, context, render.stats(
         archive_stats(db), posts.post_stats(db), schedule.is_paused(context.bot_data),
-        f"{schedule.post_time(context.bot_data):%H:%M}"))
+        f"{schedule.post_time(context.bot_data):%H:%M}",
+        readers.reader_stats(db, week_ago.isoformat()), f"{weekly:%H:%M}" if weekly else None))
 
 
 @admin_only
@@ -100,6 +107,22 @@ async def set_schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 @admin_only
+async def weekly(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/weekly [HH:MM|off]: when the Monday story board goes to the channel (persisted)."""
+    text = " ".join(context.args).strip().lower()
+    if text:
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+        if text != "off" and (not match or int(match.group(1)) > 23 or int(match.group(2)) > 59):
+            await reply(update, context, render.plain("格式不对，请用 /weekly 09:00 或 /weekly off"))
+            return
+        value = "off" if text == "off" else f"{int(match.group(1)):02d}:{match.group(2)}"
+        posts.set_setting(db_of(context), "weekly_post", value)
+        schedule.schedule_weekly(context.application)
+    at = schedule.weekly_time(context.bot_data)
+    await reply(update, context, reader_render.weekly_post_setting(f"{at:%H:%M}" if at else None))
+
+
+@admin_only
 async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A digest file sent by an admin in private: validate, index, preview with a publish button."""
     document = update.message.document
@@ -114,6 +137,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         save_digest_file(settings_of(context).digest_dir, outcome.date, raw)
         await reply(update, context, [render.Reply(text) for text in
                                       render.channel_post(*digest_on(db_of(context), outcome.date))])
+        await notify_watches(context.bot, context.bot_data)
 
 
 @admin_only

@@ -8,7 +8,7 @@ from telegram.ext import ContextTypes
 
 from bot import render
 from handlers.common import db_of, is_admin, reply, settings_of, today_in_zone
-from storage import posts
+from storage import posts, readers
 from storage import search as index_search
 from storage.stories import what as what_happened
 
@@ -59,6 +59,8 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = " ".join(context.args)
     db = db_of(context)
     result = index_search.search(db, query, limit=render.PAGE_SIZE)
+    if not result.message:
+        readers.record_use(db, today_in_zone(settings_of(context)), "search", result.query)
     query_id = posts.remember_query(db, query) if not result.message else 0
     await reply(update, context, render.search_page(result, query_id, 0, None))
 
@@ -116,7 +118,10 @@ async def category_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def what(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/what 名称: the story timeline of a company or product."""
-    result = what_happened(db_of(context), " ".join(context.args))
+    db = db_of(context)
+    result = what_happened(db, " ".join(context.args))
+    if not result.message:
+        readers.record_use(db, today_in_zone(settings_of(context)), "what", result.query)
     await reply(update, context, render.what_timeline(result))
 
 

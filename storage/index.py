@@ -89,6 +89,32 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE item_titles (id INTEGER PRIMARY KEY, tokens TEXT NOT NULL);
     INSERT INTO item_titles SELECT id, c0 FROM items_fts_content
     """,
+    # Readers: private subscriptions, keyword watches, what was sent to whom, usage counts
+    # (the query string and the day only: no user ids or message text).
+    """
+    CREATE TABLE readers (
+        chat_id INTEGER PRIMARY KEY, subscribed INTEGER NOT NULL DEFAULT 0,
+        categories TEXT NOT NULL DEFAULT '[]', blocked INTEGER NOT NULL DEFAULT 0,
+        language TEXT NOT NULL DEFAULT '', since TEXT NOT NULL, changed_at TEXT NOT NULL
+    );
+    CREATE TABLE watches (
+        chat_id INTEGER NOT NULL, keyword TEXT NOT NULL, created_at TEXT NOT NULL,
+        PRIMARY KEY (chat_id, keyword)
+    );
+    CREATE TABLE watch_sent (
+        chat_id INTEGER NOT NULL, item_key TEXT NOT NULL, sent_at TEXT NOT NULL,
+        PRIMARY KEY (chat_id, item_key)
+    );
+    CREATE TABLE watch_scans (
+        date TEXT NOT NULL, content_hash TEXT NOT NULL, scanned_at TEXT NOT NULL,
+        PRIMARY KEY (date, content_hash)
+    );
+    INSERT INTO watch_scans SELECT date, content_hash, indexed_at FROM digests;
+    CREATE TABLE usage (
+        day TEXT NOT NULL, command TEXT NOT NULL, query TEXT NOT NULL, uses INTEGER NOT NULL,
+        PRIMARY KEY (day, command, query)
+    )
+    """,
 )
 
 
@@ -225,7 +251,9 @@ def store_digest(db: sqlite_utils.Database, digest: Digest, content_hash: str,
         db.execute(
             "INSERT OR REPLACE INTO digests VALUES (?,?,?,?,?,?,?,?)",
             (digest.date, digest.title, digest.summary, digest.layout, digest.path,
-             content_hash, len(digest.items), dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
+             content_hash, len(digest.items),
+             # Microseconds: watches compare it with their own creation time (storage/readers.py).
+             dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")))
         _bump_generation(db)
     return bool(old)
 

@@ -253,6 +253,45 @@ def count_matches(db: sqlite_utils.Database, query: str) -> int:
                       f"MATCH ? LIMIT {COUNT_CAP + 1})", (expression,)).fetchone()[0]
 
 
+@dataclass(frozen=True)
+class Trend:
+    """How many items matched a query in each week of the archive."""
+
+    query: str
+    total: int  # every matching item, not capped
+    weeks: tuple[tuple[dt.date, int], ...]  # (Monday of the week, items), oldest first, gaps as 0
+    message: str | None = None  # "empty" | "too_short"
+
+
+def weekly_counts(db: sqlite_utils.Database, query: str) -> Trend:
+    """Return the items matching `query` (as /search matches, without typo correction) per week.
+
+    The weeks run from the archive's first digest to its last, Monday to Sunday.
+    """
+    query = " ".join(query.split())[:MAX_QUERY_CHARS]
+    if not query:
+        return Trend(query, 0, (), "empty")
+    compiled = compile_query(db, query) if searchable_length(query) >= 2 else None
+    if compiled is None:
+        return Trend(query, 0, (), "too_short")
+    first, last = db.execute("SELECT min(date), max(date) FROM digests").fetchone()
+    if first is None:
+        return Trend(query, 0, ())
+    counts: dict[dt.date, int] = {}
+    for (rowid,) in db.execute("SELECT rowid FROM items_fts WHERE items_fts MATCH ?",
+                               (compiled.expression,)):
+        day = dt.date.fromordinal(rowid // 1000)
+        monday = day - dt.timedelta(days=day.weekday())
+        counts[monday] = counts.get(monday, 0) + 1
+    start, end = (dt.date.fromisoformat(d) for d in (first, last))
+    week = start - dt.timedelta(days=start.weekday())
+    weeks = []
+    while week <= end:
+        weeks.append((week, counts.get(week, 0)))
+        week += dt.timedelta(days=7)
+    return Trend(query, sum(counts.values()), tuple(weeks))
+
+
 # --- typo correction ------------------------------------------------------------
 
 _vocabulary_cache: dict[int, tuple[int, list[str], list[str]]] = {}

@@ -11,6 +11,7 @@ conflicting amounts into one story.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import re
@@ -19,6 +20,7 @@ from pathlib import Path
 import sqlite_utils
 from rapidfuzz import fuzz, process
 
+from storage.index import item_id, row_to_item
 from storage.model import Item, Story, WhatResult
 from storage.search import correct_word, expression_for, items_by_id
 from storage.text import normalize, searchable_length, token_set, tokens
@@ -80,16 +82,69 @@ def what(db: sqlite_utils.Database, name: str, max_items: int = MAX_ITEMS) -> Wh
     return WhatResult(name, names, group_stories(items, names), corrected=corrected)
 
 
-def _items_naming(db: sqlite_utils.Database, names: tuple[str, ...], limit: int) -> list[Item]:
-    """Return the newest `limit` items that mention any of `names`, oldest first."""
+def _items_naming(db: sqlite_utils.Database, names: tuple[str, ...], limit: int,
+                  bounds: tuple[int, int] | None = None) -> list[Item]:
+    """Return the newest `limit` items that mention any of `names`, oldest first.
+
+    `bounds` (lowest id, highest id), if given, restricts the search to that id
+    range: a date range, since ids encode dates.
+    """
     expressions = [e for e in (expression_for(db, n) for n in names) if e]
     if not expressions:
         return []
     expression = " OR ".join(f"({e})" for e in expressions)
+    low, high = bounds if bounds is not None else (0, 2**62)
     ids = [row[0] for row in db.execute(
-        "SELECT rowid FROM items_fts WHERE items_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
-        (expression, limit)).fetchall()]
+        "SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ? "
+        "ORDER BY rowid DESC LIMIT ?", (expression, low, high, limit)).fetchall()]
     return items_by_id(db, sorted(ids))
+
+
+def week_board(db: sqlite_utils.Database, end_date: str, days: int = 7) -> list[Story]:
+    """Return the stories of the `days` days ending `end_date` (inclusive), most reported first.
+
+    Each alias group's items in the window are grouped as /what groups them;
+    duplicate stories (the same items found through two groups) and stories
+    contained in a bigger one are dropped; the window's remaining items are
+    grouped by their title and summary. Ranked by number of dates, number of
+    items, newest date, then position in the digest. Raises ValueError for a
+    date that is not YYYY-MM-DD or for `days` < 1.
+    """
+    if days < 1:
+        raise ValueError(f"days must be at least 1, not {days}")
+    end = dt.date.fromisoformat(end_date)
+    start = end - dt.timedelta(days=days - 1)
+    bounds = (item_id(start.isoformat(), 0), item_id(end.isoformat(), 999))
+    window = [row_to_item(row) for row in db.execute(
+        "SELECT * FROM items WHERE id BETWEEN ? AND ? ORDER BY id", bounds).fetchall()]
+    if not window:
+        return []
+    found = []
+    for group in load_aliases():
+        naming = _items_naming(db, group, len(window), bounds)
+        if naming:
+            found.extend(group_stories(naming, group))
+    kept = _distinct_stories(found)
+    covered = {item.id for story in kept for item in story.items}
+    rest = [item for item in window if item.id not in covered]
+    kept.extend(group_stories(rest, ()))
+    kept.sort(key=lambda s: (-len(s.dates), -len(s.items), _negated_date(s.dates[-1]),
+                             s.items[0].position))
+    return kept
+
+
+def _distinct_stories(stories: list[Story]) -> list[Story]:
+    """Return `stories` without repeats (same items: the first is kept) and without strict subsets."""
+    unique: dict[frozenset[int | None], Story] = {}
+    for story in stories:
+        unique.setdefault(frozenset(item.id for item in story.items), story)
+    sets = list(unique)
+    return [story for ids, story in unique.items() if not any(ids < other for other in sets)]
+
+
+def _negated_date(date: str) -> int:
+    """Return a sort key that puts newer YYYY-MM-DD dates first."""
+    return -dt.date.fromisoformat(date).toordinal()
 
 
 def _context(item: Item, wanted: re.Pattern) -> str:

@@ -93,6 +93,8 @@ def test_upgrade_from_schema_2_builds_the_prefix_and_title_tables(db, tmp_path: 
     db.execute("INSERT INTO old_fts (rowid, title, body) SELECT rowid, title, body FROM items_fts")
     db.execute("DROP TABLE items_fts")
     db.execute("ALTER TABLE old_fts RENAME TO items_fts")
+    for table in ("readers", "watches", "watch_sent", "watch_scans", "usage"):  # schema 4
+        db.execute(f"DROP TABLE {table}")
     db.execute("DROP TABLE latin_tokens")
     db.execute("DROP TABLE item_titles")
     db.execute("PRAGMA user_version = 2")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from storage.stories import load_aliases, resolve_names, what
+import datetime as dt
+
+import pytest
+
+from storage.stories import load_aliases, resolve_names, week_board, what
 
 
 def test_aliases_resolve_in_any_language_and_case() -> None:
@@ -65,3 +69,66 @@ def test_token_set_is_the_distinct_index_tokens() -> None:
 
     for text in ("阶跃星辰完成超50亿元B+轮融资", "Kimi K2.5 发布", "红", "ＡＩ 安全 与 OpenAI", ""):
         assert token_set(normalize(text)) == set(tokens(text))
+
+
+def _window_items(db, first: str, last: str) -> set[int]:
+    """Return the ids of the items dated `first` to `last` (inclusive)."""
+    from storage.index import item_id
+
+    rows = db.execute("SELECT id FROM items WHERE id BETWEEN ? AND ?",
+                      (item_id(first, 0), item_id(last, 999))).fetchall()
+    return {row[0] for row in rows}
+
+
+def test_week_board_ranks_two_day_stories_first(db) -> None:
+    board = week_board(db, "2026-02-08")
+    two_day = ("2026-02-03", "2026-02-08")
+
+    def story_with(*words: str) -> int:
+        found = [n for n, s in enumerate(board)
+                 if any(all(w in i.title for w in words) for i in s.items)]
+        assert len(found) == 1, words
+        return found[0]
+
+    stepfun, campaign = story_with("阶跃星辰", "50亿"), story_with("千问", "30亿")
+    assert board[stepfun].dates == two_day and board[campaign].dates == two_day
+    assert {i.date for i in board[stepfun].items} == set(two_day)
+    assert {i.date for i in board[campaign].items} == set(two_day)
+    one_day = [n for n, s in enumerate(board) if len(s.dates) == 1]
+    assert one_day and max(stepfun, campaign) < min(one_day)
+    # Every item of the window (2026-02-02 to 02-08: the digests of 02-03 and 02-08) is on the
+    # board, nothing outside it is, and no story repeats another's items.
+    ids = [frozenset(i.id for i in s.items) for s in board]
+    assert set().union(*ids) == _window_items(db, "2026-02-02", "2026-02-08")
+    assert len(set(ids)) == len(ids)
+    assert all(s.dates == tuple(sorted({i.date for i in s.items})) for s in board)
+
+
+def test_week_board_order_is_dates_items_newest(db) -> None:
+    board = week_board(db, "2026-02-08", days=14)
+    keys = [(-len(s.dates), -len(s.items), -dt.date.fromisoformat(s.dates[-1]).toordinal(),
+             s.items[0].position) for s in board]
+    assert keys == sorted(keys)
+    assert {i.date for s in board for i in s.items} == {"2026-01-27", "2026-01-28", "2026-01-30",
+                                                        "2026-02-03", "2026-02-08"}
+
+
+def test_week_board_one_day(db) -> None:
+    board = week_board(db, "2026-02-08", days=1)
+    assert board and all(s.dates == ("2026-02-08",) for s in board)
+    assert set().union(*({i.id for i in s.items} for s in board)) == _window_items(
+        db, "2026-02-08", "2026-02-08")
+
+
+def test_week_board_empty_window(db) -> None:
+    assert week_board(db, "2026-01-26") == []
+    assert week_board(db, "2026-02-15", days=7) == []
+    assert week_board(db, "2026-02-07", days=3) == []
+
+
+def test_week_board_bad_input(db) -> None:
+    for date in ("2026-02-30", "tomorrow", ""):
+        with pytest.raises(ValueError):
+            week_board(db, date)
+    with pytest.raises(ValueError):
+        week_board(db, "2026-02-08", days=0)

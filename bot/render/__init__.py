@@ -17,6 +17,7 @@ from storage.categories import CANONICAL
 from storage.index import IngestOutcome
 from storage.model import Item, SearchResult, WhatResult
 from storage.posts import PostStats
+from storage.readers import ReaderStats
 from storage.search import ArchiveStats, CategoryCount, DigestSummary
 
 MAX_LENGTH = 4096
@@ -31,12 +32,21 @@ HELP_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("search", "关键词搜索", "/search 红包"),
     ("category", "按分类浏览", "/category 投融资"),
     ("what", "某公司/产品的事件时间线", "/what 阶跃星辰"),
+    ("week", "一周事件榜（默认最新一周）", "/week 2026-02-08"),
+    ("trend", "关键词每周提及趋势图", "/trend 红包"),
+    ("subscribe", "私信订阅每日日报（可选分类）", "/subscribe 投融资 模型"),
+    ("unsubscribe", "取消订阅", "/unsubscribe"),
+    ("settings", "订阅设置", "/settings"),
+    ("watch", "关注关键词，新日报出现时提醒", "/watch 阶跃星辰"),
+    ("unwatch", "取消关注关键词", "/unwatch 阶跃星辰"),
+    ("watches", "我关注的关键词", "/watches"),
     ("help", "查看帮助", "/help"),
 )
 ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("/push [日期] [force]", "立即发布到频道"), ("/preview [日期]", "预览频道消息（只发给你）"),
     ("/reindex", "重新扫描日报目录"), ("/stats", "统计"), ("/pause", "暂停每日发布"),
     ("/resume", "恢复每日发布"), ("/schedule HH:MM", "修改每日发布时间"),
+    ("/weekly HH:MM|off", "每周一把上周事件榜发到频道"),
     ("发送日报文件", "校验、索引并预览，可一键发布"),
 )
 
@@ -332,13 +342,23 @@ def no_digest(date: str | None) -> Reply:
     return Reply(f"没有 {esc(date)} 的日报。用 /latest 查看最新一期。")
 
 
-def stats(archive: ArchiveStats, made: PostStats, paused: bool, post_time: str) -> Reply:
-    """Return /stats for admins."""
+def stats(archive: ArchiveStats, made: PostStats, paused: bool, post_time: str,
+          readers: ReaderStats | None = None, weekly: str | None = None) -> Reply:
+    """Return /stats for admins: the archive, posts, readers and the last 7 days' queries."""
     lines = ["📊 <b>统计</b>", f"日报：{archive.digests} 期，{archive.items} 条",
              f"日期范围：{archive.first_date or '—'} ~ {archive.last_date or '—'}",
              f"已发布：{made.runs_completed} 次，共 {made.messages_sent} 条消息",
              f"上次发布：{made.last_date or '—'}（{esc(made.last_at or '—')}）",
-             f"每日发布：{'已暂停' if paused else '开启'}，时间 {esc(post_time)}"]
+             f"每日发布：{'已暂停' if paused else '开启'}，时间 {esc(post_time)}",
+             f"每周事件榜：{'每周一 ' + esc(weekly) if weekly else '关闭'}"]
+    if readers is not None:
+        lines += [f"订阅：{readers.subscribers} 人（屏蔽了机器人的 {readers.blocked} 人）",
+                  f"关键词提醒：{readers.watches} 个，{readers.watchers} 人"]
+        per_day = "，".join(f"{day[5:]} {n}" for day, n in readers.queries_per_day) or "—"
+        lines.append(f"近 7 天每日查询：{per_day}")
+        if readers.top_queries:
+            lines.append("近 7 天热门查询：" + "，".join(
+                f"{esc(_shorten(query, 20))}（{n}）" for query, n in readers.top_queries))
     return Reply("\n".join(lines))
 
 

@@ -1,0 +1,239 @@
+"""Readers in private chats: daily-digest subscriptions, keyword watches, what was sent, usage counts.
+
+A reader is a private chat (its id is the user's id). A reader who blocked the
+bot (Telegram answers 403) is marked `blocked` and gets nothing more until they
+use /subscribe or /watch again. Watch alerts are exactly-once per reader and
+item: an item is recorded as sent right after Telegram confirms the message
+(`item_key` survives a re-ingest that renumbers the day's items). Which digest
+versions were already checked against the watches is kept in `watch_scans`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from storage.categories import CANONICAL
+from storage.model import Item
+from storage.search import search
+from storage.stories import resolve_names
+from storage.text import normalize
+
+MAX_WATCHES = 20
+MAX_WATCH_CHARS = 50
+WATCH_MATCHES_PER_KEYWORD = 50
+
+
+def _now() -> str:
+    # Microseconds, like digests.indexed_at: a watch fires for digests indexed after it was set.
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A private chat that subscribed or watches keywords."""
+
+    chat_id: int
+    subscribed: bool
+    categories: tuple[str, ...]  # canonical names; empty = every category
+    blocked: bool
+
+
+def _reader(row: tuple) -> Reader:
+    return Reader(row[0], bool(row[1]), tuple(json.loads(row[2])), bool(row[3]))
+
+
+def get_reader(db: sqlite_utils.Database, chat_id: int) -> Reader | None:
+    """Return the reader of a private chat, or None if they never subscribed or watched."""
+    row = db.execute("SELECT chat_id, subscribed, categories, blocked FROM readers "
+                     "WHERE chat_id = ?", (chat_id,)).fetchone()
+    return _reader(row) if row else None
+
+
+def _touch(db: sqlite_utils.Database, chat_id: int) -> None:
+    db.execute("INSERT INTO readers (chat_id, since, changed_at) VALUES (?, ?, ?) "
+               "ON CONFLICT (chat_id) DO UPDATE SET blocked = 0, changed_at = excluded.changed_at",
+               (chat_id, _now(), _now()))
+
+
+def _category_order(name: str) -> tuple[int, str]:
+    return (CANONICAL.index(name) if name in CANONICAL else len(CANONICAL), name)
+
+
+def subscribe(db: sqlite_utils.Database, chat_id: int, categories: list[str]) -> Reader:
+    """Subscribe a reader to the daily digest, only `categories` (canonical names; empty = all)."""
+    with db.atomic():
+        _touch(db, chat_id)
+        db.execute("UPDATE readers SET subscribed = 1, categories = ? WHERE chat_id = ?",
+                   (json.dumps(sorted(set(categories), key=_category_order), ensure_ascii=False),
+                    chat_id))
+    return get_reader(db, chat_id)
+
+
+def unsubscribe(db: sqlite_utils.Database, chat_id: int) -> bool:
+    """Stop a reader's daily digest; return False if they were not subscribed."""
+    cursor = db.execute("UPDATE readers SET subscribed = 0, changed_at = ? WHERE chat_id = ? "
+                        "AND subscribed = 1", (_now(), chat_id))
+    return cursor.rowcount == 1
+
+
+def mark_blocked(db: sqlite_utils.Database, chat_id: int) -> None:
+    """Record that Telegram refused to deliver to this chat (the reader blocked the bot)."""
+    db.execute("UPDATE readers SET blocked = 1, changed_at = ? WHERE chat_id = ?", (_now(), chat_id))
+
+
+def subscribers(db: sqlite_utils.Database) -> list[Reader]:
+    """Return the readers to send the daily digest to (subscribed and not blocked)."""
+    rows = db.execute("SELECT chat_id, subscribed, categories, blocked FROM readers "
+                      "WHERE subscribed = 1 AND blocked = 0 ORDER BY chat_id").fetchall()
+    return [_reader(row) for row in rows]
+
+
+# --- watches ---------------------------------------------------------------------------
+
+
+def add_watch(db: sqlite_utils.Database, chat_id: int, keyword: str) -> str:
+    """Add a watch; return "added", "exists", "full" (MAX_WATCHES reached) or "too_long"."""
+    keyword = " ".join(keyword.split())
+    if len(keyword) > MAX_WATCH_CHARS:
+        return "too_long"
+    with db.atomic():
+        _touch(db, chat_id)
+        known = [w.lower() for w in watches_of(db, chat_id)]
+        if keyword.lower() in known:
+            return "exists"
+        if len(known) >= MAX_WATCHES:
+            return "full"
+        db.execute("INSERT INTO watches VALUES (?, ?, ?)", (chat_id, keyword, _now()))
+    return "added"
+
+
+def remove_watch(db: sqlite_utils.Database, chat_id: int, keyword: str) -> bool:
+    """Remove a watch (case-insensitive); return False if the reader had no such watch."""
+    cursor = db.execute("DELETE FROM watches WHERE chat_id = ? AND lower(keyword) = lower(?)",
+                        (chat_id, " ".join(keyword.split())))
+    return cursor.rowcount > 0
+
+
+def watches_of(db: sqlite_utils.Database, chat_id: int) -> list[str]:
+    """Return a reader's watched keywords, oldest first."""
+    rows = db.execute("SELECT keyword FROM watches WHERE chat_id = ? ORDER BY created_at, rowid",
+                      (chat_id,)).fetchall()
+    return [row[0] for row in rows]
+
+
+@dataclass(frozen=True)
+class WatchAlert:
+    """What one reader is told about a newly indexed digest: each new item and the watches it matched."""
+
+    chat_id: int
+    matches: tuple[tuple[Item, tuple[str, ...]], ...]
+
+
+def unscanned_digests(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
+    """Return (date, content hash, indexed at) of digest versions not yet checked against the watches."""
+    return db.execute("SELECT date, content_hash, indexed_at FROM digests WHERE NOT EXISTS (SELECT 1 "
+                      "FROM watch_scans s WHERE s.date = digests.date AND s.content_hash = "
+                      "digests.content_hash) ORDER BY date").fetchall()
+
+
+def mark_scanned(db: sqlite_utils.Database, versions: list[tuple[str, str, str]]) -> None:
+    """Record that these digest versions were checked against every watch."""
+    with db.atomic():
+        db.conn.executemany("INSERT OR IGNORE INTO watch_scans VALUES (?, ?, ?)",
+                            [(date, content_hash, _now()) for date, content_hash, _ in versions])
+
+
+def item_key(item: Item) -> str:
+    """Return a key for an item that stays the same when its day is re-indexed: date + title."""
+    digest = hashlib.sha1(normalize(item.title).encode()).hexdigest()[:16]
+    return f"{item.date}:{digest}"
+
+
+def watch_alerts(db: sqlite_utils.Database, versions: list[tuple[str, str, str]]) -> list[WatchAlert]:
+    """Return, per reader, the items of newly indexed digests that match their watches and are new to them.
+
+    `versions` are (date, content hash, indexed at) from `unscanned_digests`. A
+    watch only fires for digests indexed after it was set (a watch set today
+    does not dig up last year's archive). A watch matches as /search does (every
+    word, CJK substrings, Latin prefixes), and through the alias table as /what
+    does (千问 also finds 通义千问 and Qwen). Blocked readers are skipped.
+    """
+    indexed_at = {date: at for date, _, at in versions}
+    if not indexed_at:
+        return []
+    rows = db.execute("SELECT w.chat_id, w.keyword, w.created_at FROM watches w JOIN readers r ON "
+                      "r.chat_id = w.chat_id WHERE r.blocked = 0 ORDER BY w.chat_id, w.created_at, "
+                      "w.rowid").fetchall()
+    matches_of: dict[str, list[Item]] = {}
+    for keyword in {keyword for _, keyword, _ in rows}:
+        found: dict[int, Item] = {}
+        for name in resolve_names(keyword):
+            result = search(db, name, since=min(indexed_at), until=max(indexed_at),
+                            limit=WATCH_MATCHES_PER_KEYWORD, fuzzy=False)
+            found.update((item.id, item) for item in result.items if item.date in indexed_at)
+        matches_of[keyword] = sorted(found.values(), key=lambda it: (it.date, it.position))
+    alerts = []
+    for chat_id in dict.fromkeys(chat for chat, _, _ in rows):
+        sent = {row[0] for row in db.execute("SELECT item_key FROM watch_sent WHERE chat_id = ?",
+                                             (chat_id,))}
+        per_item: dict[str, tuple[Item, list[str]]] = {}
+        for chat, keyword, created_at in rows:
+            if chat != chat_id:
+                continue
+            for item in matches_of[keyword]:
+                key = item_key(item)
+                if key not in sent and indexed_at[item.date] > created_at:
+                    per_item.setdefault(key, (item, []))[1].append(keyword)
+        if per_item:
+            ordered = sorted(per_item.values(), key=lambda m: (m[0].date, m[0].position))
+            alerts.append(WatchAlert(chat_id, tuple((item, tuple(kws)) for item, kws in ordered)))
+    return alerts
+
+
+def record_alert(db: sqlite_utils.Database, alert: WatchAlert) -> None:
+    """Record that `alert` was delivered (call right after Telegram confirms it)."""
+    with db.atomic():
+        db.conn.executemany("INSERT OR IGNORE INTO watch_sent VALUES (?, ?, ?)",
+                            [(alert.chat_id, item_key(item), _now()) for item, _ in alert.matches])
+
+
+# --- usage -----------------------------------------------------------------------------
+
+
+def record_use(db: sqlite_utils.Database, day: str, command: str, query: str) -> None:
+    """Count one use of a command with its query string (nothing about who asked)."""
+    db.execute("INSERT INTO usage VALUES (?, ?, ?, 1) ON CONFLICT (day, command, query) DO UPDATE "
+               "SET uses = uses + 1", (day, command, " ".join(query.split())[:100]))
+
+
+@dataclass(frozen=True)
+class ReaderStats:
+    """Reader and usage figures for /stats."""
+
+    subscribers: int
+    blocked: int
+    watches: int
+    watchers: int
+    queries_per_day: tuple[tuple[str, int], ...]  # (day, queries), oldest first
+    top_queries: tuple[tuple[str, int], ...]  # (query, uses), most used first
+
+
+def reader_stats(db: sqlite_utils.Database, since_day: str, top: int = 10) -> ReaderStats:
+    """Return subscribers, active watches and the queries since `since_day` (inclusive)."""
+    subscribed, blocked = db.execute(
+        "SELECT coalesce(sum(subscribed = 1 AND blocked = 0), 0), coalesce(sum(blocked), 0) "
+        "FROM readers").fetchone()
+    watches, watchers = db.execute(
+        "SELECT count(*), count(DISTINCT w.chat_id) FROM watches w JOIN readers r ON "
+        "r.chat_id = w.chat_id WHERE r.blocked = 0").fetchone()
+    per_day = db.execute("SELECT day, sum(uses) FROM usage WHERE day >= ? GROUP BY day ORDER BY day",
+                         (since_day,)).fetchall()
+    queries = db.execute("SELECT query, sum(uses) AS n FROM usage WHERE day >= ? AND query != '' "
+                         "GROUP BY query ORDER BY n DESC, query LIMIT ?", (since_day, top)).fetchall()
+    return ReaderStats(subscribed, blocked, watches, watchers,
+                       tuple(map(tuple, per_day)), tuple(map(tuple, queries)))
