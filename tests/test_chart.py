@@ -148,7 +148,7 @@ def test_missing_font_path_falls_back_to_latin(tmp_path: Path) -> None:
 
 
 def test_trend_font_setting_naming_a_missing_file_is_ignored(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh_font_cache: None
+    tmp_path: Path, fresh_font_cache: None
 ) -> None:
     missing = tmp_path / "missing.ttf"
     path = cjk_font_path(str(missing))
@@ -157,7 +157,7 @@ def test_trend_font_setting_naming_a_missing_file_is_ignored(
 
 
 def test_trend_font_setting_without_chinese_glyphs_is_ignored(
-    monkeypatch: pytest.MonkeyPatch, fresh_font_cache: None
+    fresh_font_cache: None
 ) -> None:
     import matplotlib
 
