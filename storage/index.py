@@ -24,6 +24,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from storage import fts
 from storage.model import Digest, DigestError, Item
 from storage.parse import parse_bytes
 from storage.text import index_tokens, latin_words
@@ -239,17 +240,19 @@ def store_digest(db: sqlite_utils.Database, digest: Digest, content_hash: str,
         if old:
             _apply_terms(db, *_term_counts(" ".join(row[:4]) + row[4] for row in old), sign=-1)
             db.execute("DELETE FROM items WHERE id BETWEEN ? AND ?", (first, last))
-            db.execute("DELETE FROM items_fts WHERE rowid BETWEEN ? AND ?", (first, last))
             db.execute("DELETE FROM item_titles WHERE id BETWEEN ? AND ?", (first, last))
         db.conn.executemany("INSERT INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows.items)
-        db.conn.executemany("INSERT INTO items_fts (rowid, title, body) VALUES (?,?,?)", rows.fts)
+        fts.replace_rows(db, first, last, rows.fts, bool(old))
         db.conn.executemany("INSERT INTO item_titles VALUES (?, ?)",
                             [(row[0], row[1]) for row in rows.fts])
-        db.conn.executemany("INSERT OR IGNORE INTO latin_tokens VALUES (?)",
+        db.conn.executemany("INSERT INTO latin_tokens VALUES (?) ON CONFLICT DO NOTHING",
                             [(t,) for t in rows.latin])
         _apply_terms(db, rows.terms, rows.display, sign=+1)
         db.execute(
-            "INSERT OR REPLACE INTO digests VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO digests VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (date) DO UPDATE SET "
+            "title = excluded.title, summary = excluded.summary, layout = excluded.layout, "
+            "path = excluded.path, content_hash = excluded.content_hash, "
+            "item_count = excluded.item_count, indexed_at = excluded.indexed_at",
             (digest.date, digest.title, digest.summary, digest.layout, digest.path,
              content_hash, len(digest.items),
              # Microseconds: watches compare it with their own creation time (storage/readers.py).
@@ -390,7 +393,10 @@ def _finish(db: sqlite_utils.Database, pending: _Pending, prepared: Prepared) ->
             stored = _store_prepared(db, prepared)
             outcome = IngestOutcome(path, stored.status, stored.date, stored.items,
                                     stored.reason, stored.replaced)
-        db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?)",
+        db.execute("INSERT INTO files VALUES (?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET "
+                   "content_hash = excluded.content_hash, size = excluded.size, "
+                   "mtime_ns = excluded.mtime_ns, date = excluded.date, status = excluded.status, "
+                   "reason = excluded.reason",
                    (pending.key, prepared.content_hash, pending.stat.st_size,
                     pending.stat.st_mtime_ns, outcome.date,
                     "rejected" if outcome.status == "rejected" else "indexed", outcome.reason))

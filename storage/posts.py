@@ -53,7 +53,7 @@ def sent_sequence_numbers(db: sqlite_utils.Database, run: PostRun) -> set[int]:
 
 def record_message(db: sqlite_utils.Database, run: PostRun, seq: int, message_id: int) -> None:
     """Record that message `seq` of `run` was sent (called right after Telegram confirms it)."""
-    db.execute("INSERT OR IGNORE INTO posts VALUES (?, ?, ?, ?, ?, ?)",
+    db.execute("INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                (run.date, run.chat_id, run.run, seq, message_id, _now()))
 
 
@@ -103,7 +103,8 @@ def set_setting(db: sqlite_utils.Database, key: str, value: str) -> None:
 
 def claim_once(db: sqlite_utils.Database, key: str) -> bool:
     """Return True the first time `key` is claimed, False ever after (e.g. one admin alert a day)."""
-    cursor = db.execute("INSERT OR IGNORE INTO settings VALUES (?, ?)", (f"once:{key}", _now()))
+    cursor = db.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT DO NOTHING",
+                        (f"once:{key}", _now()))
     return cursor.rowcount == 1
 
 

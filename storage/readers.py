@@ -121,7 +121,7 @@ def remove_watch(db: sqlite_utils.Database, chat_id: int, keyword: str) -> bool:
 
 def watches_of(db: sqlite_utils.Database, chat_id: int) -> list[str]:
     """Return a reader's watched keywords, oldest first."""
-    rows = db.execute("SELECT keyword FROM watches WHERE chat_id = ? ORDER BY created_at, rowid",
+    rows = db.execute("SELECT keyword FROM watches WHERE chat_id = ? ORDER BY created_at, keyword",
                       (chat_id,)).fetchall()
     return [row[0] for row in rows]
 
@@ -144,7 +144,7 @@ def unscanned_digests(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
 def mark_scanned(db: sqlite_utils.Database, versions: list[tuple[str, str, str]]) -> None:
     """Record that these digest versions were checked against every watch."""
     with db.atomic():
-        db.conn.executemany("INSERT OR IGNORE INTO watch_scans VALUES (?, ?, ?)",
+        db.conn.executemany("INSERT INTO watch_scans VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                             [(date, content_hash, _now()) for date, content_hash, _ in versions])
 
 
@@ -168,7 +168,7 @@ def watch_alerts(db: sqlite_utils.Database, versions: list[tuple[str, str, str]]
         return []
     rows = db.execute("SELECT w.chat_id, w.keyword, w.created_at FROM watches w JOIN readers r ON "
                       "r.chat_id = w.chat_id WHERE r.blocked = 0 ORDER BY w.chat_id, w.created_at, "
-                      "w.rowid").fetchall()
+                      "w.keyword").fetchall()
     matches_of: dict[str, list[Item]] = {}
     for keyword in {keyword for _, keyword, _ in rows}:
         found: dict[int, Item] = {}
@@ -198,7 +198,7 @@ def watch_alerts(db: sqlite_utils.Database, versions: list[tuple[str, str, str]]
 def record_alert(db: sqlite_utils.Database, alert: WatchAlert) -> None:
     """Record that `alert` was delivered (call right after Telegram confirms it)."""
     with db.atomic():
-        db.conn.executemany("INSERT OR IGNORE INTO watch_sent VALUES (?, ?, ?)",
+        db.conn.executemany("INSERT INTO watch_sent VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                             [(alert.chat_id, item_key(item), _now()) for item, _ in alert.matches])
 
 
@@ -226,8 +226,8 @@ class ReaderStats:
 def reader_stats(db: sqlite_utils.Database, since_day: str, top: int = 10) -> ReaderStats:
     """Return subscribers, active watches and the queries since `since_day` (inclusive)."""
     subscribed, blocked = db.execute(
-        "SELECT coalesce(sum(subscribed = 1 AND blocked = 0), 0), coalesce(sum(blocked), 0) "
-        "FROM readers").fetchone()
+        "SELECT coalesce(sum(CASE WHEN subscribed = 1 AND blocked = 0 THEN 1 ELSE 0 END), 0), "
+        "coalesce(sum(blocked), 0) FROM readers").fetchone()
     watches, watchers = db.execute(
         "SELECT count(*), count(DISTINCT w.chat_id) FROM watches w JOIN readers r ON "
         "r.chat_id = w.chat_id WHERE r.blocked = 0").fetchone()

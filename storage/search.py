@@ -16,6 +16,7 @@ import sqlite_utils
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from storage import fts
 from storage.categories import canonical_category
 from storage.index import generation, item_id, row_to_item
 from storage.model import Item, SearchResult
@@ -23,7 +24,6 @@ from storage.text import (
     Phrase,
     is_cjk,
     is_latin_token,
-    match_expression,
     normalize,
     query_phrases,
     searchable_length,
@@ -123,10 +123,10 @@ def compile_query(db: sqlite_utils.Database, query: str) -> CompiledQuery | None
     phrases = query_phrases(query)
     if not phrases:
         return None
-    expressions = tuple(phrase.expression(_expansions(db, phrase)) for phrase in phrases)
+    expressions = tuple(fts.phrase(db, phrase, _expansions(db, phrase)) for phrase in phrases)
     # In " "-padded token text, " kimi" is every token starting with kimi, " 红包 " the token only.
     needles = tuple(" " + " ".join(p.tokens) + ("" if p.prefix else " ") for p in phrases)
-    return CompiledQuery(" AND ".join(expressions), expressions, needles)
+    return CompiledQuery(fts.all_of(db, expressions), expressions, needles)
 
 
 def expression_for(db: sqlite_utils.Database, query: str) -> str | None:
@@ -153,18 +153,8 @@ def _run(db: sqlite_utils.Database, compiled: CompiledQuery, category: str | Non
     its doclists newest-first and stops): their number is the total, the first
     WINDOW of them are ranked.
     """
-    where = "items_fts MATCH ? AND items_fts.rowid BETWEEN ? AND ?"
-    params: list = [compiled.expression, *bounds]
-    join = ""
-    if category:
-        # CROSS JOIN keeps FTS as the outer loop (else SQLite walks the category index).
-        join = "CROSS JOIN items ON items.id = items_fts.rowid"
-        where += " AND items.category = ?"
-        params.append(category)
     cap = max(COUNT_CAP, offset + limit)
-    ids = [row[0] for row in db.execute(
-        f"SELECT items_fts.rowid FROM items_fts {join} WHERE {where} "
-        f"ORDER BY items_fts.rowid DESC LIMIT {cap + 1}", params).fetchall()]
+    ids = fts.match_ids(db, compiled.expression, bounds, category, cap + 1)
     if not ids:
         return [], 0, False
     ranked = _rank(db, compiled, ids[:max(WINDOW, offset + limit)])
@@ -224,8 +214,7 @@ def _idf(db: sqlite_utils.Database, compiled: CompiledQuery) -> list[float]:
     out = []
     for expression in compiled.phrase_expressions:
         if expression not in table:
-            df = db.execute(f"SELECT count(*) FROM (SELECT rowid FROM items_fts WHERE items_fts "
-                            f"MATCH ? LIMIT {COUNT_CAP + 1})", (expression,)).fetchone()[0]
+            df = fts.count(db, expression, COUNT_CAP + 1)
             if len(table) > 10_000:
                 table.clear()
                 table[""] = total
@@ -249,8 +238,7 @@ def count_matches(db: sqlite_utils.Database, query: str) -> int:
     expression = expression_for(db, query)
     if expression is None:
         return 0
-    return db.execute(f"SELECT count(*) FROM (SELECT rowid FROM items_fts WHERE items_fts "
-                      f"MATCH ? LIMIT {COUNT_CAP + 1})", (expression,)).fetchone()[0]
+    return fts.count(db, expression, COUNT_CAP + 1)
 
 
 @dataclass(frozen=True)
@@ -278,8 +266,7 @@ def weekly_counts(db: sqlite_utils.Database, query: str) -> Trend:
     if first is None:
         return Trend(query, 0, ())
     counts: dict[dt.date, int] = {}
-    for (rowid,) in db.execute("SELECT rowid FROM items_fts WHERE items_fts MATCH ?",
-                               (compiled.expression,)):
+    for rowid in fts.match_ids(db, compiled.expression):
         day = dt.date.fromordinal(rowid // 1000)
         monday = day - dt.timedelta(days=day.weekday())
         counts[monday] = counts.get(monday, 0) + 1
@@ -346,13 +333,13 @@ def _correct_cjk(db: sqlite_utils.Database, word: str) -> str | None:
     for size in range(length - 1, 1, -1):
         for start in range(0, length - size + 1):
             piece = word[start:start + size]
-            expression = match_expression(piece)
+            expression = expression_for(db, piece)
             if expression is None:
                 continue
-            rows = db.execute(
-                "SELECT items.title, items.summary FROM items_fts JOIN items ON "
-                "items.id = items_fts.rowid WHERE items_fts MATCH ? ORDER BY items_fts.rowid DESC "
-                "LIMIT 30", (expression,)).fetchall()
+            ids = fts.match_ids(db, expression, limit=30)
+            rows = db.execute(f"SELECT title, summary FROM items WHERE id IN "
+                              f"({','.join('?' * len(ids))}) ORDER BY id DESC", ids).fetchall() \
+                if ids else []
             for title, summary in rows:
                 text = normalize(title + " " + summary)
                 at = text.find(piece)

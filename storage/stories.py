@@ -20,6 +20,7 @@ from pathlib import Path
 import sqlite_utils
 from rapidfuzz import fuzz, process
 
+from storage import fts
 from storage.index import item_id, row_to_item
 from storage.model import Item, Story, WhatResult
 from storage.search import correct_word, expression_for, items_by_id
@@ -92,11 +93,7 @@ def _items_naming(db: sqlite_utils.Database, names: tuple[str, ...], limit: int,
     expressions = [e for e in (expression_for(db, n) for n in names) if e]
     if not expressions:
         return []
-    expression = " OR ".join(f"({e})" for e in expressions)
-    low, high = bounds if bounds is not None else (0, 2**62)
-    ids = [row[0] for row in db.execute(
-        "SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid BETWEEN ? AND ? "
-        "ORDER BY rowid DESC LIMIT ?", (expression, low, high, limit)).fetchall()]
+    ids = fts.match_ids(db, fts.any_of(db, expressions), bounds or fts.ALL_IDS, limit=limit)
     return items_by_id(db, sorted(ids))
 
 
