@@ -141,7 +141,14 @@ class IngestOutcome:
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Return the database at `path` (created if missing), migrated to the current schema."""
+    """Return the database at `path` (created if missing), migrated to the current schema.
+
+    A `postgresql://` URL opens PostgreSQL instead (storage/postgres.py), with the same API.
+    """
+    if str(path).startswith(("postgresql://", "postgres://")):
+        from storage import postgres
+
+        return postgres.open_db(str(path))
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
@@ -280,7 +287,7 @@ def _apply_terms(db: sqlite_utils.Database, counts: Counter[str], display: dict[
     if sign > 0:
         db.conn.executemany(
             "INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE "
-            "SET items = items + excluded.items",
+            "SET items = terms.items + excluded.items",
             [(term, display[term], n) for term, n in counts.items()])
     else:
         db.conn.executemany("UPDATE terms SET items = items - ? WHERE term = ?",
@@ -290,7 +297,7 @@ def _apply_terms(db: sqlite_utils.Database, counts: Counter[str], display: dict[
 
 def _bump_generation(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO meta VALUES ('generation', '1') ON CONFLICT (key) DO UPDATE "
-               "SET value = CAST(value AS INTEGER) + 1")
+               "SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)")
 
 
 @dataclass

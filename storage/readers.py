@@ -208,7 +208,7 @@ def record_alert(db: sqlite_utils.Database, alert: WatchAlert) -> None:
 def record_use(db: sqlite_utils.Database, day: str, command: str, query: str) -> None:
     """Count one use of a command with its query string (nothing about who asked)."""
     db.execute("INSERT INTO usage VALUES (?, ?, ?, 1) ON CONFLICT (day, command, query) DO UPDATE "
-               "SET uses = uses + 1", (day, command, " ".join(query.split())[:100]))
+               "SET uses = usage.uses + 1", (day, command, " ".join(query.split())[:100]))
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import shutil
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from storage.index import ingest_paths, open_db
 
 PROJECT = Path(__file__).resolve().parent.parent
 BUNDLED = PROJECT / "digests"
+# The machine's PostgreSQL (trust auth); each test gets its own schema. Override with DIGESTBOT_TEST_PG.
+PG_URL = os.environ.get("DIGESTBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture
@@ -21,9 +28,57 @@ def digest_dir(tmp_path: Path) -> Path:
     return target
 
 
+@functools.cache
+def postgres_problem() -> str | None:
+    """Return why the PostgreSQL tests cannot run here, or None if the server answers."""
+    try:
+        with psycopg.connect(PG_URL, connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return f"PostgreSQL at {PG_URL} does not answer ({type(exc).__name__})"
+
+
 @pytest.fixture
-def db(tmp_path: Path, digest_dir: Path):
-    """A fresh index of the bundled digests."""
+def postgres_url() -> Iterator[str]:
+    """A URL of a fresh, empty PostgreSQL schema (dropped afterwards).
+
+    Without a server the test is skipped and says why; with CI=true it fails instead.
+    """
+    problem = postgres_problem()
+    if problem:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{problem}; CI=true requires the PostgreSQL half of the tests")
+        pytest.skip(f"{problem}: the PostgreSQL half of the tests is skipped")
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_location(request, tmp_path: Path) -> str:
+    """Where a test database lives: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_url")
+    return str(tmp_path / "index.db")
+
+
+@pytest.fixture
+def db(db_location: str, digest_dir: Path):
+    """A fresh index of the bundled digests, on each backend."""
+    database = open_db(db_location)
+    outcomes = ingest_paths(database, [digest_dir])
+    assert [o.status for o in outcomes] == ["indexed"] * 5
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path, digest_dir: Path):
+    """A fresh SQLite index of the bundled digests (for what only SQLite has: FTS5, PRAGMA)."""
     database = open_db(tmp_path / "index.db")
     outcomes = ingest_paths(database, [digest_dir])
     assert [o.status for o in outcomes] == ["indexed"] * 5

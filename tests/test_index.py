@@ -82,7 +82,8 @@ def test_reopening_keeps_schema_version(tmp_path: Path) -> None:
     assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
 
 
-def test_upgrade_from_schema_2_builds_the_prefix_and_title_tables(db, tmp_path: Path) -> None:
+def test_upgrade_from_schema_2_builds_the_prefix_and_title_tables(sqlite_db, tmp_path: Path) -> None:
+    db = sqlite_db
     before = [r[0] for r in db.execute("SELECT token FROM latin_tokens ORDER BY token")]
     titles = db.execute("SELECT * FROM item_titles ORDER BY id").fetchall()
     assert {"kimi", "anthropic", "qwen"} <= set(before) and len(titles) == 62
@@ -109,7 +110,7 @@ def test_upgrade_from_schema_2_builds_the_prefix_and_title_tables(db, tmp_path: 
 
 
 def test_a_crash_mid_batch_rolls_the_batch_back_and_a_rescan_redoes_it(
-        tmp_path: Path, digest_dir: Path, monkeypatch) -> None:
+        db_location: str, digest_dir: Path, monkeypatch) -> None:
     import storage.index as index
 
     real = index.store_digest
@@ -123,25 +124,25 @@ def test_a_crash_mid_batch_rolls_the_batch_back_and_a_rescan_redoes_it(
         return real(db, digest, content_hash, rows)
 
     monkeypatch.setattr(index, "store_digest", flaky)
-    db = open_db(tmp_path / "crash.db")
+    db = open_db(db_location)
     reported = []
     with pytest.raises(OSError):
         ingest_paths(db, [digest_dir], on_outcome=reported.append)
     assert not db.conn.in_transaction and reported == []  # nothing reported that was not kept
-    other = open_db(tmp_path / "crash.db")  # another connection sees only committed state
+    other = open_db(db_location)  # another connection sees only committed state
     assert _count(other, "digests") == _count(other, "files") == _count(other) == 0
     monkeypatch.setattr(index, "store_digest", real)
     assert [o.status for o in ingest_paths(db, [digest_dir])] == ["indexed"] * 5
     assert _count(other) == 62
 
 
-def test_a_slow_archive_is_committed_in_batches(tmp_path: Path, digest_dir: Path,
+def test_a_slow_archive_is_committed_in_batches(db_location: str, digest_dir: Path,
                                                 monkeypatch) -> None:
     import storage.index as index
 
     monkeypatch.setattr(index, "BATCH_SECONDS", 0.0)  # every file is its own batch
-    db = open_db(tmp_path / "batches.db")
-    other = open_db(tmp_path / "batches.db")
+    db = open_db(db_location)
+    other = open_db(db_location)
     seen = []
     ingest_paths(db, [digest_dir],
                  on_outcome=lambda o: seen.append(_count(other, "digests")))
