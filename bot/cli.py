@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    db_path = args.db or settings.db_path
+    db_path = args.db or settings.database
     try:
         return args.handler(args, db_path, settings)
     except ConfigError as exc:
@@ -69,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
     cats.add_argument("--json", action="store_true")
     cats.set_defaults(handler=_categories)
 
+    copy = sub.add_parser("migrate", help="copy a SQLite index into PostgreSQL (one transaction)")
+    copy.add_argument("--from", dest="source", required=True, metavar="SQLITE_PATH")
+    copy.add_argument("--to", dest="target", required=True, metavar="DATABASE_URL")
+    copy.add_argument("--force", action="store_true",
+                      help="replace what the target database already holds")
+    copy.set_defaults(handler=_migrate)
+
     from bot import offline  # ask, shell, run, push: the bot's own commands
 
     offline.add_commands(sub)
@@ -107,6 +114,23 @@ def _ingest(args: argparse.Namespace, db_path: str, settings) -> int:
         print("no digest files found (looked for *.md, *.markdown, *.txt)", file=sys.stderr)
         return 1
     return 1 if counts["rejected"] else 0
+
+
+def _migrate(args: argparse.Namespace, db_path: str, settings) -> int:
+    from storage.migrate import MigrateError, copy_to_postgres
+
+    if not args.target.startswith(("postgresql://", "postgres://")):
+        print("digestbot migrate: --to must be a postgresql:// URL", file=sys.stderr)
+        return 2
+    try:
+        copied = copy_to_postgres(args.source, args.target, force=args.force)
+    except MigrateError as exc:
+        print(f"digestbot migrate: {exc}", file=sys.stderr)
+        return 2
+    for table, rows in copied.items():
+        print(f"{table:<14}{rows:>9} rows")
+    print(f"copied {args.source} into PostgreSQL in one transaction")
+    return 0
 
 
 def _date_arg(value: str | None, name: str) -> str | None:

@@ -24,6 +24,7 @@ class Settings:
     """Everything the bot and the CLI read from the environment."""
 
     db_path: str = "./digestbot.db"
+    database_url: str = ""  # postgresql://...: PostgreSQL instead of the SQLite file db_path
     digest_dir: str = "./digests"
     bot_token: str = ""
     channel_id: str = ""
@@ -39,6 +40,11 @@ class Settings:
     log_level: str = "INFO"
     weekly_post: dt.time | None = None  # Mondays at this time: last week's story board; None = off
     trend_font: str = ""  # a font file that can draw Chinese for /trend; "" = look for one
+
+    @property
+    def database(self) -> str:
+        """Return where the index lives: DATABASE_URL if set, else the SQLite file DIGESTBOT_DB."""
+        return self.database_url or self.db_path
 
     @property
     def tz(self) -> ZoneInfo:
@@ -78,6 +84,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
                           "(123456:ABC...)")
     return Settings(
         db_path=get("DIGESTBOT_DB", "./digestbot.db"),
+        database_url=_database_url(get("DATABASE_URL")),
         digest_dir=get("DIGEST_DIR", "./digests"),
         bot_token=token,
         channel_id=_channel(get("CHANNEL_ID")),
@@ -128,6 +135,13 @@ def _weekly_post(value: str) -> dt.time | None:
         raise ConfigError(f"WEEKLY_POST is malformed ({value!r}): expected off or HH:MM "
                           "(Mondays at that time), e.g. 09:00")
     return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def _database_url(value: str) -> str:
+    if value and not re.match(r"postgres(ql)?://", value):
+        raise ConfigError("DATABASE_URL is malformed: expected postgresql://user@host:port/dbname "
+                          "(unset it to use the SQLite file DIGESTBOT_DB)")
+    return value
 
 
 def _font(value: str) -> str:

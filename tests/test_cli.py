@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bot.cli import main
 
 
@@ -68,3 +70,62 @@ def test_terminal_shows_progress_bar_and_summary(tmp_path: Path, digest_dir: Pat
     assert captured.out.strip().splitlines() == [
         "30 files: 30 indexed (237 items), 0 unchanged, 0 rejected"]
     assert "30/30" in captured.err  # tqdm's bar
+
+
+def test_migrate_copies_everything_into_postgres_once(cli_db: str, postgres_url: str,
+                                                      capsys) -> None:
+    from storage import posts, readers
+    from storage.index import open_db
+    from storage.search import search
+
+    source = open_db(cli_db)
+    run = posts.start_run(source, "2026-02-08", "-100123", 2)
+    posts.record_message(source, run, 0, 11)
+    posts.set_setting(source, "post_time", "09:30")
+    readers.subscribe(source, 7, ["投融资与并购"])
+    readers.add_watch(source, 7, "阶跃星辰")
+    readers.record_use(source, "2026-02-08", "search", "红包")
+    query_id = posts.remember_query(source, "红包")
+    expected = {q: [i.title for i in search(source, q, limit=50).items]
+                for q in ("红包", "阶跃星辰", "Kimi K2.5", "AI")}
+    source.close()
+
+    assert main(["migrate", "--from", cli_db, "--to", postgres_url]) == 0
+    out = capsys.readouterr().out
+    assert "items                62 rows" in out and "one transaction" in out
+    target = open_db(postgres_url)
+    for query, titles in expected.items():
+        assert [i.title for i in search(target, query, limit=50).items] == titles, query
+    assert posts.sent_sequence_numbers(target, posts.current_run(target, "2026-02-08",
+                                                                 "-100123")) == {0}
+    assert posts.get_setting(target, "post_time") == "09:30"
+    assert readers.subscribers(target)[0].categories == ("投融资与并购",)
+    assert readers.watches_of(target, 7) == ["阶跃星辰"]
+    assert posts.recall_query(target, query_id) == "红包"
+    assert posts.remember_query(target, "新的查询") > query_id  # the id sequence continues
+    target.close()
+
+    assert main(["migrate", "--from", cli_db, "--to", postgres_url]) == 2
+    assert "already holds data" in capsys.readouterr().err
+    assert main(["migrate", "--from", cli_db, "--to", postgres_url, "--force"]) == 0
+    again = open_db(postgres_url)
+    assert again.execute("SELECT count(*) FROM items").fetchone()[0] == 62
+    assert main(["migrate", "--from", "/nonexistent.db", "--to", postgres_url]) == 2
+    assert main(["migrate", "--from", cli_db, "--to", "/tmp/x.db"]) == 2
+
+
+def test_a_failed_migrate_leaves_the_target_untouched(cli_db: str, postgres_url: str,
+                                                      monkeypatch) -> None:
+    from storage import postgres
+    from storage.index import open_db
+    from storage.migrate import MigrateError, copy_to_postgres
+
+    def broken(*args, **kwargs):
+        raise MigrateError("disk full")
+
+    monkeypatch.setattr(postgres, "replace_fts_rows", broken)  # fails after every table was copied
+    with pytest.raises(MigrateError):
+        copy_to_postgres(cli_db, postgres_url)
+    target = open_db(postgres_url)
+    assert target.execute("SELECT count(*) FROM items").fetchone()[0] == 0
+    assert target.execute("SELECT count(*) FROM digests").fetchone()[0] == 0

@@ -26,10 +26,12 @@ def fake_api() -> FakeBotAPI:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, digest_dir: Path, fake_api: FakeBotAPI) -> Settings:
-    """Settings pointing at the fake server, a temp database and a copy of the bundled digests."""
-    return Settings(db_path=str(tmp_path / "bot.db"), digest_dir=str(digest_dir),
-                    bot_token=fake_api.token, channel_id=CHANNEL_ID,
+def settings(tmp_path: Path, digest_dir: Path, fake_api: FakeBotAPI, db_location: str) -> Settings:
+    """Settings pointing at the fake server, a fresh database (SQLite or PostgreSQL) and a copy
+    of the bundled digests."""
+    return Settings(db_path=str(tmp_path / "bot.db"),
+                    database_url=db_location if db_location.startswith("postgres") else "",
+                    digest_dir=str(digest_dir), bot_token=fake_api.token, channel_id=CHANNEL_ID,
                     admin_ids=frozenset({ADMIN_ID}), api_url=fake_api.base_url)
 
 
@@ -38,7 +40,7 @@ class RunningBot:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.db = open_db(settings.db_path)
+        self.db = open_db(settings.database)
         ingest_paths(self.db, [settings.digest_dir])
         self.app = build_application(settings, self.db)
 

@@ -22,7 +22,7 @@ async def test_webhook_answers_updates_and_checks_the_secret(settings, fake_api)
     port = _free_port()
     settings = dataclasses.replace(settings, webhook_url="https://bot.example.com/tg/hook",
                                    webhook_port=port, webhook_secret="s3cret-token")
-    db = open_db(settings.db_path)
+    db = open_db(settings.database)
     ingest_paths(db, [settings.digest_dir])
     app = build_application(settings, db, with_jobs=False)
     options = webhook_options(settings)

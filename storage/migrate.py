@@ -1,0 +1,67 @@
+"""Copy a SQLite index into PostgreSQL: `digestbot migrate --from FILE --to URL [--force]`.
+
+Everything storage/ keeps is copied (digests, items and their full-text index,
+files seen, posts made, settings changed from Telegram, saved queries, readers,
+watches, what was sent to them, usage figures) in one PostgreSQL transaction:
+either all of it arrives or nothing changes. A target that already holds data is
+refused unless `force`, which empties it first (in the same transaction).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from storage import postgres
+from storage.index import open_db as open_sqlite
+
+# In dependency-free order; items_fts is rebuilt from the SQLite FTS table's token text.
+TABLES = ("digests", "items", "item_titles", "latin_tokens", "files", "terms", "meta", "posts",
+          "post_runs", "settings", "queries", "readers", "watches", "watch_sent", "watch_scans",
+          "usage")
+HOLDS_DATA = ("digests", "items", "post_runs", "readers", "settings")
+
+
+class MigrateError(Exception):
+    """The copy cannot be made; the message says why and what to do."""
+
+
+def copy_to_postgres(source: str | Path, target_url: str, force: bool = False) -> dict[str, int]:
+    """Copy the SQLite index at `source` into the PostgreSQL database at `target_url`.
+
+    Returns the rows copied per table. Raises MigrateError when the source is
+    missing or the target already holds data and `force` is not set.
+    """
+    if not Path(source).is_file():
+        raise MigrateError(f"no SQLite database at {source}")
+    try:
+        open_sqlite(source).close()  # upgrade the source to the current schema first
+        src = sqlite3.connect(f"file:{Path(source).resolve()}?mode=ro", uri=True)
+    except sqlite3.DatabaseError as exc:
+        raise MigrateError(f"{source} is not a digestbot SQLite database: {exc}") from None
+    target = postgres.open_db(target_url)
+    copied: dict[str, int] = {}
+    try:
+        with target.atomic():
+            held = [t for t in HOLDS_DATA
+                    if target.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() is not None]
+            if held and not force:
+                raise MigrateError(f"the target database already holds data (in {', '.join(held)}); "
+                                   "use --force to replace it")
+            target.execute("TRUNCATE " + ", ".join((*TABLES, "items_fts")))
+            for table in TABLES:
+                cursor = src.execute(f"SELECT * FROM {table}")
+                columns = [d[0] for d in cursor.description]
+                rows = cursor.fetchall()
+                target.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                                   f"({', '.join('?' * len(columns))})", rows)
+                copied[table] = len(rows)
+            fts_rows = src.execute("SELECT rowid, title, body FROM items_fts").fetchall()
+            postgres.replace_fts_rows(target, 0, 0, fts_rows, had_rows=False)
+            copied["items_fts"] = len(fts_rows)
+            target.execute("SELECT setval(pg_get_serial_sequence('queries', 'id'), "
+                           "coalesce((SELECT max(id) FROM queries), 0) + 1, false)")
+    finally:
+        src.close()
+        target.close()
+    return copied
