@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 
 import sqlite_utils
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -50,6 +53,8 @@ def build_application(settings: Settings, db: sqlite_utils.Database,
     app = builder.build()
     app.bot_data["db"] = db
     app.bot_data["settings"] = settings
+    # Who holds a lease on scheduled work when several processes share the database.
+    app.bot_data["worker"] = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     # In the order of /help.
     app.add_handler(CommandHandler(["start", "help"], user.start))

@@ -40,6 +40,7 @@ class Settings:
     log_level: str = "INFO"
     weekly_post: dt.time | None = None  # Mondays at this time: last week's story board; None = off
     trend_font: str = ""  # a font file that can draw Chinese for /trend; "" = look for one
+    lease_seconds: int = 30  # a worker that dies mid-post is taken over after this long
 
     @property
     def database(self) -> str:
@@ -100,6 +101,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         log_level=_log_level(get("LOG_LEVEL", "INFO")),
         weekly_post=_weekly_post(get("WEEKLY_POST", "off")),
         trend_font=_font(get("TREND_FONT")),
+        lease_seconds=_int("LEASE_SECONDS", get("LEASE_SECONDS", "30"), 2, 300),
     )
 
 

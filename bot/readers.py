@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 async def deliver_subscriptions(bot: Bot, app_data: dict, date: str) -> int:
     """Send the digest of `date` to every subscriber not yet served, their categories only.
 
-    Returns how many readers got it now. A subscriber whose categories have no
+    Returns how many readers got it now, or -1 if another process holds some
+    reader's post (the caller retries). A subscriber whose categories have no
     item that day gets nothing.
     """
     from bot.schedule import post_messages  # schedule imports this module
@@ -37,7 +38,7 @@ async def deliver_subscriptions(bot: Bot, app_data: dict, date: str) -> int:
     if found is None:
         return 0
     header, items = found
-    served = 0
+    served, busy = 0, False
     for reader in readers.subscribers(db):
         if posts.is_posted(db, date, str(reader.chat_id)):
             continue
@@ -45,8 +46,8 @@ async def deliver_subscriptions(bot: Bot, app_data: dict, date: str) -> int:
         if not chosen:
             continue
         try:
-            await post_messages(bot, app_data, date, reader.chat_id,
-                                render.channel_post(header, chosen))
+            outcome = await post_messages(bot, app_data, date, reader.chat_id,
+                                          render.channel_post(header, chosen))
         except Forbidden:
             log.info("subscriber %s blocked the bot; marked blocked", reader.chat_id)
             readers.mark_blocked(db, reader.chat_id)
@@ -55,8 +56,9 @@ async def deliver_subscriptions(bot: Bot, app_data: dict, date: str) -> int:
             log.warning("could not deliver %s to subscriber %s: %s", date, reader.chat_id,
                         type(exc).__name__)
             continue
-        served += 1
-    return served
+        busy |= outcome.status == "busy"
+        served += outcome.status == "posted"
+    return -1 if busy else served
 
 
 async def notify_watches(bot: Bot, app_data: dict) -> int:
@@ -68,25 +70,36 @@ async def notify_watches(bot: Bot, app_data: dict) -> int:
     """
     db = app_data["db"]
     async with app_data.setdefault("watch_lock", asyncio.Lock()):
-        versions = readers.unscanned_digests(db)
-        if not versions:
-            return 0
-        alerts = readers.watch_alerts(db, versions)
-        sent, failed = 0, False
-        for alert in alerts:
-            try:
-                await send(bot, alert.chat_id, reader_render.watch_alert(alert))
-            except Forbidden:
-                log.info("watcher %s blocked the bot; marked blocked", alert.chat_id)
-                readers.mark_blocked(db, alert.chat_id)
-                continue
-            except TelegramError as exc:
-                log.warning("could not send a watch alert to %s: %s", alert.chat_id,
-                            type(exc).__name__)
-                failed = True
-                continue
-            readers.record_alert(db, alert)
-            sent += 1
-        if not failed:
-            readers.mark_scanned(db, versions)
-        return sent
+        owner = app_data["worker"]
+        if not posts.acquire_lease(db, "watches", owner, app_data["settings"].lease_seconds):
+            return 0  # another process is checking; it marks the digests it checked
+        try:
+            return await _notify(bot, db)
+        finally:
+            posts.release_lease(db, "watches", owner)
+
+
+async def _notify(bot: Bot, db: object) -> int:
+    """Send the alerts for the digests not yet checked; mark them checked unless one failed."""
+    versions = readers.unscanned_digests(db)
+    if not versions:
+        return 0
+    alerts = readers.watch_alerts(db, versions)
+    sent, failed = 0, False
+    for alert in alerts:
+        try:
+            await send(bot, alert.chat_id, reader_render.watch_alert(alert))
+        except Forbidden:
+            log.info("watcher %s blocked the bot; marked blocked", alert.chat_id)
+            readers.mark_blocked(db, alert.chat_id)
+            continue
+        except TelegramError as exc:
+            log.warning("could not send a watch alert to %s: %s", alert.chat_id,
+                        type(exc).__name__)
+            failed = True
+            continue
+        readers.record_alert(db, alert)
+        sent += 1
+    if not failed:
+        readers.mark_scanned(db, versions)
+    return sent

@@ -62,24 +62,46 @@ async def post_digest(bot: Bot, app_data: dict, date: str, chat_id: str | int,
 async def post_messages(bot: Bot, app_data: dict, key: str, chat_id: str | int,
                         messages: list[str], force: bool = False) -> PostOutcome:
     """Send `messages` to `chat_id` once per `key` (a date, or "week:DATE"), continuing a post
-    that was interrupted; `force` starts a new run after a finished one."""
+    that was interrupted; `force` starts a new run after a finished one.
+
+    Several bot processes may share the database: the one holding the post's
+    lease sends (renewing it before each message); the others get "busy" and
+    retry later. If the sender dies, its lease expires after LEASE_SECONDS and
+    another process continues from the first unrecorded message.
+    """
     db = app_data["db"]
     chat = str(chat_id)
+    lease, owner = f"post:{key}:{chat}", app_data["worker"]
+    seconds = app_data["settings"].lease_seconds
     async with _lock(app_data, f"{key}:{chat}"):
-        run = posts.start_run(db, key, chat, len(messages), force=force)
-        if run.completed_at is not None:
-            return PostOutcome("already", key, 0, len(messages))
-        done = posts.sent_sequence_numbers(db, run)
-        sent = 0
-        for seq, text in enumerate(messages):
-            if seq in done:
-                continue
-            message = await send(bot, chat_id, render.Reply(text))
-            posts.record_message(db, run, seq, message.message_id)
-            sent += 1
-        posts.complete_run(db, run)
+        if not posts.acquire_lease(db, lease, owner, seconds):
+            return PostOutcome("busy", key, 0, len(messages))
+        try:
+            run = posts.start_run(db, key, chat, len(messages), force=force)
+            if run.completed_at is not None:
+                return PostOutcome("already", key, 0, len(messages))
+            done = posts.sent_sequence_numbers(db, run)
+            sent = 0
+            for seq, text in enumerate(messages):
+                if seq in done:
+                    continue
+                if not posts.acquire_lease(db, lease, owner, seconds):  # too slow: another took over
+                    return PostOutcome("busy", key, sent, len(messages))
+                message = await send(bot, chat_id, render.Reply(text))
+                posts.record_message(db, run, seq, message.message_id)
+                sent += 1
+            posts.complete_run(db, run)
+        finally:
+            posts.release_lease(db, lease, owner)
         log.info("posted %s to %s: %d of %d messages sent now", key, chat, sent, len(messages))
         return PostOutcome("posted", key, sent, len(messages))
+
+
+def _retry_soon(context: ContextTypes.DEFAULT_TYPE, job, seconds: float) -> None:
+    """Run `job` again in `seconds` (once: an already pending retry is kept)."""
+    name = f"{job.__name__}-retry"
+    if not context.job_queue.get_jobs_by_name(name):
+        context.job_queue.run_once(job, seconds, name=name)
 
 
 def post_time(app_data: dict) -> dt.time:
@@ -121,18 +143,31 @@ async def daily_post(context: ContextTypes.DEFAULT_TYPE) -> None:
                     f"⚠️ 到 {GIVE_UP_AT:%H:%M} 仍没有 {date} 的日报，今天的频道发布已跳过。"
                     f"上传日报文件后可用 /push {date} 手动发布。"))
         return
+    busy = False
     if settings.channel_id and not posts.is_posted(db, date, settings.channel_id):
-        await post_digest(context.bot, app_data, date, settings.channel_id)
-    await deliver_subscriptions(context.bot, app_data, date)
+        busy = (await post_digest(context.bot, app_data, date, settings.channel_id)).status == "busy"
+    busy |= await deliver_subscriptions(context.bot, app_data, date) < 0
+    if busy:  # another process is posting; check again once its lease could have expired
+        _retry_soon(context, daily_post, settings.lease_seconds + 1)
 
 
 async def rescan(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Job: index new or changed files in DIGEST_DIR, then alert the readers whose watches match."""
-    outcomes = scan_dir(context.bot_data["db"], context.bot_data["settings"].digest_dir)
+    """Job: index new or changed files in DIGEST_DIR, then alert the readers whose watches match.
+
+    With several processes on one database, one scans at a time (a lease).
+    """
+    app_data = context.bot_data
+    db, owner = app_data["db"], app_data["worker"]
+    if not posts.acquire_lease(db, "rescan", owner, app_data["settings"].lease_seconds):
+        return
+    try:
+        outcomes = scan_dir(db, app_data["settings"].digest_dir)
+    finally:
+        posts.release_lease(db, "rescan", owner)
     for outcome in outcomes:
         if outcome.status != "unchanged":
             log.info("rescan: %s", outcome.line())
-    await notify_watches(context.bot, context.bot_data)
+    await notify_watches(context.bot, app_data)
 
 
 def weekly_time(app_data: dict) -> dt.time | None:
@@ -159,8 +194,10 @@ async def weekly_post(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     messages = [r.text for r in reader_render.week_board(stories, start.isoformat(),
                                                          end.isoformat())]
-    await post_messages(context.bot, app_data, f"week:{end.isoformat()}", settings.channel_id,
-                        messages)
+    outcome = await post_messages(context.bot, app_data, f"week:{end.isoformat()}",
+                                  settings.channel_id, messages)
+    if outcome.status == "busy":
+        _retry_soon(context, weekly_post, settings.lease_seconds + 1)
 
 
 def schedule_weekly(app: Application) -> None:

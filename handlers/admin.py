@@ -42,6 +42,7 @@ async def push(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         "posted": f"✅ 已发布 {date} 的日报（{outcome.sent} 条消息）。",
         "already": f"{date} 的日报已经发布过了。要再发一次请用 /push {date} force",
         "missing": f"没有 {date} 的日报。先上传文件或 /reindex。",
+        "busy": f"另一个机器人实例正在发布 {date} 的日报，稍后用 /stats 查看。",
     }[outcome.status]))
 
 
@@ -153,4 +154,6 @@ async def publish_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     outcome = await schedule.post_digest(context.bot, context.bot_data, date, settings.channel_id)
     await reply(update, context, render.plain(
         f"✅ 已发布 {date}（{outcome.sent} 条消息）。" if outcome.status == "posted"
-        else f"{date} 已经发布过了。" if outcome.status == "already" else f"没有 {date} 的日报。"))
+        else f"{date} 已经发布过了。" if outcome.status == "already"
+        else f"另一个机器人实例正在发布 {date}。" if outcome.status == "busy"
+        else f"没有 {date} 的日报。"))

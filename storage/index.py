@@ -116,6 +116,11 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (day, command, query)
     )
     """,
+    # Leases: which bot process is doing a piece of scheduled work (a post, a scan) until when,
+    # so several processes sharing the database do it once, and another takes over if it dies.
+    """
+    CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at REAL NOT NULL)
+    """,
 )
 
 

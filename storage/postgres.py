@@ -92,6 +92,10 @@ MIGRATIONS: tuple[str, ...] = (
         query TEXT COLLATE "C" NOT NULL, uses INTEGER NOT NULL, PRIMARY KEY (day, command, query)
     )
     """,
+    """
+    CREATE TABLE leases (name TEXT COLLATE "C" PRIMARY KEY, owner TEXT NOT NULL,
+                         expires_at DOUBLE PRECISION NOT NULL)
+    """,
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -119,3 +120,23 @@ def recall_query(db: sqlite_utils.Database, identifier: int) -> str | None:
     """Return the text saved under `identifier`, or None."""
     row = db.execute("SELECT text FROM queries WHERE id = ?", (identifier,)).fetchone()
     return row[0] if row else None
+
+
+def acquire_lease(db: sqlite_utils.Database, name: str, owner: str, seconds: float) -> bool:
+    """Take (or renew) the lease `name` for `owner` for `seconds`; False if another owner holds it.
+
+    One atomic statement on both backends: it inserts the lease, or takes it over
+    only when it is ours already or has expired. A process that dies stops
+    renewing, so its work is taken over `seconds` later.
+    """
+    now = time.time()
+    cursor = db.execute(
+        "INSERT INTO leases VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, "
+        "expires_at = excluded.expires_at WHERE leases.owner = excluded.owner OR leases.expires_at < ?",
+        (name, owner, now + seconds, now))
+    return cursor.rowcount == 1
+
+
+def release_lease(db: sqlite_utils.Database, name: str, owner: str) -> None:
+    """Give the lease `name` back (only if `owner` holds it)."""
+    db.execute("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))

@@ -94,7 +94,7 @@ def test_upgrade_from_schema_2_builds_the_prefix_and_title_tables(sqlite_db, tmp
     db.execute("INSERT INTO old_fts (rowid, title, body) SELECT rowid, title, body FROM items_fts")
     db.execute("DROP TABLE items_fts")
     db.execute("ALTER TABLE old_fts RENAME TO items_fts")
-    for table in ("readers", "watches", "watch_sent", "watch_scans", "usage"):  # schema 4
+    for table in ("readers", "watches", "watch_sent", "watch_scans", "usage", "leases"):  # 4, 5
         db.execute(f"DROP TABLE {table}")
     db.execute("DROP TABLE latin_tokens")
     db.execute("DROP TABLE item_titles")
@@ -170,3 +170,32 @@ def test_worker_processes_index_exactly_what_a_serial_ingest_does(tmp_path: Path
                            ("digests", "date, title, summary, layout, path, content_hash")):
         query = f"SELECT {columns} FROM {table} ORDER BY 1"  # not indexed_at: a clock
         assert parallel_db.execute(query).fetchall() == serial_db.execute(query).fetchall(), table
+
+
+def test_a_lease_has_one_owner_until_it_expires(db) -> None:
+    from storage import posts
+
+    assert posts.acquire_lease(db, "post:2026-02-08:-100", "worker-a", 30)
+    assert not posts.acquire_lease(db, "post:2026-02-08:-100", "worker-b", 30)
+    assert posts.acquire_lease(db, "post:2026-02-08:-100", "worker-a", 30)  # renewed
+    assert posts.acquire_lease(db, "other", "worker-b", 30)
+    assert posts.acquire_lease(db, "expiring", "worker-a", -1)  # already expired
+    assert posts.acquire_lease(db, "expiring", "worker-b", 30)  # taken over
+    posts.release_lease(db, "post:2026-02-08:-100", "worker-b")  # not the owner: no effect
+    assert not posts.acquire_lease(db, "post:2026-02-08:-100", "worker-b", 30)
+    posts.release_lease(db, "post:2026-02-08:-100", "worker-a")
+    assert posts.acquire_lease(db, "post:2026-02-08:-100", "worker-b", 30)
+
+
+def test_racing_processes_get_a_lease_once(db_location: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from storage import posts
+
+    connections = [open_db(db_location) for _ in range(6)]
+    with ThreadPoolExecutor(6) as pool:
+        won = list(pool.map(lambda pair: posts.acquire_lease(pair[1], "daily", f"w{pair[0]}", 30),
+                            enumerate(connections)))
+    assert won.count(True) == 1
+    for connection in connections:
+        connection.close()
