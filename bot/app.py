@@ -137,21 +137,13 @@ def configure_logging(settings: Settings) -> None:
         handler.addFilter(redact)
 
 
-def webhook_options(settings: Settings) -> dict:
-    """Return the webhook server options: listen address, port, path of WEBHOOK_URL, secret."""
-    from urllib.parse import urlparse
-
-    return {"listen": settings.webhook_listen, "port": settings.webhook_port,
-            "url_path": urlparse(settings.webhook_url).path.lstrip("/"),
-            "webhook_url": settings.webhook_url, "secret_token": settings.webhook_secret,
-            "allowed_updates": Update.ALL_TYPES}
-
-
 def run(settings: Settings, db: sqlite_utils.Database) -> None:
     """Run the bot: long polling, or a webhook server when WEBHOOK_URL is set."""
     settings.require_bot()
     app = build_application(settings, db)
     if settings.webhook_url:
-        app.run_webhook(**webhook_options(settings))
+        from bot.webhook import run_webhook
+
+        run_webhook(app, settings)
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -140,3 +140,21 @@ def acquire_lease(db: sqlite_utils.Database, name: str, owner: str, seconds: flo
 def release_lease(db: sqlite_utils.Database, name: str, owner: str) -> None:
     """Give the lease `name` back (only if `owner` holds it)."""
     db.execute("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))
+
+
+@dataclass(frozen=True)
+class Health:
+    """What /healthz reports: whether the database answers, and the last completed post."""
+
+    database_ok: bool
+    detail: str
+    last_post: str | None
+
+
+def health(db: sqlite_utils.Database) -> Health:
+    """Return whether the database answers a query, and when the last post was completed."""
+    try:
+        row = db.execute("SELECT max(completed_at) FROM post_runs").fetchone()
+    except Exception as exc:  # any driver error means "not healthy"; the type says which
+        return Health(False, f"error: {type(exc).__name__}", None)
+    return Health(True, "ok", row[0] if row else None)

@@ -199,3 +199,13 @@ def test_racing_processes_get_a_lease_once(db_location: str) -> None:
     assert won.count(True) == 1
     for connection in connections:
         connection.close()
+
+
+def test_health_says_whether_the_database_answers(db_location: str) -> None:
+    from storage import posts
+
+    db = open_db(db_location)
+    assert posts.health(db) == posts.Health(True, "ok", None)
+    db.close()
+    unhealthy = posts.health(db)
+    assert not unhealthy.database_ok and unhealthy.detail.startswith("error: ")
