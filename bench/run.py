@@ -12,6 +12,7 @@ Each phase is bounded by --budget seconds; no timing is asserted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -23,7 +24,7 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repository root importable
@@ -33,9 +34,10 @@ from sqlite_utils import Database  # noqa: E402
 
 from bench.generate import generate  # noqa: E402
 from bench.handlers import time_handlers  # noqa: E402
+from storage import fts  # noqa: E402
 from storage.categories import canonical_category  # noqa: E402
 from storage.index import ingest_paths, open_db, scan_dir  # noqa: E402
-from storage.search import search  # noqa: E402
+from storage.search import expression_for, search  # noqa: E402
 from storage.stories import what  # noqa: E402
 
 # (kind, group, query, category). "keyword" kinds make up search_p50/p95/p99.
@@ -131,8 +133,14 @@ def run_baseline(db: Database, reps: int, budget_s: float) -> dict[str, list[flo
     return times
 
 
-def db_size_mb(db: Database, path: Path) -> tuple[float, dict[str, float]]:
+def db_size_mb(db: Database, path: Path | str) -> tuple[float, dict[str, float]]:
     """Return the database size after a WAL checkpoint, and the size of each table if dbstat exists."""
+    if fts.is_postgres(db):
+        rows = db.execute("SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c JOIN "
+                          "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
+                          "current_schema() AND c.relkind = 'r' ORDER BY 2 DESC").fetchall()
+        return (round(sum(n for _, n in rows) / 2**20, 1),
+                {name: round(n / 2**20, 1) for name, n in rows[:8]})
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
     try:
@@ -153,17 +161,24 @@ def machine() -> dict:
 
 
 def benchmark(work: Path, items: int, seed: int, queries: int, budget_s: float,
-              baseline_reps: int, handler_reps: int) -> dict:
+              baseline_reps: int, handler_reps: int, database_url: str = "") -> dict:
+    """Run every phase on a SQLite file in `work`, or on the PostgreSQL `database_url`."""
     digest_dir, db_path = work / f"digests-{items}-{seed}", work / f"bench-{items}-{seed}.db"
-    shutil.rmtree(digest_dir, ignore_errors=True)
-    for old in work.glob(db_path.name + "*"):
-        old.unlink()
-    out: dict = {"items_requested": items, "seed": seed, "machine": machine(), "rss_mb_after": {}}
-
+    out: dict = {"items_requested": items, "seed": seed, "machine": machine(), "rss_mb_after": {},
+                 "backend": "postgres" if database_url else "sqlite"}
     began = time.perf_counter()
-    files = generate(digest_dir, items, seed)
+    if database_url and digest_dir.is_dir():  # the same archive as the SQLite run
+        files = sorted(digest_dir.iterdir())
+    else:
+        shutil.rmtree(digest_dir, ignore_errors=True)
+        files = generate(digest_dir, items, seed)
     out["generate_s"] = round(time.perf_counter() - began, 2)
     out["rss_mb_after"]["generate"] = peak_rss_mb()
+    if database_url:
+        db_path = database_url
+    else:
+        for old in work.glob(db_path.name + "*"):
+            old.unlink()
 
     db = open_db(db_path)
     began = time.perf_counter()
@@ -176,8 +191,8 @@ def benchmark(work: Path, items: int, seed: int, queries: int, budget_s: float,
                ingest_digests_per_s=round(len(indexed) / ingest_s, 1))
     out["rss_mb_after"]["ingest"] = peak_rss_mb()
     out["db_mb"], out["db_tables_mb"] = db_size_mb(db, db_path)
-    out["ai_share"] = round(db.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH "
-                                       "'\"ai\" *'").fetchone()[0] / max(out["items"], 1), 3)
+    out["ai_share"] = round(len(fts.match_ids(db, expression_for(db, "AI")))
+                            / max(out["items"], 1), 3)
 
     began = time.perf_counter()
     rescan = scan_dir(db, digest_dir)
@@ -206,7 +221,7 @@ def benchmark(work: Path, items: int, seed: int, queries: int, budget_s: float,
                fuzzy_p50_ms=per_kind["fuzzy Antropic"]["p50"],
                fuzzy_p95_ms=per_kind["fuzzy Antropic"]["p95"], per_kind=per_kind)
     out["rss_mb_after"]["baseline"] = peak_rss_mb()
-    db.conn.close()
+    db.close()
 
     handlers = time_handlers(db_path, digest_dir, handler_reps, budget_s)
     every = [t for ts in handlers["times"].values() for t in ts]
@@ -268,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-reps", type=int, default=30, help="LIKE calls per kind")
     parser.add_argument("--handler-reps", type=int, default=0,
                         help="asks per command (default: queries / 10, at least 5)")
+    parser.add_argument("--database-url", help="also run on this PostgreSQL database (in a new "
+                        "schema, dropped afterwards) and print both")
     args = parser.parse_args(argv)
     handler_reps = args.handler_reps or max(5, args.queries // 10)
     with tempfile.TemporaryDirectory(prefix="digestbot-bench-") as tmp:
@@ -275,11 +292,37 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         result = benchmark(work, args.items, args.seed, args.queries, args.budget,
                            args.baseline_reps, handler_reps)
+        if args.database_url:
+            with _fresh_schema(args.database_url) as url:
+                pg = benchmark(work, args.items, args.seed, args.queries, args.budget,
+                               args.baseline_reps, handler_reps, database_url=url)
+            result = {"sqlite": result, "postgres": pg}
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n",
                                        encoding="utf-8")
-    print(json.dumps(result, ensure_ascii=False) if args.json else render(result))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    elif args.database_url:
+        print("== SQLite ==\n" + render(result["sqlite"]) + "\n\n== PostgreSQL ==\n"
+              + render(result["postgres"]))
+    else:
+        print(render(result))
     return 0
+
+
+@contextlib.contextmanager
+def _fresh_schema(url: str) -> Iterator[str]:
+    """Yield `url` pointing at a new, empty schema; drop it afterwards."""
+    import psycopg
+
+    schema = f"bench_{os.getpid()}_{int(time.time())}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 if __name__ == "__main__":

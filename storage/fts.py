@@ -77,3 +77,11 @@ def replace_rows(db: object, first: int, last: int, rows: list[tuple[int, str, s
     if had_rows:
         db.execute("DELETE FROM items_fts WHERE rowid BETWEEN ? AND ?", (first, last))
     db.conn.executemany("INSERT INTO items_fts (rowid, title, body) VALUES (?,?,?)", rows)
+
+
+def after_bulk_ingest(db: object) -> None:
+    """Let the backend catch up after many digests were indexed (PostgreSQL: ANALYZE)."""
+    if is_postgres(db):
+        from storage import postgres
+
+        postgres.analyze(db)

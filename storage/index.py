@@ -478,6 +478,8 @@ def ingest_paths(db: sqlite_utils.Database, paths: Iterable[str | Path],
             raise
         if db.conn.in_transaction:
             db.conn.commit()
+    if len(todo) >= PARALLEL_MIN_FILES:
+        fts.after_bulk_ingest(db)
     return outcomes + _report(pending, on_outcome)
 
 

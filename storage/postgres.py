@@ -23,11 +23,12 @@ import secrets
 from collections.abc import Iterator, Sequence
 
 import psycopg
-from psycopg.pq import TransactionStatus
+from psycopg_pool import ConnectionPool
 
 from storage.text import Phrase
 
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position; later tokens share it
+POOL_SIZE = 4  # connections per process (the bot is one asyncio thread; the CLI and tests more)
 
 # Each entry upgrades the schema by one version; `schema_version` says how far a database is.
 # Text columns use the "C" collation: dates, tokens and keys compare byte-wise, as on SQLite.
@@ -105,75 +106,110 @@ def _sql(sql: str) -> str:
 
 
 class PgDatabase:
-    """A PostgreSQL connection with the interface the storage modules use on SQLite.
+    """A PostgreSQL connection pool with the interface the storage modules use on SQLite.
 
     `execute`, `atomic()` (a transaction, or a savepoint inside one) and `conn`
     (`executemany`, `in_transaction`, `commit`, `rollback`, `execute("BEGIN")`).
-    The connection is in autocommit mode: a statement outside a transaction is
-    committed at once, as sqlite-utils does.
+    A statement outside a transaction borrows a pooled connection in autocommit
+    mode and is committed at once, as sqlite-utils does; a transaction keeps one
+    connection from BEGIN to COMMIT or ROLLBACK. The pool checks a connection
+    before lending it, so a database restart costs one failed request, not the
+    process.
     """
 
     backend = "postgres"
 
     def __init__(self, url: str, schema: str | None = None) -> None:
-        options = f"-c search_path={schema}" if schema else None
-        self._conn = psycopg.connect(url, autocommit=True, options=options)
+        kwargs: dict = {"autocommit": True}
+        if schema:
+            kwargs["options"] = f"-c search_path={schema}"
+        self._pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, kwargs=kwargs,
+                                    check=ConnectionPool.check_connection, open=True,
+                                    name="digestbot")
+        self._held: psycopg.Connection | None = None  # the open transaction's connection
+        self._lease: contextlib.AbstractContextManager | None = None
         self.conn = self
         self.url = url
 
-    def execute(self, sql: str, parameters: Sequence | None = None) -> psycopg.Cursor:
+    def execute(self, sql: str, parameters: Sequence | None = None) -> psycopg.Cursor | None:
         """Run one statement; return its cursor (fetchone, fetchall, rowcount, iteration)."""
-        statement = sql.strip()
-        if statement.upper() in ("BEGIN", "COMMIT", "ROLLBACK"):
-            return self._conn.execute(statement)
-        return self._conn.execute(_sql(sql), parameters)
+        statement = sql.strip().upper()
+        if statement == "BEGIN":
+            self._begin()
+            return None
+        if statement in ("COMMIT", "ROLLBACK"):
+            self._end(statement)
+            return None
+        if self._held is not None:
+            return self._held.execute(_sql(sql), parameters)
+        with self._pool.connection() as conn:
+            return conn.execute(_sql(sql), parameters)  # the rows stay readable in the cursor
 
     def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
         """Run one statement for each row."""
-        if rows:
-            with self._conn.cursor() as cursor:
+        if not rows:
+            return
+        if self._held is not None:
+            with self._held.cursor() as cursor:
                 cursor.executemany(_sql(sql), rows)
+            return
+        with self._pool.connection() as conn, conn.cursor() as cursor:
+            cursor.executemany(_sql(sql), rows)
+
+    def _begin(self) -> None:
+        self._lease = self._pool.connection()
+        self._held = self._lease.__enter__()
+        self._held.execute("BEGIN")
+
+    def _end(self, statement: str) -> None:
+        if self._held is None:
+            return
+        lease, held = self._lease, self._held
+        self._held = self._lease = None
+        try:
+            held.execute(statement)
+        finally:
+            lease.__exit__(None, None, None)
 
     @property
     def in_transaction(self) -> bool:
         """True between BEGIN and COMMIT/ROLLBACK."""
-        return self._conn.info.transaction_status in (TransactionStatus.INTRANS,
-                                                      TransactionStatus.INERROR)
+        return self._held is not None
 
     def commit(self) -> None:
         """Commit the open transaction, if any."""
-        if self.in_transaction:
-            self._conn.execute("COMMIT")
+        self._end("COMMIT")
 
     def rollback(self) -> None:
         """Roll back the open transaction, if any."""
-        if self.in_transaction:
-            self._conn.execute("ROLLBACK")
+        self._end("ROLLBACK")
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[PgDatabase]:
         """Run the block in a transaction (a savepoint if one is already open)."""
-        if self.in_transaction:
+        if self._held is not None:
             name = f"sp_{secrets.token_hex(8)}"
-            self._conn.execute(f"SAVEPOINT {name}")
+            self._held.execute(f"SAVEPOINT {name}")
             try:
                 yield self
             except BaseException:
-                self._conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                if self._held is not None:
+                    self._held.execute(f"ROLLBACK TO SAVEPOINT {name}")
                 raise
-            self._conn.execute(f"RELEASE SAVEPOINT {name}")
+            self._held.execute(f"RELEASE SAVEPOINT {name}")
             return
-        self._conn.execute("BEGIN")
+        self._begin()
         try:
             yield self
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            self._end("ROLLBACK")
             raise
-        self._conn.execute("COMMIT")
+        self._end("COMMIT")
 
     def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
+        """Close the pool (and any transaction's connection)."""
+        self._end("ROLLBACK")
+        self._pool.close()
 
 
 def open_db(url: str, schema: str | None = None) -> PgDatabase:
@@ -237,11 +273,20 @@ def match_ids(db: PgDatabase, expression: str, bounds: tuple[int, int], category
     """Return the ids of items matching the tsquery `expression`, newest first."""
     join = "JOIN items i ON i.id = f.id AND i.category = ?" if category else ""
     params: list = [category] if category else []
-    params += [expression, *bounds]
+    params.append(expression)
+    where = "f.doc @@ CAST(? AS tsquery)"
+    if bounds != (0, 2**62):  # an open range only misleads the planner's row estimates
+        where += " AND f.id BETWEEN ? AND ?"
+        params += bounds
     tail = f" LIMIT {int(limit)}" if limit is not None else ""
     return [row[0] for row in db.execute(
-        f"SELECT f.id FROM items_fts f {join} WHERE f.doc @@ CAST(? AS tsquery) "
-        f"AND f.id BETWEEN ? AND ? ORDER BY f.id DESC{tail}", params).fetchall()]
+        f"SELECT f.id FROM items_fts f {join} WHERE {where} ORDER BY f.id DESC{tail}",
+        params).fetchall()]
+
+
+def analyze(db: PgDatabase) -> None:
+    """Refresh the planner's statistics (after a bulk ingest: it picks GIN or the id order by them)."""
+    db.execute("ANALYZE")
 
 
 def replace_fts_rows(db: PgDatabase, first: int, last: int, rows: list[tuple[int, str, str]],
