@@ -183,8 +183,7 @@ def _shell(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
 def _run(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     configure_logging(settings)
     db = open_db(db_path)
-    scan_dir(db, settings.digest_dir)
-    run(settings, db)
+    run(settings, db)  # DIGEST_DIR is scanned a second after start, by one process at a time
     return 0
 
 

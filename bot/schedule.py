@@ -130,7 +130,7 @@ async def daily_post(context: ContextTypes.DEFAULT_TYPE) -> None:
     now = dt.datetime.now(settings.tz)
     date = now.date().isoformat()
     if digest_on(db, date) is None:
-        scan_dir(db, settings.digest_dir)
+        scan_once(app_data)
         await notify_watches(context.bot, app_data)
     if digest_on(db, date) is None:
         if now.time() < GIVE_UP_AT:
@@ -157,17 +157,24 @@ async def rescan(context: ContextTypes.DEFAULT_TYPE) -> None:
     With several processes on one database, one scans at a time (a lease).
     """
     app_data = context.bot_data
-    db, owner = app_data["db"], app_data["worker"]
-    if not posts.acquire_lease(db, "rescan", owner, app_data["settings"].lease_seconds):
+    outcomes = scan_once(app_data)
+    if outcomes is None:
         return
-    try:
-        outcomes = scan_dir(db, app_data["settings"].digest_dir)
-    finally:
-        posts.release_lease(db, "rescan", owner)
     for outcome in outcomes:
         if outcome.status != "unchanged":
             log.info("rescan: %s", outcome.line())
     await notify_watches(context.bot, app_data)
+
+
+def scan_once(app_data: dict) -> list | None:
+    """Re-scan DIGEST_DIR unless another process sharing the database is scanning (then None)."""
+    db, owner = app_data["db"], app_data["worker"]
+    if not posts.acquire_lease(db, "rescan", owner, app_data["settings"].lease_seconds):
+        return None
+    try:
+        return scan_dir(db, app_data["settings"].digest_dir)
+    finally:
+        posts.release_lease(db, "rescan", owner)
 
 
 def weekly_time(app_data: dict) -> dt.time | None:

@@ -13,7 +13,7 @@ from bot.readers import notify_watches
 from bot.render import readers as reader_render
 from handlers.common import admin_only, db_of, reply, settings_of, today_in_zone
 from storage import posts, readers
-from storage.index import ingest_bytes, save_digest_file, scan_dir
+from storage.index import ingest_bytes, save_digest_file
 from storage.search import archive_stats, digest_on, newest_date, parse_date
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -61,7 +61,10 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @admin_only
 async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reindex: re-scan DIGEST_DIR and report what changed."""
-    outcomes = scan_dir(db_of(context), settings_of(context).digest_dir)
+    outcomes = schedule.scan_once(context.bot_data)
+    if outcomes is None:
+        await reply(update, context, render.plain("另一个机器人实例正在扫描日报目录，请稍后再试。"))
+        return
     await reply(update, context, render.reindex_report(outcomes))
     await notify_watches(context.bot, context.bot_data)
 

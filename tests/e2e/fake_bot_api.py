@@ -33,7 +33,8 @@ when uploading files) or JSON. Everything below is synchronous and thread-safe.
   and returns them, raising AssertionError with a summary on timeout. In an async test whose
   bot runs on the same loop use ``await api.wait_for_async(...)`` instead.
 * Faults, queued per method and consumed in order; nothing is stored:
-  ``fail_next(method, times=1, retry_after=2)`` (429), ``drop_next(method, times=1)``
+  ``fail_next(method, times=1, retry_after=2)`` (429), ``drop_next(method, times=1)``,
+  ``slow(method, seconds)`` (every call answered late, until ``slow(method, 0)``),
   (connection closed without a response), ``fail_with(method, code, description, times=1)``.
 
 Like the real API: ``getUpdates`` long-polls (capped at ``max_poll_timeout`` = 1 s) and
@@ -181,6 +182,7 @@ class FakeBotAPI:
         self._answered: list[JSONDict] = []
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         self._faults: defaultdict[str, deque[_APIError | None]] = defaultdict(deque)
+        self._delays: dict[str, float] = {}
         me = {**self.bot_user, "can_join_groups": True, "can_read_all_group_messages": False,
               "supports_inline_queries": True}
         self._handlers: dict[str, _MethodHandler] = {
@@ -370,6 +372,11 @@ class FakeBotAPI:
                              count: int = 1, timeout: float = 10.0) -> list[JSONDict]:
         """``wait_for`` without blocking the running event loop."""
         return await asyncio.to_thread(self.wait_for, method_or_predicate, count, timeout)
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer every call of `method` only after `seconds` (0 turns it off)."""
+        with self._cond:
+            self._delays[method.lower()] = seconds
 
     def fail_next(self, method: str, times: int = 1, retry_after: int = 2) -> None:
         """Answer the next ``times`` calls of ``method`` with HTTP 429 Too Many Requests."""
@@ -571,6 +578,9 @@ class FakeBotAPI:
             with self._cond:
                 faults = self._faults[method.lower()]
                 fault = faults.popleft() if faults else False
+                delay = self._delays.get(method.lower(), 0.0)
+            if delay:
+                time.sleep(delay)
             if fault is None:  # drop_next: close the connection without answering
                 self._record(call, None)
                 handler.close_connection = True
