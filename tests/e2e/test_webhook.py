@@ -95,6 +95,9 @@ async def test_three_workers_answer_each_update_once_and_refuse_without_the_secr
                                   json=_update(98, "/search 不该处理"),
                                   headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
         assert refused.status_code == wrong.status_code == 403
+        garbage = await client.post(f"http://127.0.0.1:{ports[2]}/tg/hook", content=b"{not json",
+                                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        assert garbage.status_code == 400
         await _until(lambda: len(fake_api.sent(USER_ID)) >= len(queries), what="the answers")
         await asyncio.sleep(0.5)
         answers = fake_api.sent(USER_ID)
