@@ -122,21 +122,29 @@ def _admin_ids(value: str) -> frozenset[int]:
     return frozenset(ids)
 
 
-def _post_time(value: str) -> dt.time:
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
+def parse_clock(text: str) -> dt.time | None:
+    """Return "8:05" or "08:05" as a time of day, or None if it is not HH:MM (00:00-23:59)."""
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise ConfigError(f"POST_TIME is malformed ({value!r}): expected HH:MM, e.g. 08:00")
+        return None
     return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def _post_time(value: str) -> dt.time:
+    at = parse_clock(value)
+    if at is None:
+        raise ConfigError(f"POST_TIME is malformed ({value!r}): expected HH:MM, e.g. 08:00")
+    return at
 
 
 def _weekly_post(value: str) -> dt.time | None:
     if value.lower() in ("off", "no", "false", "0"):
         return None
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
-    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+    at = parse_clock(value)
+    if at is None:
         raise ConfigError(f"WEEKLY_POST is malformed ({value!r}): expected off or HH:MM "
                           "(Mondays at that time), e.g. 09:00")
-    return dt.time(int(match.group(1)), int(match.group(2)))
+    return at
 
 
 def _database_url(value: str) -> str:

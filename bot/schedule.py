@@ -108,10 +108,7 @@ def post_time(app_data: dict) -> dt.time:
     """Return the daily post time: the one set with /schedule, else POST_TIME."""
     settings: Settings = app_data["settings"]
     saved = posts.get_setting(app_data["db"], "post_time")
-    if saved:
-        hours, minutes = map(int, saved.split(":"))
-        return dt.time(hours, minutes)
-    return settings.post_time
+    return dt.time.fromisoformat(saved) if saved else settings.post_time
 
 
 def is_paused(app_data: dict) -> bool:
@@ -182,10 +179,7 @@ def weekly_time(app_data: dict) -> dt.time | None:
     saved = posts.get_setting(app_data["db"], "weekly_post")
     if saved == "off":
         return None
-    if saved:
-        hours, minutes = map(int, saved.split(":"))
-        return dt.time(hours, minutes)
-    return app_data["settings"].weekly_post
+    return dt.time.fromisoformat(saved) if saved else app_data["settings"].weekly_post
 
 
 async def weekly_post(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import render, schedule
+from bot.config import parse_clock
 from bot.readers import notify_watches
 from bot.render import readers as reader_render
 from handlers.common import admin_only, db_of, reply, settings_of, today_in_zone
@@ -98,12 +98,11 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @admin_only
 async def set_schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/schedule HH:MM: change the daily post time (persisted)."""
-    text = " ".join(context.args)
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
-    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+    at = parse_clock(" ".join(context.args))
+    if at is None:
         await reply(update, context, render.plain("时间格式不对，请用 /schedule 08:30"))
         return
-    value = f"{int(match.group(1)):02d}:{match.group(2)}"
+    value = f"{at:%H:%M}"
     posts.set_setting(db_of(context), "post_time", value)
     schedule.schedule_daily(context.application)
     tz = settings_of(context).timezone
@@ -115,11 +114,11 @@ async def weekly(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/weekly [HH:MM|off]: when the Monday story board goes to the channel (persisted)."""
     text = " ".join(context.args).strip().lower()
     if text:
-        match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
-        if text != "off" and (not match or int(match.group(1)) > 23 or int(match.group(2)) > 59):
+        at = parse_clock(text)
+        if text != "off" and at is None:
             await reply(update, context, render.plain("格式不对，请用 /weekly 09:00 或 /weekly off"))
             return
-        value = "off" if text == "off" else f"{int(match.group(1)):02d}:{match.group(2)}"
+        value = "off" if text == "off" else f"{at:%H:%M}"
         posts.set_setting(db_of(context), "weekly_post", value)
         schedule.schedule_weekly(context.application)
     at = schedule.weekly_time(context.bot_data)

@@ -31,8 +31,9 @@ def phrase(db: object, words: Phrase, last_tokens: Sequence[str] | None) -> str:
 
 def all_of(db: object, expressions: Iterable[str]) -> str:
     """Return the expressions ANDed."""
-    return (" & " if is_postgres(db) else " AND ").join(f"({e})" if is_postgres(db) else e
-                                                         for e in expressions)
+    if is_postgres(db):
+        return " & ".join(f"({e})" for e in expressions)
+    return " AND ".join(expressions)  # FTS5: each phrase or OR-group is already self-contained
 
 
 def any_of(db: object, expressions: Iterable[str]) -> str:

@@ -177,14 +177,15 @@ def watch_alerts(db: sqlite_utils.Database, versions: list[tuple[str, str, str]]
                             limit=WATCH_MATCHES_PER_KEYWORD, fuzzy=False)
             found.update((item.id, item) for item in result.items if item.date in indexed_at)
         matches_of[keyword] = sorted(found.values(), key=lambda it: (it.date, it.position))
+    watches_by_chat: dict[int, list[tuple[str, str]]] = {}
+    for chat_id, keyword, created_at in rows:
+        watches_by_chat.setdefault(chat_id, []).append((keyword, created_at))
     alerts = []
-    for chat_id in dict.fromkeys(chat for chat, _, _ in rows):
+    for chat_id, chat_watches in watches_by_chat.items():
         sent = {row[0] for row in db.execute("SELECT item_key FROM watch_sent WHERE chat_id = ?",
                                              (chat_id,))}
         per_item: dict[str, tuple[Item, list[str]]] = {}
-        for chat, keyword, created_at in rows:
-            if chat != chat_id:
-                continue
+        for keyword, created_at in chat_watches:
             for item in matches_of[keyword]:
                 key = item_key(item)
                 if key not in sent and indexed_at[item.date] > created_at:

@@ -336,12 +336,8 @@ def _correct_cjk(db: sqlite_utils.Database, word: str) -> str | None:
             expression = expression_for(db, piece)
             if expression is None:
                 continue
-            ids = fts.match_ids(db, expression, limit=30)
-            rows = db.execute(f"SELECT title, summary FROM items WHERE id IN "
-                              f"({','.join('?' * len(ids))}) ORDER BY id DESC", ids).fetchall() \
-                if ids else []
-            for title, summary in rows:
-                text = normalize(title + " " + summary)
+            for item in items_by_id(db, fts.match_ids(db, expression, limit=30)):
+                text = normalize(item.title + " " + item.summary)
                 at = text.find(piece)
                 while at >= 0:
                     begin = max(at - start, 0)

@@ -32,7 +32,8 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
     ("POST_TIME", "8am"), ("POST_TIME", "24:00"), ("TIMEZONE", "Mars/Base"),
     ("ADMIN_IDS", "12,abc"), ("BOT_TOKEN", "not-a-token"), ("CHANNEL_ID", "my channel"),
     ("TELEGRAM_API_URL", "ftp://x"), ("WEBHOOK_PORT", "99999"), ("RESCAN_MINUTES", "0"),
-    ("LOG_LEVEL", "LOUD"),
+    ("LOG_LEVEL", "LOUD"), ("WEEKLY_POST", "monday"), ("WEEKLY_POST", "9:60"),
+    ("DATABASE_URL", "mysql://x/y"), ("TREND_FONT", "/no/such/font.otf"), ("LEASE_SECONDS", "1"),
 ])
 def test_malformed_setting_names_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
@@ -50,5 +51,15 @@ def test_every_setting_is_in_env_example() -> None:
     example = (Path(__file__).parent.parent / ".env.example").read_text(encoding="utf-8")
     for name in ("BOT_TOKEN", "CHANNEL_ID", "ADMIN_IDS", "DIGEST_DIR", "DIGESTBOT_DB", "POST_TIME",
                  "TIMEZONE", "TELEGRAM_API_URL", "WEBHOOK_URL", "WEBHOOK_LISTEN", "WEBHOOK_PORT",
-                 "WEBHOOK_SECRET", "RESCAN_MINUTES", "LOG_LEVEL"):
+                 "WEBHOOK_SECRET", "RESCAN_MINUTES", "LOG_LEVEL", "DATABASE_URL", "WEEKLY_POST",
+                 "TREND_FONT", "LEASE_SECONDS"):
         assert f"\n{name}=" in example
+
+
+def test_new_settings_are_read() -> None:
+    settings = load_settings({"WEEKLY_POST": "9:05", "LEASE_SECONDS": "10",
+                              "DATABASE_URL": "postgresql://u@h:5432/d"}, env_file=None)
+    assert settings.weekly_post == dt.time(9, 5) and settings.lease_seconds == 10
+    assert settings.database == "postgresql://u@h:5432/d"
+    off = load_settings({"WEEKLY_POST": "off"}, env_file=None)
+    assert off.weekly_post is None and off.database == off.db_path

@@ -9,7 +9,8 @@ import pytest
 
 from bot import schedule
 from storage import posts
-from tests.e2e.conftest import CHANNEL_ID
+from storage.index import ingest_paths
+from tests.e2e.conftest import ADMIN_ID, CHANNEL_ID
 from tests.e2e.test_admin_and_schedule import (
     AT_ONCE,
     CrashError,
@@ -54,3 +55,18 @@ async def test_a_dead_workers_post_is_finished_by_another(start_bot, settings, f
         await _until(lambda: posts.is_posted(survivor.db, date, CHANNEL_ID), timeout=20,
                      what="the takeover")
     assert _channel_texts(fake_api) == expected  # nothing missing, nothing repeated
+
+
+async def test_admin_commands_say_so_when_another_worker_holds_the_work(bot, settings,
+                                                                        fake_api) -> None:
+    date = _write_today_digest(settings)
+    ingest_paths(bot.db, [settings.digest_dir])  # indexed, but another worker holds the post
+    assert posts.acquire_lease(bot.db, "rescan", "another-worker", 30)
+    assert posts.acquire_lease(bot.db, f"post:{date}:{CHANNEL_ID}", "another-worker", 30)
+    fake_api.push_command("/reindex", user_id=ADMIN_ID)
+    fake_api.push_command(f"/push {date}", user_id=ADMIN_ID)
+    await fake_api.wait_for_async(lambda c: str(c["params"].get("chat_id")) == str(ADMIN_ID)
+                                  and c["method"] == "sendMessage", count=2)
+    texts = [m["text"] for m in fake_api.sent(ADMIN_ID)]
+    assert "正在扫描" in texts[0] and "正在发布" in texts[1]
+    assert not posts.is_posted(bot.db, date, CHANNEL_ID) and _channel_texts(fake_api) == []
