@@ -80,9 +80,9 @@ def replace_rows(db: object, first: int, last: int, rows: list[tuple[int, str, s
     db.conn.executemany("INSERT INTO items_fts (rowid, title, body) VALUES (?,?,?)", rows)
 
 
-def after_bulk_ingest(db: object) -> None:
-    """Let the backend catch up after many digests were indexed (PostgreSQL: ANALYZE)."""
+def after_ingest(db: object, bulk: bool) -> None:
+    """Let the backend catch up after digests were indexed (PostgreSQL: see postgres.after_ingest)."""
     if is_postgres(db):
         from storage import postgres
 
-        postgres.analyze(db)
+        postgres.after_ingest(db, bulk)

@@ -343,7 +343,10 @@ def _prepare_chunk(paths: list[str]) -> list[Prepared]:
 
 def ingest_bytes(db: sqlite_utils.Database, raw: bytes, name: str) -> IngestOutcome:
     """Parse and index one digest given as bytes (an upload); unchanged content is skipped."""
-    return _store_prepared(db, prepare_bytes(raw, name))
+    outcome = _store_prepared(db, prepare_bytes(raw, name))
+    if outcome.status == "indexed" and not db.conn.in_transaction:
+        fts.after_ingest(db, bulk=False)
+    return outcome
 
 
 def _store_prepared(db: sqlite_utils.Database, prepared: Prepared) -> IngestOutcome:
@@ -478,9 +481,10 @@ def ingest_paths(db: sqlite_utils.Database, paths: Iterable[str | Path],
             raise
         if db.conn.in_transaction:
             db.conn.commit()
-    if len(todo) >= PARALLEL_MIN_FILES:
-        fts.after_bulk_ingest(db)
-    return outcomes + _report(pending, on_outcome)
+    outcomes += _report(pending, on_outcome)
+    if any(o.status == "indexed" for o in outcomes):
+        fts.after_ingest(db, bulk=len(todo) >= PARALLEL_MIN_FILES)
+    return outcomes
 
 
 @contextmanager

@@ -109,6 +109,51 @@ def test_upgrade_from_schema_2_builds_the_prefix_and_title_tables(sqlite_db, tmp
         assert search(reopened, query, limit=100).items == searches[query], query
 
 
+def test_postgres_upgrade_from_schema_2_adds_the_month_lexemes(postgres_url: str,
+                                                              digest_dir: Path) -> None:
+    from storage import postgres
+
+    db = open_db(postgres_url)
+    ingest_paths(db, [digest_dir])
+    searches = {q: search(db, q, limit=100).items for q in ("红包", "阶跃星辰", "Kimi K2.5", "AI")}
+    # Schema 2 as it was: no month lexemes in the tsvectors.
+    db.execute("UPDATE items_fts SET doc = ts_delete(doc, ARRAY(SELECT lexeme FROM unnest(doc) "
+               "WHERE lexeme LIKE '#m%'))")
+    db.execute("DELETE FROM schema_version WHERE version > 2")
+    # Still right without them (the last slice is "none of these months"), only slower.
+    assert search(db, "红包", limit=100).items == searches["红包"]
+    db.close()
+    reopened = open_db(postgres_url)
+    assert reopened.execute("SELECT max(version) FROM schema_version").fetchone()[0] == len(
+        postgres.MIGRATIONS)
+    months = reopened.execute("SELECT DISTINCT lexeme FROM items_fts, unnest(doc) "
+                              "WHERE lexeme LIKE '#m%' ORDER BY 1").fetchall()
+    assert [m[0] for m in months] == ["#m202601", "#m202602"]
+    for query, items in searches.items():
+        assert search(reopened, query, limit=100).items == items, query
+    reopened.close()
+
+
+def test_postgres_ingest_leaves_no_gin_pending_list(postgres_url: str, digest_dir: Path) -> None:
+    # Every search reads GIN's pending list in full, so an ingest merges it into the index.
+    from storage import postgres
+
+    def pending_pages(db) -> int:  # merges the list and says how many pages it had
+        return db.execute("SELECT gin_clean_pending_list(CAST('items_fts_doc' AS regclass))"
+                          ).fetchone()[0]
+
+    db = open_db(postgres_url)
+    ingest_paths(db, [digest_dir])
+    assert pending_pages(db) == 0
+    rows = [(row[0] + 500, "标题", "正文 词语") for row in db.execute("SELECT id FROM items")]
+    postgres.replace_fts_rows(db, 0, 0, rows, had_rows=False)  # without the ingest's clean-up
+    assert pending_pages(db) > 0
+    digest = next(digest_dir.iterdir())
+    ingest_bytes(db, digest.read_bytes().replace("红包".encode(), "红利".encode()), digest.name)
+    assert pending_pages(db) == 0
+    db.close()
+
+
 def test_a_crash_mid_batch_rolls_the_batch_back_and_a_rescan_redoes_it(
         db_location: str, digest_dir: Path, monkeypatch) -> None:
     import storage.index as index

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -151,3 +152,42 @@ def test_category_items_newest_first(db) -> None:
     name, items, total = category_items(db, "funding", limit=3)
     assert name == FUNDING and total == 13 and items[0].date == "2026-02-08"
     assert category_items(db, "天气")[0] is None
+
+
+def _spread_archive(db) -> dict[int, str]:
+    """Index 150 small digests, one every 25 days over ten years; return each item's text by id."""
+    from storage.index import ingest_bytes
+
+    day = dt.date(2016, 3, 1)
+    for n in range(150):
+        words = ["蓝鲸计划" if n % 3 == 0 else "常规进展", "蓝鲸" if n % 7 == 0 else "别的"]
+        body = "".join(f"**{cat}**\n\n{n}号条目{w}\n说明：第{n}天，{w}有新消息。\n\n"
+                       for cat, w in zip((PRODUCTS, FUNDING), words))
+        outcome = ingest_bytes(db, f"# AI 行业动态 ({day})\n\n{body}".encode(), f"{day}.md")
+        assert outcome.status == "indexed", outcome
+        day += dt.timedelta(days=25)
+    return {row[0]: " ".join(row[1:]) for row in db.execute(
+        "SELECT id, category, title, summary FROM items").fetchall()}
+
+
+def test_newest_first_with_a_limit_is_the_head_of_all_hits(db_location: str) -> None:
+    # PostgreSQL asks for the newest month first, then older slices of months (storage/postgres.py);
+    # whichever slice the limit is reached in, the ids are the newest hits, in order.
+    from storage.index import item_id, open_db
+
+    db = open_db(db_location)
+    texts = _spread_archive(db)
+    ranges = [fts.ALL_IDS, (item_id("2019-05-01", 0), item_id("2024-12-31", 999)),
+              (item_id("2025-11-20", 0), fts.ALL_IDS[1]), (0, item_id("2017-01-01", 0))]
+    for word, category in [("蓝鲸", None), ("蓝鲸计划", None), ("蓝鲸", FUNDING), ("常规", None),
+                           ("鳄鱼", None)]:
+        expression = expression_for(db, word)
+        for bounds in ranges:
+            expected = sorted((i for i, text in texts.items() if word in text
+                               and (category is None or text.startswith(category))
+                               and bounds[0] <= i <= bounds[1]), reverse=True)
+            assert fts.match_ids(db, expression, bounds, category) == expected
+            for limit in (1, 2, 5, 17, 60, 200):
+                got = fts.match_ids(db, expression, bounds, category, limit)
+                assert got == expected[:limit], (word, category, bounds, limit)
+    db.close()
