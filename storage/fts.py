@@ -15,9 +15,27 @@ from storage.text import Phrase
 ALL_IDS = (0, 2**62)
 
 
+def backend(db: object) -> str:
+    """Return "postgres" for a PostgreSQL database (storage/postgres.py), "sqlite" for SQLite."""
+    return getattr(db, "backend", "sqlite")
+
+
 def is_postgres(db: object) -> bool:
-    """Return True if `db` is a PostgreSQL database (storage/postgres.py), False for SQLite."""
-    return getattr(db, "backend", "sqlite") == "postgres"
+    """Return True if `db` is a PostgreSQL database, False for SQLite."""
+    return backend(db) == "postgres"
+
+
+def documents(backend_name: str, rows: list[tuple[int, str, str]]) -> list[str] | None:
+    """Return what the backend stores for each row of (id, title tokens, body tokens), or None.
+
+    PostgreSQL: a tsvector literal each (built here so that a big ingest builds
+    them in its worker processes); SQLite's FTS5 takes the tokens as they are.
+    """
+    if backend_name != "postgres":
+        return None
+    from storage import postgres
+
+    return [postgres.tsvector_literal(identifier, title, body) for identifier, title, body in rows]
 
 
 def phrase(db: object, words: Phrase, last_tokens: Sequence[str] | None) -> str:
@@ -68,12 +86,15 @@ def count(db: object, expression: str, cap: int) -> int:
 
 
 def replace_rows(db: object, first: int, last: int, rows: list[tuple[int, str, str]],
-                 had_rows: bool) -> None:
-    """Replace the index rows with ids first..last by `rows` of (id, title tokens, body tokens)."""
+                 had_rows: bool, docs: list[str] | None = None) -> None:
+    """Replace the index rows with ids first..last by `rows` of (id, title tokens, body tokens).
+
+    `docs`: the rows' `documents()` for this backend, if already built.
+    """
     if is_postgres(db):
         from storage import postgres
 
-        postgres.replace_fts_rows(db, first, last, rows, had_rows)
+        postgres.replace_fts_rows(db, first, last, rows, had_rows, docs)
         return
     if had_rows:
         db.execute("DELETE FROM items_fts WHERE rowid BETWEEN ? AND ?", (first, last))

@@ -216,11 +216,15 @@ class DigestRows:
     latin: set[str]
     terms: Counter[str]
     display: dict[str, str]
+    docs: list[str] | None = None  # the full-text documents for the backend (fts.documents)
 
 
-def digest_rows(digest: Digest) -> DigestRows:
-    """Return the rows of `digest`: items, FTS tokens, Latin tokens and fuzzy-vocabulary counts."""
-    items, fts, latin = [], [], set()
+def digest_rows(digest: Digest, backend: str = "sqlite") -> DigestRows:
+    """Return the rows of `digest`: items, FTS tokens, Latin tokens and fuzzy-vocabulary counts.
+
+    `backend` ("sqlite" or "postgres"): also build what its full-text index stores.
+    """
+    items, fts_rows, latin = [], [], set()
     for position, item in enumerate(digest.items):
         identifier = item_id(digest.date, position)
         items.append((identifier, digest.date, position, item.category, item.title,
@@ -231,10 +235,10 @@ def digest_rows(digest: Digest) -> DigestRows:
         body, body_latin = index_tokens(item.summary, item.background, item.analysis,
                                         *item.points, item.source_name, item.category)
         latin |= title_latin | body_latin
-        fts.append((identifier, title, body))
+        fts_rows.append((identifier, title, body))
     terms, display = _term_counts(" ".join((i.title, i.summary, i.background, i.analysis,
                                             *i.points)) for i in digest.items)
-    return DigestRows(items, fts, latin, terms, display)
+    return DigestRows(items, fts_rows, latin, terms, display, fts.documents(backend, fts_rows))
 
 
 def store_digest(db: sqlite_utils.Database, digest: Digest, content_hash: str,
@@ -243,7 +247,7 @@ def store_digest(db: sqlite_utils.Database, digest: Digest, content_hash: str,
     if len(digest.items) > MAX_ITEMS_PER_DIGEST:
         raise DigestError(digest.path, 0, f"too many items ({len(digest.items)} > "
                           f"{MAX_ITEMS_PER_DIGEST})")
-    rows = rows or digest_rows(digest)
+    rows = rows or digest_rows(digest, fts.backend(db))
     first, last = item_id(digest.date, 0), item_id(digest.date, MAX_ITEMS_PER_DIGEST)
     with transaction(db):
         old = db.execute(
@@ -254,7 +258,7 @@ def store_digest(db: sqlite_utils.Database, digest: Digest, content_hash: str,
             db.execute("DELETE FROM items WHERE id BETWEEN ? AND ?", (first, last))
             db.execute("DELETE FROM item_titles WHERE id BETWEEN ? AND ?", (first, last))
         db.conn.executemany("INSERT INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows.items)
-        fts.replace_rows(db, first, last, rows.fts, bool(old))
+        fts.replace_rows(db, first, last, rows.fts, bool(old), rows.docs)
         db.conn.executemany("INSERT INTO item_titles VALUES (?, ?)",
                             [(row[0], row[1]) for row in rows.fts])
         db.conn.executemany("INSERT INTO latin_tokens VALUES (?) ON CONFLICT DO NOTHING",
@@ -317,33 +321,33 @@ class Prepared:
     read_error: str | None = None  # the file could not be read
 
 
-def prepare_bytes(raw: bytes, name: str) -> Prepared:
-    """Parse `raw` and compute its rows; a bad digest is kept as the error, not raised."""
+def prepare_bytes(raw: bytes, name: str, backend: str = "sqlite") -> Prepared:
+    """Parse `raw` and compute its rows for `backend`; a bad digest is kept as the error, not raised."""
     prepared = Prepared(name, hashlib.sha256(raw).hexdigest())
     try:
         prepared.digest = parse_bytes(raw, name)
-        prepared.rows = digest_rows(prepared.digest)
+        prepared.rows = digest_rows(prepared.digest, backend)
     except DigestError as exc:
         prepared.error = _reason(exc)
     return prepared
 
 
-def prepare_file(path: str) -> Prepared:
+def prepare_file(path: str, backend: str = "sqlite") -> Prepared:
     """Read and prepare one digest file (runs in a worker process for a big ingest)."""
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
         return Prepared(Path(path).name, read_error=f"cannot read file: {exc.strerror}")
-    return prepare_bytes(raw, Path(path).name)
+    return prepare_bytes(raw, Path(path).name, backend)
 
 
-def _prepare_chunk(paths: list[str]) -> list[Prepared]:
-    return [prepare_file(path) for path in paths]
+def _prepare_chunk(paths: list[str], backend: str) -> list[Prepared]:
+    return [prepare_file(path, backend) for path in paths]
 
 
 def ingest_bytes(db: sqlite_utils.Database, raw: bytes, name: str) -> IngestOutcome:
     """Parse and index one digest given as bytes (an upload); unchanged content is skipped."""
-    outcome = _store_prepared(db, prepare_bytes(raw, name))
+    outcome = _store_prepared(db, prepare_bytes(raw, name, fts.backend(db)))
     if outcome.status == "indexed" and not db.conn.in_transaction:
         fts.after_ingest(db, bulk=False)
     return outcome
@@ -423,7 +427,7 @@ def ingest_file(db: sqlite_utils.Database, path: str | Path) -> IngestOutcome:
     pending = _check(db, Path(path))
     if pending.outcome:
         return pending.outcome
-    return _finish(db, pending, prepare_file(str(pending.path)))
+    return _finish(db, pending, prepare_file(str(pending.path), fts.backend(db)))
 
 
 def _known(path: str, row: tuple) -> IngestOutcome:
@@ -461,7 +465,7 @@ def ingest_paths(db: sqlite_utils.Database, paths: Iterable[str | Path],
     checked = [_check(db, path) for path in digest_files(paths)]
     todo = [str(p.path) for p in checked if p.outcome is None]
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    with _preparer(todo, workers) as prepared:
+    with _preparer(todo, workers, fts.backend(db)) as prepared:
         outcomes: list[IngestOutcome] = []
         pending: list[IngestOutcome] = []
         began = 0.0
@@ -488,10 +492,10 @@ def ingest_paths(db: sqlite_utils.Database, paths: Iterable[str | Path],
 
 
 @contextmanager
-def _preparer(paths: list[str], workers: int) -> Iterator[Iterator[Prepared]]:
+def _preparer(paths: list[str], workers: int, backend: str) -> Iterator[Iterator[Prepared]]:
     """Yield an iterator of prepared files in order: in worker processes for a big batch."""
     if workers < 2 or len(paths) < PARALLEL_MIN_FILES:
-        yield map(prepare_file, paths)
+        yield (prepare_file(path, backend) for path in paths)
         return
     chunks = [paths[i:i + PARALLEL_CHUNK] for i in range(0, len(paths), PARALLEL_CHUNK)]
     # spawn, not fork: the bot process has threads and an open database.
@@ -500,11 +504,11 @@ def _preparer(paths: list[str], workers: int) -> Iterator[Iterator[Prepared]]:
             queued: deque = deque()
             todo = iter(chunks)
             for chunk in itertools.islice(todo, workers * 4):  # bounded: memory stays flat
-                queued.append(pool.submit(_prepare_chunk, chunk))
+                queued.append(pool.submit(_prepare_chunk, chunk, backend))
             while queued:
                 done = queued.popleft().result()
                 for chunk in itertools.islice(todo, 1):
-                    queued.append(pool.submit(_prepare_chunk, chunk))
+                    queued.append(pool.submit(_prepare_chunk, chunk, backend))
                 yield from done
 
         yield results()

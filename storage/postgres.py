@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -122,6 +123,41 @@ def _sql(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
+_INSERT_VALUES = re.compile(r"\s*INSERT INTO (\w+) VALUES \((.*?)\)(\s+ON CONFLICT .*)?\s*",
+                            re.DOTALL | re.IGNORECASE)
+
+
+def _unnest_insert(sql: str, width: int, column_types: Callable[[str], list[str]]) -> str | None:
+    """Return `INSERT INTO t VALUES (...) tail` as an insert from `width` arrays, or None.
+
+    Each value must hold exactly one `?` (a bare placeholder or an expression
+    around one, such as `CAST(? AS tsvector)`); anything else returns None.
+    `column_types(table)` gives the table's column types, which the arrays are cast to.
+    """
+    match = _INSERT_VALUES.fullmatch(sql)
+    if not match:
+        return None
+    values, depth, start = [], 0, 0
+    text = match.group(2)
+    for position, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            values.append(text[start:position])
+            start = position + 1
+    values.append(text[start:])
+    if len(values) != width or any(value.count("?") != 1 for value in values):
+        return None
+    types = column_types(match.group(1))
+    if len(types) != width:
+        return None
+    columns = [f"c{n}" for n in range(width)]
+    select = ", ".join(value.strip().replace("?", f"u.{column}")
+                       for value, column in zip(values, columns))
+    arrays = ", ".join(f"CAST(? AS {kind}[])" for kind in types)
+    return (f"INSERT INTO {match.group(1)} SELECT {select} FROM unnest({arrays}) "
+            f"AS u({', '.join(columns)}){match.group(3) or ''}")
+
+
 class PgDatabase:
     """A PostgreSQL connection pool with the interface the storage modules use on SQLite.
 
@@ -151,6 +187,7 @@ class PgDatabase:
         self._lease: contextlib.AbstractContextManager | None = None
         self.conn = self
         self.url = url
+        self._types: dict[str, list[str]] = {}
 
     def execute(self, sql: str, parameters: Sequence | None = None) -> psycopg.Cursor | None:
         """Run one statement; return its cursor (fetchone, fetchall, rowcount, iteration)."""
@@ -167,8 +204,18 @@ class PgDatabase:
             return conn.execute(_sql(sql), parameters)  # the rows stay readable in the cursor
 
     def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
-        """Run one statement for each row."""
+        """Run one statement for each row.
+
+        `INSERT INTO t VALUES (?, CAST(? AS x), ...) [ON CONFLICT ...]` is sent as
+        one statement that inserts from arrays (`unnest`), not one per row: a
+        third of the time of a big ingest. (ON CONFLICT DO UPDATE then needs
+        distinct keys among the rows, which every caller has.)
+        """
         if not rows:
+            return
+        bulk = _unnest_insert(sql, len(rows[0]), self._column_types)
+        if bulk is not None:
+            self.execute(bulk, [list(column) for column in zip(*rows, strict=True)])
             return
         if self._held is not None:
             with self._held.cursor() as cursor:
@@ -176,6 +223,15 @@ class PgDatabase:
             return
         with self._pool.connection() as conn, conn.cursor() as cursor:
             cursor.executemany(_sql(sql), rows)
+
+    def _column_types(self, table: str) -> list[str]:
+        """Return the types of `table`'s columns, in order (cached: migrations run first)."""
+        if table not in self._types:
+            self._types[table] = [row[0] for row in self.execute(
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                "CAST(? AS regclass) AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                (table,)).fetchall()]
+        return self._types[table]
 
     def _begin(self) -> None:
         self._lease = self._pool.connection()
@@ -387,10 +443,14 @@ def after_ingest(db: PgDatabase, bulk: bool) -> None:
 
 
 def replace_fts_rows(db: PgDatabase, first: int, last: int, rows: list[tuple[int, str, str]],
-                     had_rows: bool) -> None:
-    """Replace the index rows with ids first..last by `rows` of (id, title tokens, body tokens)."""
+                     had_rows: bool, docs: list[str] | None = None) -> None:
+    """Replace the index rows with ids first..last by `rows` of (id, title tokens, body tokens).
+
+    `docs`: the rows' tsvector literals, if already built (fts.documents).
+    """
     if had_rows:
         db.execute("DELETE FROM items_fts WHERE id BETWEEN ? AND ?", (first, last))
+    if docs is None:
+        docs = [tsvector_literal(identifier, title, body) for identifier, title, body in rows]
     db.executemany("INSERT INTO items_fts VALUES (?, CAST(? AS tsvector))",
-                   [(identifier, tsvector_literal(identifier, title, body))
-                    for identifier, title, body in rows])
+                   [(row[0], doc) for row, doc in zip(rows, docs, strict=True)])

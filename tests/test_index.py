@@ -254,3 +254,39 @@ def test_health_says_whether_the_database_answers(db_location: str) -> None:
     db.close()
     unhealthy = posts.health(db)
     assert not unhealthy.database_ok and unhealthy.detail.startswith("error: ")
+
+
+def test_postgres_bulk_inserts_become_one_statement_from_arrays() -> None:
+    from storage.postgres import _unnest_insert
+
+    types = {"items_fts": ["bigint", "tsvector"], "terms": ["text", "text", "integer"]}.get
+    assert _unnest_insert("INSERT INTO items_fts VALUES (?, CAST(? AS tsvector))", 2, types) == (
+        "INSERT INTO items_fts SELECT u.c0, CAST(u.c1 AS tsvector) FROM unnest(CAST(? AS bigint[]), "
+        "CAST(? AS tsvector[])) AS u(c0, c1)")
+    assert _unnest_insert("INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE SET "
+                          "items = terms.items + excluded.items", 3, types).endswith(
+        "AS u(c0, c1, c2) ON CONFLICT (term) DO UPDATE SET items = terms.items + excluded.items")
+    # Anything else runs row by row: other statements, a value without exactly one ?, a width
+    # that is not the table's.
+    assert _unnest_insert("UPDATE terms SET items = items - ? WHERE term = ?", 2, types) is None
+    assert _unnest_insert("INSERT INTO terms VALUES (?, 'x', ?)", 3, types) is None
+    assert _unnest_insert("INSERT INTO terms VALUES (?, ?)", 2, types) is None
+
+
+def test_postgres_array_inserts_keep_upsert_semantics(postgres_url: str) -> None:
+    db = open_db(postgres_url)
+    db.conn.executemany("INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE SET "
+                        "items = terms.items + excluded.items", [("kimi", "Kimi", 2), ("qwen", "Qwen", 1)])
+    db.conn.executemany("INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE SET "
+                        "items = terms.items + excluded.items", [("kimi", "KIMI", 3), ("o'neil", "O'Neil", 1)])
+    assert db.execute("SELECT * FROM terms ORDER BY term").fetchall() == [
+        ("kimi", "Kimi", 5), ("o'neil", "O'Neil", 1), ("qwen", "Qwen", 1)]
+    db.conn.executemany("INSERT INTO latin_tokens VALUES (?) ON CONFLICT DO NOTHING",
+                        [("a",), ("b",), ("a",)])
+    assert db.execute("SELECT count(*) FROM latin_tokens").fetchone()[0] == 2
+    import psycopg
+
+    with pytest.raises(psycopg.errors.UniqueViolation):  # a plain insert still refuses a duplicate
+        db.conn.executemany("INSERT INTO latin_tokens VALUES (?)", [("c",), ("a",)])
+    assert db.execute("SELECT count(*) FROM latin_tokens").fetchone()[0] == 2
+    db.close()
