@@ -24,7 +24,7 @@ async def send(bot: Bot, chat_id: int | str, reply: Reply) -> Message:
         except RetryAfter as exc:  # only when the rate limiter's own retries ran out
             if attempt == NETWORK_RETRIES:
                 raise
-            await asyncio.sleep(_seconds(exc.retry_after))
+            await asyncio.sleep(_retry_seconds(exc))
         except (TimedOut, NetworkError) as exc:
             if attempt == NETWORK_RETRIES or not _retryable(exc):
                 raise
@@ -57,5 +57,7 @@ def _retryable(exc: NetworkError) -> bool:
     return type(exc) in (NetworkError, TimedOut)
 
 
-def _seconds(value: object) -> float:
+def _retry_seconds(exc: RetryAfter) -> float:
+    """Return how long Telegram asked to wait (a timedelta: bot/__init__.py opts in; or seconds)."""
+    value = exc.retry_after
     return value.total_seconds() if hasattr(value, "total_seconds") else float(value)

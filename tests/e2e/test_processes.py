@@ -26,7 +26,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _worker(settings, workdir: Path) -> subprocess.Popen:
+def _worker(settings, workdir: Path, number: int) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST", "DATABASE"))}
     env.update(BOT_TOKEN=settings.bot_token, TELEGRAM_API_URL=settings.api_url,
                CHANNEL_ID=CHANNEL_ID, ADMIN_IDS=str(ADMIN_ID), DIGEST_DIR=settings.digest_dir,
@@ -34,8 +34,10 @@ def _worker(settings, workdir: Path) -> subprocess.Popen:
                POST_TIME="00:00", TIMEZONE=settings.timezone, LEASE_SECONDS="3",
                WEBHOOK_URL="https://bot.example.com/tg/hook", WEBHOOK_SECRET="s3cret",
                WEBHOOK_PORT=str(_free_port()), LOG_LEVEL="WARNING")
-    return subprocess.Popen([str(DIGESTBOT), "run"], cwd=workdir, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The log goes to a file (read on failure), not a pipe nobody reads, which would fill and block.
+    with (workdir / f"worker-{number}.log").open("wb") as log:
+        return subprocess.Popen([str(DIGESTBOT), "run"], cwd=workdir, env=env,
+                                stdout=subprocess.DEVNULL, stderr=log)
 
 
 async def test_killing_the_posting_process_loses_and_repeats_nothing(settings, fake_api,
@@ -46,7 +48,7 @@ async def test_killing_the_posting_process_loses_and_repeats_nothing(settings, f
     expected = _expected_post(db, date)
     assert len(expected) >= 4
     fake_api.slow("sendMessage", 0.5)  # a post of several messages takes a few seconds
-    workers = [_worker(settings, tmp_path) for _ in range(3)]
+    workers = [_worker(settings, tmp_path, number) for number in range(3)]
     try:
         channel = int(CHANNEL_ID)
         await _until(lambda: len(fake_api.sent(channel)) >= 2, timeout=60, what="the post to start")
@@ -65,6 +67,10 @@ async def test_killing_the_posting_process_loses_and_repeats_nothing(settings, f
         assert 0 <= repeated <= 1  # at most the message in flight at the kill
         assert [t for i, t in enumerate(texts) if t not in texts[:i]] == expected  # in order
         assert sum(w.poll() is None for w in workers) == 2
+    except AssertionError as exc:
+        logs = "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}"
+                         for log in sorted(tmp_path.glob("worker-*.log")))
+        raise AssertionError(f"{exc}\n{logs}") from exc
     finally:
         for worker in workers:
             if worker.poll() is None:
