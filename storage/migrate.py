@@ -61,6 +61,7 @@ def copy_to_postgres(source: str | Path, target_url: str, force: bool = False) -
             copied["items_fts"] = len(fts_rows)
             target.execute("SELECT setval(pg_get_serial_sequence('queries', 'id'), "
                            "coalesce((SELECT max(id) FROM queries), 0) + 1, false)")
+            postgres.after_ingest(target, bulk=True)
     finally:
         src.close()
         target.close()

@@ -39,6 +39,7 @@ from storage.text import Phrase
 
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position; later tokens share it
 POOL_SIZE = 4  # connections per process (the bot is one asyncio thread; the CLI and tests more)
+BULK_ROWS = 2000  # rows per insert from arrays (a 100k-item migrate sends 50 statements, not one)
 # Month slices of a newest-first search, in months back from the newest wanted item; the rest last.
 SLICE_MONTHS = (1, 4, 16, 64)
 
@@ -215,7 +216,9 @@ class PgDatabase:
             return
         bulk = _unnest_insert(sql, len(rows[0]), self._column_types)
         if bulk is not None:
-            self.execute(bulk, [list(column) for column in zip(*rows, strict=True)])
+            for start in range(0, len(rows), BULK_ROWS):
+                chunk = rows[start:start + BULK_ROWS]
+                self.execute(bulk, [list(column) for column in zip(*chunk, strict=True)])
             return
         if self._held is not None:
             with self._held.cursor() as cursor:
@@ -338,7 +341,8 @@ def _lexeme(token: str) -> str:
 
 def month_lexeme(item_id: int) -> str:
     """Return the lexeme of the month of an item's digest (`#m202602`)."""
-    return "#m" + dt.date.fromordinal(item_id // 1000).strftime("%Y%m")
+    day = dt.date.fromordinal(item_id // 1000)
+    return f"#m{day.year:04d}{day.month:02d}"  # as to_char(..., 'YYYYMM') in the migration
 
 
 def tsvector_literal(item_id: int, title: str, body: str) -> str:

@@ -273,7 +273,18 @@ def test_postgres_bulk_inserts_become_one_statement_from_arrays() -> None:
     assert _unnest_insert("INSERT INTO terms VALUES (?, ?)", 2, types) is None
 
 
-def test_postgres_array_inserts_keep_upsert_semantics(postgres_url: str) -> None:
+def test_postgres_month_lexemes_sort_as_dates() -> None:
+    from storage.index import item_id
+    from storage.postgres import month_lexeme
+
+    assert month_lexeme(item_id("2026-02-08", 3)) == "#m202602"
+    assert month_lexeme(item_id("0001-01-01", 0)) == "#m000101" < month_lexeme(item_id("0999-12-31", 0))
+
+
+def test_postgres_array_inserts_keep_upsert_semantics(postgres_url: str, monkeypatch) -> None:
+    from storage import postgres
+
+    monkeypatch.setattr(postgres, "BULK_ROWS", 2)  # several statements per call
     db = open_db(postgres_url)
     db.conn.executemany("INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE SET "
                         "items = terms.items + excluded.items", [("kimi", "Kimi", 2), ("qwen", "Qwen", 1)])
@@ -282,11 +293,12 @@ def test_postgres_array_inserts_keep_upsert_semantics(postgres_url: str) -> None
     assert db.execute("SELECT * FROM terms ORDER BY term").fetchall() == [
         ("kimi", "Kimi", 5), ("o'neil", "O'Neil", 1), ("qwen", "Qwen", 1)]
     db.conn.executemany("INSERT INTO latin_tokens VALUES (?) ON CONFLICT DO NOTHING",
-                        [("a",), ("b",), ("a",)])
-    assert db.execute("SELECT count(*) FROM latin_tokens").fetchone()[0] == 2
+                        [("a",), ("b",), ("a",), ("d",), ("b",)])
+    assert db.execute("SELECT count(*) FROM latin_tokens").fetchone()[0] == 3
     import psycopg
 
     with pytest.raises(psycopg.errors.UniqueViolation):  # a plain insert still refuses a duplicate
-        db.conn.executemany("INSERT INTO latin_tokens VALUES (?)", [("c",), ("a",)])
-    assert db.execute("SELECT count(*) FROM latin_tokens").fetchone()[0] == 2
+        with db.atomic():
+            db.conn.executemany("INSERT INTO latin_tokens VALUES (?)", [("c",), ("e",), ("a",)])
+    assert db.execute("SELECT count(*) FROM latin_tokens").fetchone()[0] == 3
     db.close()

@@ -1,7 +1,7 @@
 """Webhook mode with three workers on one database (SQLite file or PostgreSQL), as behind a load
 balancer: every update answered once by whichever worker gets it, requests without the secret
-refused, /healthz, the daily post once while all three run, a subscription made through one worker
-delivered by whichever posts."""
+refused, /healthz, the daily post once while all three run, a subscription and a watch made through
+one worker delivered once by whichever does the work."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from tests.e2e.test_admin_and_schedule import _digest_for, _expected_post, _toda
 
 SECRET = "s3cret-token"
 READER = 3003
+WATCHER = 3004
 
 
 def _free_port() -> int:
@@ -121,6 +122,11 @@ async def test_three_workers_post_once_and_deliver_a_subscription_made_through_o
                                      headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
         assert response.status_code == 200
         await _until(lambda: fake_api.sent(READER), what="the /subscribe answer")
+        response = await client.post(f"http://127.0.0.1:{workers[1][0].webhook_port}/tg/hook",
+                                     json=_update(2, "/watch 阶跃星辰", WATCHER),
+                                     headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        assert response.status_code == 200
+        await _until(lambda: fake_api.sent(WATCHER), what="the /watch answer")
         (Path(settings.digest_dir) / f"today-{date}.txt").write_bytes(_digest_for(date))
         for _, app in workers:  # the daily job fires on all three at once
             app.job_queue.run_once(schedule.daily_post, 0)
@@ -134,3 +140,6 @@ async def test_three_workers_post_once_and_deliver_a_subscription_made_through_o
         private = [m["text"] for m in fake_api.sent(READER)][1:]
         assert private and all("产品与应用发布" not in text for text in private)
         assert len(private) == len(set(private))
+        # The watch set through worker 2 fires once, whichever worker indexed the new digest.
+        alerts = [m["text"] for m in fake_api.sent(WATCHER) if "新日报里有你关注的内容" in m["text"]]
+        assert len(alerts) == 1 and "阶跃星辰" in alerts[0] and date in alerts[0]
