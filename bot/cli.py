@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from bot.config import ConfigError, load_settings
 from storage.index import IngestOutcome, digest_files, ingest_paths, open_db
+from storage.model import SchemaError
 from storage.model import Item
 from storage.search import categories, digest_on, newest_date, parse_date, search
 from storage.stories import what
@@ -30,6 +31,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args, db_path, settings)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except SchemaError as exc:
+        print(f"database error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

@@ -35,7 +35,7 @@ def documents(backend_name: str, rows: list[tuple[int, str, str]]) -> list[str] 
         return None
     from storage import postgres
 
-    return [postgres.tsvector_literal(identifier, title, body) for identifier, title, body in rows]
+    return [postgres.tsvector_literal(title, body) for _, title, body in rows]
 
 
 def phrase(db: object, words: Phrase, last_tokens: Sequence[str] | None) -> str:

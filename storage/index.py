@@ -25,7 +25,7 @@ from pathlib import Path
 import sqlite_utils
 
 from storage import fts
-from storage.model import Digest, DigestError, Item
+from storage.model import Digest, DigestError, Item, check_schema_version
 from storage.parse import parse_bytes
 from storage.text import index_tokens, latin_words
 
@@ -168,6 +168,7 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
 def migrate(db: sqlite_utils.Database) -> int:
     """Apply the migrations this database has not seen; return its schema version."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
+    check_schema_version(version, len(MIGRATIONS), "the SQLite database")
     for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
         with db.atomic():
             for statement in filter(str.strip, script.split(";\n")):
@@ -427,7 +428,10 @@ def ingest_file(db: sqlite_utils.Database, path: str | Path) -> IngestOutcome:
     pending = _check(db, Path(path))
     if pending.outcome:
         return pending.outcome
-    return _finish(db, pending, prepare_file(str(pending.path), fts.backend(db)))
+    outcome = _finish(db, pending, prepare_file(str(pending.path), fts.backend(db)))
+    if outcome.status == "indexed" and not db.conn.in_transaction:
+        fts.after_ingest(db, bulk=False)
+    return outcome
 
 
 def _known(path: str, row: tuple) -> IngestOutcome:

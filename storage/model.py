@@ -49,6 +49,18 @@ class Digest:
     path: str = ""
 
 
+class SchemaError(Exception):
+    """The database was upgraded by a newer digestbot than this one; the message says what to do."""
+
+
+def check_schema_version(found: int, known: int, where: str) -> None:
+    """Refuse a database whose schema is newer than the `known` migrations (it may lack triggers
+    or columns this code does not write)."""
+    if found > known:
+        raise SchemaError(f"{where} has schema version {found}, newer than this digestbot "
+                          f"knows ({known}): upgrade digestbot before using it")
+
+
 @dataclass(frozen=True)
 class DigestError(Exception):
     """A digest file that cannot be indexed, with where and why."""

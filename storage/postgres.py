@@ -27,16 +27,21 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
+import os
 import re
 import secrets
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
+from storage.model import check_schema_version
 from storage.text import Phrase
 
+log = logging.getLogger(__name__)
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position; later tokens share it
 POOL_SIZE = 4  # connections per process (the bot is one asyncio thread; the CLI and tests more)
 BULK_ROWS = 2000  # rows per insert from arrays (a 100k-item migrate sends 50 statements, not one)
@@ -116,6 +121,17 @@ MIGRATIONS: tuple[str, ...] = (
         AS INTEGER), 'YYYYMM') AS tsvector);
     SELECT gin_clean_pending_list(CAST('items_fts_doc' AS regclass))
     """,
+    # The database adds the month itself, so a row written by any code (an older worker during a
+    # rolling upgrade, a manual fix) has it; rows that lack it are rewritten once. (One statement
+    # per line-ending semicolon: the function body stays on one line.)
+    """
+    CREATE FUNCTION items_fts_month() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.doc := NEW.doc || CAST('#m' || to_char(DATE '0001-01-01' + CAST(NEW.id / 1000 - 1 AS INTEGER), 'YYYYMM') AS tsvector); RETURN NEW; END $$;
+    CREATE TRIGGER items_fts_month BEFORE INSERT OR UPDATE ON items_fts FOR EACH ROW
+        EXECUTE FUNCTION items_fts_month();
+    UPDATE items_fts SET doc = doc
+        WHERE NOT EXISTS (SELECT 1 FROM unnest(doc) AS u WHERE u.lexeme LIKE '#m%');
+    SELECT gin_clean_pending_list(CAST('items_fts_doc' AS regclass))
+    """,
 )
 
 
@@ -126,37 +142,70 @@ def _sql(sql: str) -> str:
 
 _INSERT_VALUES = re.compile(r"\s*INSERT INTO (\w+) VALUES \((.*?)\)(\s+ON CONFLICT .*)?\s*",
                             re.DOTALL | re.IGNORECASE)
+_CAST_VALUE = re.compile(r"CAST\(\?\s+AS\s+(\w+)\)", re.IGNORECASE)
+_DO_UPDATE = re.compile(r"ON CONFLICT\s*\(([\w\s,]+)\)\s*DO UPDATE", re.IGNORECASE)
 
 
-def _unnest_insert(sql: str, width: int, column_types: Callable[[str], list[str]]) -> str | None:
-    """Return `INSERT INTO t VALUES (...) tail` as an insert from `width` arrays, or None.
+@dataclass(frozen=True)
+class _BulkInsert:
+    """An `INSERT ... VALUES` rewritten to insert from arrays, and what its rows must satisfy."""
 
-    Each value must hold exactly one `?` (a bare placeholder or an expression
-    around one, such as `CAST(? AS tsvector)`); anything else returns None.
-    `column_types(table)` gives the table's column types, which the arrays are cast to.
+    sql: str
+    keys: tuple[int, ...]  # the ON CONFLICT ... DO UPDATE key columns (distinct within a statement)
+
+    def accepts(self, rows: Sequence[Sequence]) -> bool:
+        """Return True if `rows` can go as one statement: one Python type per column, and
+        distinct DO UPDATE keys (PostgreSQL refuses to update a row twice in one statement)."""
+        for column in zip(*rows, strict=True):
+            if len({type(value) for value in column if value is not None}) > 1:
+                return False
+        if self.keys:
+            keys = [tuple(row[n] for n in self.keys) for row in rows]
+            return len(set(keys)) == len(keys)
+        return True
+
+
+def _unnest_insert(sql: str, width: int,
+                   columns: Callable[[str], list[tuple[str, str]]]) -> _BulkInsert | None:
+    """Return `INSERT INTO t VALUES (...) [ON CONFLICT ...]` as an insert from arrays, or None.
+
+    Each value must be a bare `?` (the array has the column's type) or
+    `CAST(? AS x)` (the array is x[]), and the table must have exactly `width`
+    columns, none of them an array; anything else returns None.
+    `columns(table)` gives the table's (name, type) pairs in order.
     """
     match = _INSERT_VALUES.fullmatch(sql)
     if not match:
         return None
-    values, depth, start = [], 0, 0
-    text = match.group(2)
-    for position, char in enumerate(text):
-        depth += (char == "(") - (char == ")")
-        if char == "," and depth == 0:
-            values.append(text[start:position])
-            start = position + 1
-    values.append(text[start:])
-    if len(values) != width or any(value.count("?") != 1 for value in values):
+    values = [value.strip() for value in match.group(2).split(",")]
+    table = columns(match.group(1))
+    if len(values) != width or len(table) != width or any(t.endswith("]") for _, t in table):
         return None
-    types = column_types(match.group(1))
-    if len(types) != width:
+    names = [f"c{n}" for n in range(width)]
+    select, arrays = [], []
+    for value, name, (_, column_type) in zip(values, names, table):
+        cast = _CAST_VALUE.fullmatch(value)
+        if value == "?":
+            select.append(f"u.{name}")
+            arrays.append(f"CAST(? AS {column_type}[])")
+        elif cast:
+            select.append(f"u.{name}")
+            arrays.append(f"CAST(? AS {cast.group(1)}[])")
+        else:
+            return None
+    tail = match.group(3) or ""
+    keys: tuple[int, ...] = ()
+    update = _DO_UPDATE.search(tail)
+    if update:
+        positions = {column: n for n, (column, _) in enumerate(table)}
+        wanted = [key.strip() for key in update.group(1).split(",")]
+        if any(key not in positions for key in wanted):
+            return None
+        keys = tuple(positions[key] for key in wanted)
+    elif re.search(r"DO\s+UPDATE", tail, re.IGNORECASE):  # ON CONFLICT ON CONSTRAINT ...
         return None
-    columns = [f"c{n}" for n in range(width)]
-    select = ", ".join(value.strip().replace("?", f"u.{column}")
-                       for value, column in zip(values, columns))
-    arrays = ", ".join(f"CAST(? AS {kind}[])" for kind in types)
-    return (f"INSERT INTO {match.group(1)} SELECT {select} FROM unnest({arrays}) "
-            f"AS u({', '.join(columns)}){match.group(3) or ''}")
+    return _BulkInsert(f"INSERT INTO {match.group(1)} SELECT {', '.join(select)} FROM "
+                       f"unnest({', '.join(arrays)}) AS u({', '.join(names)}){tail}", keys)
 
 
 class PgDatabase:
@@ -174,13 +223,13 @@ class PgDatabase:
     backend = "postgres"
 
     def __init__(self, url: str, schema: str | None = None) -> None:
-        # Custom plans always: psycopg prepares a statement run 5 times, and a generic plan of a
-        # tsquery search cannot know how rare its words are.
-        # Options given in the URL (a search_path, say) are kept.
-        options = " ".join(filter(None, (conninfo_to_dict(url).get("options"),
-                                         "-c plan_cache_mode=force_custom_plan",
-                                         f"-c search_path={schema}" if schema else "")))
-        kwargs: dict = {"autocommit": True, "options": options}
+        # No server-side prepared statements (psycopg prepares a statement run 5 times): their
+        # generic plan of a tsquery search cannot know how rare its words are (0.4 ms -> 190 ms).
+        kwargs: dict = {"autocommit": True, "prepare_threshold": None}
+        if schema:  # options given in the URL or PGOPTIONS are kept
+            kwargs["options"] = " ".join(filter(None, (
+                conninfo_to_dict(url).get("options") or os.environ.get("PGOPTIONS"),
+                f"-c search_path={schema}")))
         self._pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, kwargs=kwargs,
                                     check=ConnectionPool.check_connection, open=True,
                                     name="digestbot")
@@ -188,7 +237,7 @@ class PgDatabase:
         self._lease: contextlib.AbstractContextManager | None = None
         self.conn = self
         self.url = url
-        self._types: dict[str, list[str]] = {}
+        self._types: dict[str, list[tuple[str, str]]] = {}
 
     def execute(self, sql: str, parameters: Sequence | None = None) -> psycopg.Cursor | None:
         """Run one statement; return its cursor (fetchone, fetchall, rowcount, iteration)."""
@@ -199,26 +248,32 @@ class PgDatabase:
         if statement in ("COMMIT", "ROLLBACK"):
             self._end(statement)
             return None
+        if parameters is not None:  # without parameters psycopg sends the text as it is
+            sql = _sql(sql)
         if self._held is not None:
-            return self._held.execute(_sql(sql), parameters)
+            return self._held.execute(sql, parameters)
         with self._pool.connection() as conn:
-            return conn.execute(_sql(sql), parameters)  # the rows stay readable in the cursor
+            return conn.execute(sql, parameters)  # the rows stay readable in the cursor
 
     def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
         """Run one statement for each row.
 
         `INSERT INTO t VALUES (?, CAST(? AS x), ...) [ON CONFLICT ...]` is sent as
-        one statement that inserts from arrays (`unnest`), not one per row: a
-        third of the time of a big ingest. (ON CONFLICT DO UPDATE then needs
-        distinct keys among the rows, which every caller has.)
+        one statement per BULK_ROWS rows that inserts from arrays (`unnest`), not
+        one per row: a third of the time of a big ingest. Rows that one statement
+        could not take (see _BulkInsert.accepts) go one by one, as does any other
+        statement. Either way all rows are written or none.
         """
         if not rows:
             return
-        bulk = _unnest_insert(sql, len(rows[0]), self._column_types)
-        if bulk is not None:
-            for start in range(0, len(rows), BULK_ROWS):
-                chunk = rows[start:start + BULK_ROWS]
-                self.execute(bulk, [list(column) for column in zip(*chunk, strict=True)])
+        bulk = _unnest_insert(sql, len(rows[0]), self._columns)
+        if bulk is not None and bulk.accepts(rows):
+            with contextlib.ExitStack() as stack:
+                if self._held is None and len(rows) > BULK_ROWS:
+                    stack.enter_context(self.atomic())
+                for start in range(0, len(rows), BULK_ROWS):
+                    chunk = rows[start:start + BULK_ROWS]
+                    self.execute(bulk.sql, [list(column) for column in zip(*chunk, strict=True)])
             return
         if self._held is not None:
             with self._held.cursor() as cursor:
@@ -227,11 +282,15 @@ class PgDatabase:
         with self._pool.connection() as conn, conn.cursor() as cursor:
             cursor.executemany(_sql(sql), rows)
 
-    def _column_types(self, table: str) -> list[str]:
-        """Return the types of `table`'s columns, in order (cached: migrations run first)."""
+    def _columns(self, table: str) -> list[tuple[str, str]]:
+        """Return the (name, type) of `table`'s columns, in order (cached: migrations run first).
+
+        The type without its modifier (`character varying`, not `(20)`): a cast to it
+        does not truncate, so assigning to the column still refuses a value too long.
+        """
         if table not in self._types:
-            self._types[table] = [row[0] for row in self.execute(
-                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+            self._types[table] = [(row[0], row[1]) for row in self.execute(
+                "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = "
                 "CAST(? AS regclass) AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
                 (table,)).fetchall()]
         return self._types[table]
@@ -325,6 +384,7 @@ def migrate(db: PgDatabase) -> int:
         db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         row = db.execute("SELECT max(version) FROM schema_version").fetchone()
         version = row[0] or 0
+        check_schema_version(version, len(MIGRATIONS), "the PostgreSQL database")
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             for statement in filter(str.strip, script.split(";\n")):
                 db.execute(statement)
@@ -345,8 +405,11 @@ def month_lexeme(item_id: int) -> str:
     return f"#m{day.year:04d}{day.month:02d}"  # as to_char(..., 'YYYYMM') in the migration
 
 
-def tsvector_literal(item_id: int, title: str, body: str) -> str:
-    """Return the tsvector of an item: its title and body tokens with positions, and its month."""
+def tsvector_literal(title: str, body: str) -> str:
+    """Return the tsvector of an item's title and body tokens, with positions.
+
+    (The database adds the month lexeme: the trigger of migration 4.)
+    """
     positions: dict[str, list[int]] = {}
     title_tokens = title.split()
     # The body starts one position after a gap, so no phrase spans title and body (as on FTS5,
@@ -354,8 +417,8 @@ def tsvector_literal(item_id: int, title: str, body: str) -> str:
     for start, tokens in ((1, title_tokens), (len(title_tokens) + 2, body.split())):
         for position, token in enumerate(tokens, start=start):
             positions.setdefault(token, []).append(min(position, MAX_POSITION))
-    return " ".join([*(f"{_lexeme(token)}:{','.join(map(str, dict.fromkeys(spots)))}"
-                       for token, spots in positions.items()), _lexeme(month_lexeme(item_id))])
+    return " ".join(f"{_lexeme(token)}:{','.join(map(str, dict.fromkeys(spots)))}"
+                    for token, spots in positions.items())
 
 
 def tsquery_phrase(words: Phrase, last_tokens: Sequence[str] | None) -> str:
@@ -393,14 +456,18 @@ def match_ids(db: PgDatabase, expression: str, bounds: tuple[int, int], category
                               bounds).fetchone()[0]
         if newest is None:
             return []
-        slices = _month_slices(newest, bounds[0])
+        # Up to `newest` only: a digest of a new month committed after that read is in no named
+        # month, so it would come last (statements in READ COMMITTED see different snapshots).
+        window = (bounds[0], newest)
         parts, params = [], []
-        for months, inside in slices:
+        for months, inside in _month_slices(newest, bounds[0]):
             parts.append(f"(SELECT f.id FROM items_fts f {join} WHERE f.doc @@ CAST(%s AS tsquery) "
                          f"AND {where} ORDER BY f.id + 0 DESC LIMIT {int(limit)})")
             months_query = " | ".join(_lexeme(month) for month in months)
             params += [*([category] if category else []),
-                       f"({expression}) & {'' if inside else '!'}({months_query})", *bounds]
+                       f"({expression}) & {'' if inside else '!'}({months_query})", *window]
+        # No outer ORDER BY: Append returns its children in order (no parallel workers), newest
+        # slice first, and stops reading them at the LIMIT. (An ORDER BY would start them all.)
         return [row[0] for row in conn.execute(
             "SELECT id FROM (" + " UNION ALL ".join(parts) + f") newest LIMIT {int(limit)}",
             params).fetchall()]
@@ -430,7 +497,8 @@ def _month_slices(newest: int, lowest: int) -> list[tuple[list[str], bool]]:
             slices.append((chunk, True))
         if len(months) < end:  # the range starts within this slice
             return slices
-    slices.append((months, False))
+    if f"#m{year:04d}{month:02d}" >= lowest_month:  # the range reaches further back
+        slices.append((months, False))
     return slices
 
 
@@ -441,9 +509,13 @@ def after_ingest(db: PgDatabase, bulk: bool) -> None:
     search reads in full until VACUUM merges it: after 100k items were indexed
     or rewritten it cost each search about 10 ms.
     """
-    db.execute("SELECT gin_clean_pending_list(CAST('items_fts_doc' AS regclass))")
-    if bulk:
-        db.execute("ANALYZE")
+    try:
+        with db.atomic():  # a savepoint inside a caller's transaction (migrate)
+            db.execute("SELECT gin_clean_pending_list(CAST('items_fts_doc' AS regclass))")
+            if bulk:
+                db.execute("ANALYZE items, items_fts, item_titles, latin_tokens, terms")
+    except psycopg.errors.InsufficientPrivilege as exc:  # the role does not own the tables
+        log.warning("cannot merge the full-text index's pending list (%s); VACUUM does it", exc)
 
 
 def replace_fts_rows(db: PgDatabase, first: int, last: int, rows: list[tuple[int, str, str]],
@@ -455,6 +527,6 @@ def replace_fts_rows(db: PgDatabase, first: int, last: int, rows: list[tuple[int
     if had_rows:
         db.execute("DELETE FROM items_fts WHERE id BETWEEN ? AND ?", (first, last))
     if docs is None:
-        docs = [tsvector_literal(identifier, title, body) for identifier, title, body in rows]
+        docs = [tsvector_literal(title, body) for _, title, body in rows]
     db.executemany("INSERT INTO items_fts VALUES (?, CAST(? AS tsvector))",
                    [(row[0], doc) for row, doc in zip(rows, docs, strict=True)])

@@ -116,7 +116,9 @@ def test_postgres_upgrade_from_schema_2_adds_the_month_lexemes(postgres_url: str
     db = open_db(postgres_url)
     ingest_paths(db, [digest_dir])
     searches = {q: search(db, q, limit=100).items for q in ("红包", "阶跃星辰", "Kimi K2.5", "AI")}
-    # Schema 2 as it was: no month lexemes in the tsvectors.
+    # Schema 2 as it was: no month lexemes in the tsvectors, no trigger adding them.
+    db.execute("DROP TRIGGER items_fts_month ON items_fts")
+    db.execute("DROP FUNCTION items_fts_month")
     db.execute("UPDATE items_fts SET doc = ts_delete(doc, ARRAY(SELECT lexeme FROM unnest(doc) "
                "WHERE lexeme LIKE '#m%'))")
     db.execute("DELETE FROM schema_version WHERE version > 2")
@@ -259,18 +261,83 @@ def test_health_says_whether_the_database_answers(db_location: str) -> None:
 def test_postgres_bulk_inserts_become_one_statement_from_arrays() -> None:
     from storage.postgres import _unnest_insert
 
-    types = {"items_fts": ["bigint", "tsvector"], "terms": ["text", "text", "integer"]}.get
-    assert _unnest_insert("INSERT INTO items_fts VALUES (?, CAST(? AS tsvector))", 2, types) == (
-        "INSERT INTO items_fts SELECT u.c0, CAST(u.c1 AS tsvector) FROM unnest(CAST(? AS bigint[]), "
-        "CAST(? AS tsvector[])) AS u(c0, c1)")
-    assert _unnest_insert("INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE SET "
-                          "items = terms.items + excluded.items", 3, types).endswith(
-        "AS u(c0, c1, c2) ON CONFLICT (term) DO UPDATE SET items = terms.items + excluded.items")
-    # Anything else runs row by row: other statements, a value without exactly one ?, a width
-    # that is not the table's.
-    assert _unnest_insert("UPDATE terms SET items = items - ? WHERE term = ?", 2, types) is None
-    assert _unnest_insert("INSERT INTO terms VALUES (?, 'x', ?)", 3, types) is None
-    assert _unnest_insert("INSERT INTO terms VALUES (?, ?)", 2, types) is None
+    columns = {"items_fts": [("id", "bigint"), ("doc", "tsvector")],
+               "terms": [("term", "text"), ("display", "text"), ("items", "integer")],
+               "tagged": [("id", "bigint"), ("tags", "text[]")]}.get
+    bulk = _unnest_insert("INSERT INTO items_fts VALUES (?, CAST(? AS tsvector))", 2, columns)
+    assert bulk.sql == ("INSERT INTO items_fts SELECT u.c0, u.c1 FROM unnest(CAST(? AS bigint[]), "
+                        "CAST(? AS tsvector[])) AS u(c0, c1)") and bulk.keys == ()
+    upsert = _unnest_insert("INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE SET "
+                            "items = terms.items + excluded.items", 3, columns)
+    assert upsert.sql.endswith("AS u(c0, c1, c2) ON CONFLICT (term) DO UPDATE SET items = "
+                               "terms.items + excluded.items") and upsert.keys == (0,)
+    # One statement cannot update a key twice, nor send a column of mixed Python types.
+    assert upsert.accepts([("kimi", "Kimi", 1), ("qwen", "Qwen", 2)])
+    assert not upsert.accepts([("kimi", "Kimi", 1), ("kimi", "KIMI", 2)])
+    assert not upsert.accepts([("kimi", "Kimi", 1), ("qwen", "Qwen", 2.5)])
+    assert upsert.accepts([("kimi", None, 1), ("qwen", "Qwen", None)])
+    # Anything else runs row by row: other statements, a value that is not `?` or CAST(? AS x),
+    # a width that is not the table's, array columns, DO UPDATE on a named constraint.
+    for sql, width in [("UPDATE terms SET items = items - ? WHERE term = ?", 2),
+                       ("INSERT INTO terms VALUES (?, 'x', ?)", 3),
+                       ("INSERT INTO terms VALUES (?, lower(?), ?)", 3),
+                       ("INSERT INTO terms VALUES (?, ?)", 2),
+                       ("INSERT INTO tagged VALUES (?, ?)", 2),
+                       ("INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT ON CONSTRAINT terms_pkey "
+                        "DO UPDATE SET items = 1", 3)]:
+        assert _unnest_insert(sql, width, columns) is None, sql
+
+
+def test_postgres_adds_the_month_to_rows_written_without_it(postgres_url: str,
+                                                           digest_dir: Path) -> None:
+    # A worker still on older code (a rolling upgrade) writes tsvectors without the month: the
+    # database's trigger adds it, so a newest-first search still lists that row first.
+    db = open_db(postgres_url)
+    ingest_paths(db, [digest_dir])
+    newest = db.execute("SELECT max(id) FROM items").fetchone()[0] + 1
+    db.execute("INSERT INTO items SELECT ?, date, position + 1, category, '鲸鱼快讯', summary, "
+               "background, analysis, points, source_name, source_url FROM items WHERE id = ?",
+               (newest, newest - 1))
+    db.execute("INSERT INTO items_fts VALUES (?, CAST(? AS tsvector))", (newest, "'鲸鱼':1 '红包':3"))
+    doc = db.execute("SELECT CAST(doc AS text) FROM items_fts WHERE id = ?", (newest,)).fetchone()[0]
+    assert "'#m202602'" in doc
+    from storage import fts
+    from storage.search import expression_for
+
+    assert fts.match_ids(db, expression_for(db, "红包"), limit=3)[0] == newest
+    assert newest in [item.id for item in search(db, "红包", limit=10).items]
+    db.close()
+
+
+def test_a_database_newer_than_the_code_is_refused(db_location: str) -> None:
+    from storage import postgres
+    from storage.index import MIGRATIONS as SQLITE_MIGRATIONS
+    from storage.model import SchemaError
+
+    db = open_db(db_location)
+    if db_location.startswith("postgresql://"):
+        db.execute("INSERT INTO schema_version VALUES (?)", (len(postgres.MIGRATIONS) + 1,))
+    else:
+        db.execute(f"PRAGMA user_version = {len(SQLITE_MIGRATIONS) + 1}")
+    db.close()
+    with pytest.raises(SchemaError, match="newer than this digestbot knows"):
+        open_db(db_location)
+
+
+def test_month_slices_start_at_the_range(monkeypatch) -> None:
+    from storage import postgres
+    from storage.index import item_id
+
+    newest = item_id("2026-02-08", 0)
+    full = postgres._month_slices(newest, 0)
+    assert [len(months) for months, _ in full] == [1, 3, 12, 48, 64]
+    assert [inside for _, inside in full] == [True] * 4 + [False]
+    # A range that starts in the 64th month back ends there: no empty "older" slice.
+    assert [len(m) for m, _ in postgres._month_slices(newest, item_id("2020-11-01", 0))] == [
+        1, 3, 12, 48]
+    assert [len(m) for m, _ in postgres._month_slices(newest, item_id("2020-10-31", 0))] == [
+        1, 3, 12, 48, 64]
+    assert postgres._month_slices(newest, item_id("2026-02-01", 0)) == [(["#m202602"], True)]
 
 
 def test_postgres_month_lexemes_sort_as_dates() -> None:
@@ -290,15 +357,17 @@ def test_postgres_array_inserts_keep_upsert_semantics(postgres_url: str, monkeyp
                         "items = terms.items + excluded.items", [("kimi", "Kimi", 2), ("qwen", "Qwen", 1)])
     db.conn.executemany("INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE SET "
                         "items = terms.items + excluded.items", [("kimi", "KIMI", 3), ("o'neil", "O'Neil", 1)])
+    # The same key twice in one call: row by row, as before, so both add up.
+    db.conn.executemany("INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE SET "
+                        "items = terms.items + excluded.items", [("qwen", "Qwen", 1), ("qwen", "Qwen", 2)])
     assert db.execute("SELECT * FROM terms ORDER BY term").fetchall() == [
-        ("kimi", "Kimi", 5), ("o'neil", "O'Neil", 1), ("qwen", "Qwen", 1)]
+        ("kimi", "Kimi", 5), ("o'neil", "O'Neil", 1), ("qwen", "Qwen", 4)]
     db.conn.executemany("INSERT INTO latin_tokens VALUES (?) ON CONFLICT DO NOTHING",
                         [("a",), ("b",), ("a",), ("d",), ("b",)])
     assert db.execute("SELECT count(*) FROM latin_tokens").fetchone()[0] == 3
     import psycopg
 
     with pytest.raises(psycopg.errors.UniqueViolation):  # a plain insert still refuses a duplicate
-        with db.atomic():
-            db.conn.executemany("INSERT INTO latin_tokens VALUES (?)", [("c",), ("e",), ("a",)])
-    assert db.execute("SELECT count(*) FROM latin_tokens").fetchone()[0] == 3
+        db.conn.executemany("INSERT INTO latin_tokens VALUES (?)", [("c",), ("e",), ("a",)])
+    assert db.execute("SELECT count(*) FROM latin_tokens").fetchone()[0] == 3  # all or nothing
     db.close()
