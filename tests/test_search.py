@@ -191,3 +191,22 @@ def test_newest_first_with_a_limit_is_the_head_of_all_hits(db_location: str) -> 
                 got = fts.match_ids(db, expression, bounds, category, limit)
                 assert got == expected[:limit], (word, category, bounds, limit)
     db.close()
+
+
+@pytest.mark.parametrize("query", ["OpenAI发布GPT模型更新了吗没有找到", "红鱼K~:*'5红]",
+                                   "字节跳动豆包大模型发布会现场直播回放", " ".join(["鳄鱼潜艇"] * 20)])
+def test_typo_correction_makes_a_bounded_number_of_lookups(db, monkeypatch, query: str) -> None:
+    calls: list[str] = []
+    real = fts.match_ids
+
+    def counted(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fts, "match_ids", counted)
+    result = search(db, query)
+    assert result.total == 0 and result.corrected is None
+    # The search, one count per word (at most MAX_CORRECTED_WORDS), one word's CJK pieces.
+    words = min(len(set(query.split())), search_module.MAX_CORRECTED_WORDS)
+    assert len(calls) <= 1 + words * (1 + search_module.MAX_CJK_PROBES), calls
+    assert len(calls) == len(set(calls))  # no word or piece looked up twice
