@@ -83,7 +83,8 @@ def search(db: sqlite_utils.Database, query: str, category: str | None = None,
     items, total, capped = _run(db, compiled, resolved, bounds, limit, offset)
     if total or not fuzzy:
         return SearchResult(query, items, total, capped)
-    corrected = correct_query(db, query, missed=resolved is None and bounds == fts.ALL_IDS)
+    unfiltered = resolved is None and bounds == fts.ALL_IDS
+    corrected = correct_query(db, query, missed=compiled.expression if unfiltered else None)
     corrected_compiled = compile_query(db, corrected) if corrected and corrected != query else None
     if corrected_compiled:
         items, total, capped = _run(db, corrected_compiled, resolved, bounds, limit, offset)
@@ -298,16 +299,18 @@ def _latin_vocabulary(db: sqlite_utils.Database) -> tuple[list[str], list[str]]:
     return cached[1], cached[2]
 
 
-def correct_query(db: sqlite_utils.Database, query: str, missed: bool = False) -> str | None:
+def correct_query(db: sqlite_utils.Database, query: str, missed: str | None = None) -> str | None:
     """Return `query` with each word that finds nothing replaced by the closest archive word, or None.
 
-    `missed`: the whole query, unfiltered, is known to find nothing (a one-word
-    query is then not looked up again).
+    `missed`: an expression known to find nothing (the whole query's, when it was
+    searched without filters); a word with that expression is not looked up again.
     """
     words = query.split()
     found: dict[str, str | None] = {}  # word -> its correction (None: it finds items, or no better)
     for word in dict.fromkeys(words[:MAX_CORRECTED_WORDS]):
-        if not (missed and len(words) == 1) and count_matches(db, word):
+        expression = expression_for(db, word)
+        if expression is not None and expression != missed \
+                and fts.count(db, expression, COUNT_CAP + 1):
             found[word] = None
         else:
             found[word] = correct_word(db, word)
