@@ -9,8 +9,7 @@ from collections.abc import Sequence
 
 from bot.config import ConfigError, load_settings
 from storage.index import IngestOutcome, digest_files, ingest_paths, open_db
-from storage.model import SchemaError
-from storage.model import Item
+from storage.model import Item, SchemaError
 from storage.search import categories, digest_on, newest_date, parse_date, search
 from storage.stories import what
 

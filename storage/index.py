@@ -348,7 +348,11 @@ def _prepare_chunk(paths: list[str], backend: str) -> list[Prepared]:
 
 def ingest_bytes(db: sqlite_utils.Database, raw: bytes, name: str) -> IngestOutcome:
     """Parse and index one digest given as bytes (an upload); unchanged content is skipped."""
-    outcome = _store_prepared(db, prepare_bytes(raw, name, fts.backend(db)))
+    return _after_one(db, _store_prepared(db, prepare_bytes(raw, name, fts.backend(db))))
+
+
+def _after_one(db: sqlite_utils.Database, outcome: IngestOutcome) -> IngestOutcome:
+    """Let the backend catch up after one digest was indexed outside a caller's transaction."""
     if outcome.status == "indexed" and not db.conn.in_transaction:
         fts.after_ingest(db, bulk=False)
     return outcome
@@ -428,10 +432,7 @@ def ingest_file(db: sqlite_utils.Database, path: str | Path) -> IngestOutcome:
     pending = _check(db, Path(path))
     if pending.outcome:
         return pending.outcome
-    outcome = _finish(db, pending, prepare_file(str(pending.path), fts.backend(db)))
-    if outcome.status == "indexed" and not db.conn.in_transaction:
-        fts.after_ingest(db, bulk=False)
-    return outcome
+    return _after_one(db, _finish(db, pending, prepare_file(str(pending.path), fts.backend(db))))
 
 
 def _known(path: str, row: tuple) -> IngestOutcome:

@@ -28,14 +28,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import os
 import re
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
 from storage.model import check_schema_version
@@ -122,10 +120,12 @@ MIGRATIONS: tuple[str, ...] = (
     SELECT gin_clean_pending_list(CAST('items_fts_doc' AS regclass))
     """,
     # The database adds the month itself, so a row written by any code (an older worker during a
-    # rolling upgrade, a manual fix) has it; rows that lack it are rewritten once. (One statement
-    # per line-ending semicolon: the function body stays on one line.)
+    # rolling upgrade, a manual fix) has it; rows that lack it are rewritten once. (Statements end at a
+    # line-ending semicolon, so none inside the function body ends a line.)
     """
-    CREATE FUNCTION items_fts_month() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.doc := NEW.doc || CAST('#m' || to_char(DATE '0001-01-01' + CAST(NEW.id / 1000 - 1 AS INTEGER), 'YYYYMM') AS tsvector); RETURN NEW; END $$;
+    CREATE FUNCTION items_fts_month() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        NEW.doc := NEW.doc || CAST('#m' || to_char(DATE '0001-01-01'
+            + CAST(NEW.id / 1000 - 1 AS INTEGER), 'YYYYMM') AS tsvector); RETURN NEW; END $$;
     CREATE TRIGGER items_fts_month BEFORE INSERT OR UPDATE ON items_fts FOR EACH ROW
         EXECUTE FUNCTION items_fts_month();
     UPDATE items_fts SET doc = doc
@@ -183,7 +183,7 @@ def _unnest_insert(sql: str, width: int,
         return None
     names = [f"c{n}" for n in range(width)]
     select, arrays = [], []
-    for value, name, (_, column_type) in zip(values, names, table):
+    for value, name, (_, column_type) in zip(values, names, table, strict=True):
         cast = _CAST_VALUE.fullmatch(value)
         if value == "?":
             select.append(f"u.{name}")
@@ -222,13 +222,8 @@ class PgDatabase:
 
     backend = "postgres"
 
-    def __init__(self, url: str, schema: str | None = None) -> None:
-        kwargs: dict = {"autocommit": True}
-        if schema:  # options given in the URL or PGOPTIONS are kept
-            kwargs["options"] = " ".join(filter(None, (
-                conninfo_to_dict(url).get("options") or os.environ.get("PGOPTIONS"),
-                f"-c search_path={schema}")))
-        self._pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, kwargs=kwargs,
+    def __init__(self, url: str) -> None:
+        self._pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, kwargs={"autocommit": True},
                                     check=ConnectionPool.check_connection, open=True,
                                     name="digestbot")
         self._held: psycopg.Connection | None = None  # the open transaction's connection
@@ -368,9 +363,9 @@ class PgDatabase:
         self._pool.close()
 
 
-def open_db(url: str, schema: str | None = None) -> PgDatabase:
-    """Return the database at `url` (in `schema`, if given), migrated to the current schema."""
-    db = PgDatabase(url, schema)
+def open_db(url: str) -> PgDatabase:
+    """Return the database at `url`, migrated to the current schema."""
+    db = PgDatabase(url)
     migrate(db)
     return db
 
@@ -400,7 +395,11 @@ def _lexeme(token: str) -> str:
 def month_lexeme(item_id: int) -> str:
     """Return the lexeme of the month of an item's digest (`#m202602`)."""
     day = dt.date.fromordinal(item_id // 1000)
-    return f"#m{day.year:04d}{day.month:02d}"  # as to_char(..., 'YYYYMM') in the migration
+    return _month(day.year, day.month)
+
+
+def _month(year: int, month: int) -> str:
+    return f"#m{year:04d}{month:02d}"  # as to_char(..., 'YYYYMM') in the migrations
 
 
 def tsvector_literal(title: str, body: str) -> str:
@@ -481,13 +480,14 @@ def _month_slices(newest: int, lowest: int) -> list[tuple[list[str], bool]]:
     would hold none of the range.
     """
     lowest_month = month_lexeme(max(lowest, 1000))
-    year, month = dt.date.fromordinal(newest // 1000).year, dt.date.fromordinal(newest // 1000).month
+    newest_day = dt.date.fromordinal(newest // 1000)
+    year, month = newest_day.year, newest_day.month
     months: list[str] = []
     slices: list[tuple[list[str], bool]] = []
     for end in SLICE_MONTHS:
         chunk = []
         while len(months) + len(chunk) < end:
-            lexeme = f"#m{year:04d}{month:02d}"
+            lexeme = _month(year, month)
             if lexeme < lowest_month:
                 break
             chunk.append(lexeme)
@@ -497,7 +497,7 @@ def _month_slices(newest: int, lowest: int) -> list[tuple[list[str], bool]]:
             slices.append((chunk, True))
         if len(months) < end:  # the range starts within this slice
             return slices
-    if f"#m{year:04d}{month:02d}" >= lowest_month:  # the range reaches further back
+    if _month(year, month) >= lowest_month:  # the range reaches further back
         slices.append((months, False))
     return slices
 

@@ -52,6 +52,16 @@ def test_categories_and_text_output(cli_db: str, capsys) -> None:
     assert "Anthropic" in capsys.readouterr().out
 
 
+def test_a_database_from_a_newer_digestbot_is_refused_with_a_message(cli_db: str, capsys) -> None:
+    import sqlite3
+
+    with sqlite3.connect(cli_db) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    assert main(["--db", cli_db, "search", "红包"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("database error:") and "upgrade digestbot" in err
+
+
 def test_db_from_environment(tmp_path: Path, digest_dir: Path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("DIGESTBOT_DB", str(tmp_path / "env.db"))
     assert main(["ingest", str(digest_dir)]) == 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.index import MIGRATIONS, ingest_bytes, ingest_paths, open_db
+from storage.index import MIGRATIONS, ingest_bytes, ingest_file, ingest_paths, open_db
 from storage.search import digest_on, search
 
 
@@ -152,6 +152,12 @@ def test_postgres_ingest_leaves_no_gin_pending_list(postgres_url: str, digest_di
     assert pending_pages(db) > 0
     digest = next(digest_dir.iterdir())
     ingest_bytes(db, digest.read_bytes().replace("红包".encode(), "红利".encode()), digest.name)
+    assert pending_pages(db) == 0
+    postgres.replace_fts_rows(db, 0, 0, [(i + 100, t, b) for i, t, b in rows], had_rows=False)
+    assert pending_pages(db) > 0
+    postgres.replace_fts_rows(db, 0, 0, [(i + 200, t, b) for i, t, b in rows], had_rows=False)
+    digest.write_bytes(digest.read_bytes().replace("红包".encode(), "红海".encode()))
+    assert ingest_file(db, digest).status == "indexed"
     assert pending_pages(db) == 0
     db.close()
 
@@ -356,7 +362,8 @@ def test_postgres_array_inserts_keep_upsert_semantics(postgres_url: str, monkeyp
     db.conn.executemany("INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE SET "
                         "items = terms.items + excluded.items", [("kimi", "Kimi", 2), ("qwen", "Qwen", 1)])
     db.conn.executemany("INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE SET "
-                        "items = terms.items + excluded.items", [("kimi", "KIMI", 3), ("o'neil", "O'Neil", 1)])
+                        "items = terms.items + excluded.items",
+                        [("kimi", "KIMI", 3), ("o'neil", "O'Neil", 1)])
     # The same key twice in one call: row by row, as before, so both add up.
     db.conn.executemany("INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE SET "
                         "items = terms.items + excluded.items", [("qwen", "Qwen", 1), ("qwen", "Qwen", 2)])

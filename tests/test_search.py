@@ -162,7 +162,7 @@ def _spread_archive(db) -> dict[int, str]:
     for n in range(150):
         words = ["蓝鲸计划" if n % 3 == 0 else "常规进展", "蓝鲸" if n % 7 == 0 else "别的"]
         body = "".join(f"**{cat}**\n\n{n}号条目{w}\n说明：第{n}天，{w}有新消息。\n\n"
-                       for cat, w in zip((PRODUCTS, FUNDING), words))
+                       for cat, w in zip((PRODUCTS, FUNDING), words, strict=True))
         outcome = ingest_bytes(db, f"# AI 行业动态 ({day})\n\n{body}".encode(), f"{day}.md")
         assert outcome.status == "indexed", outcome
         day += dt.timedelta(days=25)
