@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import socket
+from typing import TYPE_CHECKING
 
-import sqlite_utils
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -16,7 +13,6 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
@@ -27,17 +23,25 @@ from telegram.request import BaseRequest
 from bot import render, schedule
 from bot.config import Settings
 from bot.send import send
+from bot.state import CONTEXT_TYPES, BotState, Context
 from handlers import admin, readers, user
+
+if TYPE_CHECKING:
+    from storage.backend import Database
 
 log = logging.getLogger(__name__)
 
 
-def build_application(settings: Settings, db: sqlite_utils.Database,
+def build_application(settings: Settings, db: Database,
                       request: BaseRequest | None = None, token: str | None = None,
                       with_jobs: bool = True) -> Application:
-    """Return the bot, wired to `db`; `request` replaces HTTP (the offline shell uses this)."""
+    """Return the bot, wired to `db`; `request` replaces HTTP (the offline shell uses this).
+
+    Handlers and jobs get a `BotState` as `context.bot_data` (bot/state.py).
+    """
     builder = (
         ApplicationBuilder()
+        .context_types(CONTEXT_TYPES)
         .token(token or settings.bot_token)
         .base_url(settings.api_url)
         .base_file_url(settings.file_api_url)
@@ -51,10 +55,8 @@ def build_application(settings: Settings, db: sqlite_utils.Database,
     if not with_jobs:
         builder = builder.job_queue(None)
     app = builder.build()
-    app.bot_data["db"] = db
-    app.bot_data["settings"] = settings
-    # Who holds a lease on scheduled work when several processes share the database.
-    app.bot_data["worker"] = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    state: BotState = app.bot_data
+    state.attach(db, settings)
 
     # In the order of /help.
     app.add_handler(CommandHandler(["start", "help"], user.start))
@@ -98,7 +100,7 @@ async def _post_init(app: Application) -> None:
     schedule.start_jobs(app)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     """Log an unexpected error (update id and the exception, never the token) and apologise."""
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("error while handling update %s: %s", update_id, type(context.error).__name__,
@@ -137,7 +139,7 @@ def configure_logging(settings: Settings) -> None:
         handler.addFilter(redact)
 
 
-def run(settings: Settings, db: sqlite_utils.Database) -> None:
+def run(settings: Settings, db: Database) -> None:
     """Run the bot: long polling, or a webhook server when WEBHOOK_URL is set."""
     settings.require_bot()
     app = build_application(settings, db)

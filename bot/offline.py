@@ -188,7 +188,7 @@ def _run(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
 
 
 def _push(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
-    from bot import schedule
+    from bot import delivery
     from storage.search import parse_date
 
     configure_logging(settings)
@@ -203,13 +203,13 @@ def _push(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
         print(f"--date must be YYYY-MM-DD, not {args.date!r}", file=sys.stderr)
         return 2
 
-    async def go() -> schedule.PostOutcome:
+    async def go() -> delivery.PostOutcome:
         import datetime as dt
 
         app = build_application(settings, db, with_jobs=False)
         async with app:
             day = date or dt.datetime.now(settings.tz).date().isoformat()
-            return await schedule.post_digest(app.bot, app.bot_data, day, settings.channel_id,
+            return await delivery.post_digest(app.bot, app.bot_data, day, settings.channel_id,
                                               force=args.force)
 
     outcome = asyncio.run(go())

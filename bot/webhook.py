@@ -24,6 +24,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.state import BotState
 from storage import posts
 
 log = logging.getLogger(__name__)
@@ -58,10 +59,11 @@ class _Health(tornado.web.RequestHandler):
         self.app = app
 
     def get(self) -> None:
-        health = posts.health(self.app.bot_data["db"])
+        state: BotState = self.app.bot_data
+        health = posts.health(state.db)
         self.set_status(200 if health.database_ok else 503)
         self.finish({"ok": health.database_ok, "database": health.detail,
-                     "last_post": health.last_post, "worker": self.app.bot_data["worker"]})
+                     "last_post": health.last_post, "worker": state.worker})
 
 
 def webhook_path(settings: Settings) -> str:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot import render, schedule
+from bot import delivery, render, schedule
 from bot.config import parse_clock
-from bot.readers import notify_watches
 from bot.render import readers as reader_render
-from handlers.common import admin_only, db_of, reply, settings_of, today_in_zone
+from bot.state import Context
+from handlers.common import admin_only, reply, today_in_zone
 from storage import posts, readers
 from storage.index import ingest_bytes, save_digest_file
 from storage.search import archive_stats, digest_on, newest_date, parse_date
@@ -26,9 +25,9 @@ def _date_and_force(args: list[str], default: str) -> tuple[str | None, bool]:
 
 
 @admin_only
-async def push(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def push(update: Update, context: Context) -> None:
     """/push [DATE] [force]: post a digest to the channel now (once per day unless force)."""
-    settings = settings_of(context)
+    settings = context.bot_data.settings
     date, force = _date_and_force(context.args, today_in_zone(settings))
     if date is None:
         await reply(update, context, render.plain("日期格式不对，请用 /push 2026-02-08 [force]"))
@@ -36,7 +35,7 @@ async def push(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not settings.channel_id:
         await reply(update, context, render.plain("没有配置 CHANNEL_ID，无法发布。"))
         return
-    outcome = await schedule.post_digest(context.bot, context.bot_data, date,
+    outcome = await delivery.post_digest(context.bot, context.bot_data, date,
                                          settings.channel_id, force=force)
     await reply(update, context, render.plain({
         "posted": f"✅ 已发布 {date} 的日报（{outcome.sent} 条消息）。",
@@ -47,9 +46,9 @@ async def push(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @admin_only
-async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def preview(update: Update, context: Context) -> None:
     """/preview [DATE]: send the channel post to the admin only."""
-    db = db_of(context)
+    db = context.bot_data.db
     date, _ = _date_and_force(context.args, newest_date(db) or "")
     found = digest_on(db, date) if date else None
     if found is None:
@@ -59,21 +58,21 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @admin_only
-async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reindex(update: Update, context: Context) -> None:
     """/reindex: re-scan DIGEST_DIR and report what changed."""
-    outcomes = schedule.scan_once(context.bot_data)
+    outcomes = delivery.scan(context.bot_data)
     if outcomes is None:
         await reply(update, context, render.plain("另一个机器人实例正在扫描日报目录，请稍后再试。"))
         return
     await reply(update, context, render.reindex_report(outcomes))
-    await notify_watches(context.bot, context.bot_data)
+    await delivery.notify_watches(context.bot, context.bot_data)
 
 
 @admin_only
-async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stats(update: Update, context: Context) -> None:
     """/stats: the archive, posts made, schedules, subscribers, watches and the week's queries."""
-    db = db_of(context)
-    week_ago = dt.date.fromisoformat(today_in_zone(settings_of(context))) - dt.timedelta(days=6)
+    db = context.bot_data.db
+    week_ago = dt.date.fromisoformat(today_in_zone(context.bot_data.settings)) - dt.timedelta(days=6)
     weekly = schedule.weekly_time(context.bot_data)
     await reply(update, context, render.stats(
         archive_stats(db), posts.post_stats(db), schedule.is_paused(context.bot_data),
@@ -82,35 +81,35 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @admin_only
-async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def pause(update: Update, context: Context) -> None:
     """/pause: stop the daily post until /resume."""
-    posts.set_setting(db_of(context), "paused", "1")
+    posts.set_setting(context.bot_data.db, "paused", "1")
     await reply(update, context, render.plain("⏸ 每日发布已暂停。用 /resume 恢复。"))
 
 
 @admin_only
-async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def resume(update: Update, context: Context) -> None:
     """/resume: restart the daily post."""
-    posts.set_setting(db_of(context), "paused", "0")
+    posts.set_setting(context.bot_data.db, "paused", "0")
     await reply(update, context, render.plain("▶️ 每日发布已恢复。"))
 
 
 @admin_only
-async def set_schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def set_schedule(update: Update, context: Context) -> None:
     """/schedule HH:MM: change the daily post time (persisted)."""
     at = parse_clock(" ".join(context.args))
     if at is None:
         await reply(update, context, render.plain("时间格式不对，请用 /schedule 08:30"))
         return
     value = f"{at:%H:%M}"
-    posts.set_setting(db_of(context), "post_time", value)
+    posts.set_setting(context.bot_data.db, "post_time", value)
     schedule.schedule_daily(context.application)
-    tz = settings_of(context).timezone
+    tz = context.bot_data.settings.timezone
     await reply(update, context, render.plain(f"⏰ 每日发布时间已改为 {value}（{tz}）。"))
 
 
 @admin_only
-async def weekly(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def weekly(update: Update, context: Context) -> None:
     """/weekly [HH:MM|off]: when the Monday story board goes to the channel (persisted)."""
     text = " ".join(context.args).strip().lower()
     if text:
@@ -119,41 +118,41 @@ async def weekly(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await reply(update, context, render.plain("格式不对，请用 /weekly 09:00 或 /weekly off"))
             return
         value = "off" if text == "off" else f"{at:%H:%M}"
-        posts.set_setting(db_of(context), "weekly_post", value)
+        posts.set_setting(context.bot_data.db, "weekly_post", value)
         schedule.schedule_weekly(context.application)
     at = schedule.weekly_time(context.bot_data)
     await reply(update, context, reader_render.weekly_post_setting(f"{at:%H:%M}" if at else None))
 
 
 @admin_only
-async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def upload(update: Update, context: Context) -> None:
     """A digest file sent by an admin in private: validate, index, preview with a publish button."""
     document = update.message.document
     if document.file_size and document.file_size > MAX_UPLOAD_BYTES:
         await reply(update, context, render.plain("文件太大（上限 2 MB）。"))
         return
     raw = bytes(await (await document.get_file()).download_as_bytearray())
-    outcome = ingest_bytes(db_of(context), raw, document.file_name or "upload.md")
+    outcome = ingest_bytes(context.bot_data.db, raw, document.file_name or "upload.md")
     ok = outcome.status != "rejected"
     await reply(update, context, render.upload_result(outcome.line(), ok, outcome.date))
     if ok:
-        save_digest_file(settings_of(context).digest_dir, outcome.date, raw)
+        save_digest_file(context.bot_data.settings.digest_dir, outcome.date, raw)
         await reply(update, context, [render.Reply(text) for text in
-                                      render.channel_post(*digest_on(db_of(context), outcome.date))])
-        await notify_watches(context.bot, context.bot_data)
+                                      render.channel_post(*digest_on(context.bot_data.db, outcome.date))])
+        await delivery.notify_watches(context.bot, context.bot_data)
 
 
 @admin_only
-async def publish_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def publish_button(update: Update, context: Context) -> None:
     """The "publish now" button under an upload preview."""
     callback = update.callback_query
     date = callback.data.split(":", 1)[1]
-    settings = settings_of(context)
+    settings = context.bot_data.settings
     if not settings.channel_id:
         await callback.answer("没有配置 CHANNEL_ID。", show_alert=True)
         return
     await callback.answer("正在发布…")
-    outcome = await schedule.post_digest(context.bot, context.bot_data, date, settings.channel_id)
+    outcome = await delivery.post_digest(context.bot, context.bot_data, date, settings.channel_id)
     await reply(update, context, render.plain(
         f"✅ 已发布 {date}（{outcome.sent} 条消息）。" if outcome.status == "posted"
         else f"{date} 已经发布过了。" if outcome.status == "already"

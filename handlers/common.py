@@ -1,4 +1,9 @@
-"""What every handler needs: the index, the settings, who is an admin, and sending replies."""
+"""What every handler needs: who is an admin, today's date, and sending replies.
+
+The index and the settings come with the context: `context.bot_data` is the
+application's `BotState` (bot/state.py), so a handler reads
+`context.bot_data.db` and `context.bot_data.settings`.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +11,14 @@ import datetime as dt
 import functools
 from collections.abc import Awaitable, Callable
 
-import sqlite_utils
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import render
 from bot.config import Settings
 from bot.send import send
+from bot.state import Context
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
-
-
-def db_of(context: ContextTypes.DEFAULT_TYPE) -> sqlite_utils.Database:
-    """Return the index the application was built with."""
-    return context.bot_data["db"]
-
-
-def settings_of(context: ContextTypes.DEFAULT_TYPE) -> Settings:
-    """Return the application's settings."""
-    return context.bot_data["settings"]
+Handler = Callable[[Update, Context], Awaitable[None]]
 
 
 def today_in_zone(settings: Settings) -> str:
@@ -32,13 +26,13 @@ def today_in_zone(settings: Settings) -> str:
     return dt.datetime.now(settings.tz).date().isoformat()
 
 
-def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def is_admin(update: Update, context: Context) -> bool:
     """Return True if the sender is listed in ADMIN_IDS."""
     user = update.effective_user
-    return user is not None and user.id in settings_of(context).admin_ids
+    return user is not None and user.id in context.bot_data.settings.admin_ids
 
 
-async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE,
+async def reply(update: Update, context: Context,
                 replies: list[render.Reply] | render.Reply) -> None:
     """Send replies to the chat the update came from, in order."""
     for message in replies if isinstance(replies, list) else [replies]:
@@ -49,7 +43,7 @@ def admin_only(handler: Handler) -> Handler:
     """Wrap an admin command: anyone else gets a polite refusal that reveals nothing."""
 
     @functools.wraps(handler)
-    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def wrapper(update: Update, context: Context) -> None:
         if not is_admin(update, context):
             if update.callback_query:
                 await update.callback_query.answer("抱歉，此操作仅限管理员。")

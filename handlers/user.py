@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot import render
-from handlers.common import db_of, is_admin, reply, settings_of, today_in_zone
+from bot.state import Context
+from handlers.common import is_admin, reply, today_in_zone
 from storage import posts, readers
 from storage import search as index_search
 from storage.stories import what as what_happened
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: Context) -> None:
     """/start and /help: what the bot does and every command with an example."""
     await reply(update, context, render.help_text(is_admin(update, context)))
 
 
-async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def today(update: Update, context: Context) -> None:
     """/today [YYYY-MM-DD]: that day's digest; without a date today's, else the newest, saying so."""
-    db = db_of(context)
+    db = context.bot_data.db
     asked = " ".join(context.args)
     if asked:
         date = index_search.parse_date(asked)
@@ -31,7 +31,7 @@ async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         found = index_search.digest_on(db, date)
         note = ""
     else:
-        date = today_in_zone(settings_of(context))
+        date = today_in_zone(context.bot_data.settings)
         found = index_search.digest_on(db, date)
         note = ""
         if found is None and (newest := index_search.newest_date(db)):
@@ -43,9 +43,9 @@ async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, render.today_messages(*found, note=note))
 
 
-async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def latest(update: Update, context: Context) -> None:
     """/latest: headlines of the newest digest."""
-    db = db_of(context)
+    db = context.bot_data.db
     newest = index_search.newest_date(db)
     found = index_search.digest_on(db, newest) if newest else None
     if found is None:
@@ -54,22 +54,22 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, render.latest_headlines(*found))
 
 
-async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def search(update: Update, context: Context) -> None:
     """/search 关键词: the first page of results with paging and category buttons."""
     query = " ".join(context.args)
-    db = db_of(context)
+    db = context.bot_data.db
     result = index_search.search(db, query, limit=render.PAGE_SIZE)
     if not result.message:
-        readers.record_use(db, today_in_zone(settings_of(context)), "search", result.query)
+        readers.record_use(db, today_in_zone(context.bot_data.settings), "search", result.query)
     query_id = posts.remember_query(db, query) if not result.message else 0
     await reply(update, context, render.search_page(result, query_id, 0, None))
 
 
-async def search_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def search_button(update: Update, context: Context) -> None:
     """A ◀ ▶ or category button under search results: edit the message to that page."""
     callback = update.callback_query
     _, query_id, page, code = callback.data.split(":", 3)
-    db = db_of(context)
+    db = context.bot_data.db
     query = posts.recall_query(db, int(query_id))
     if query is None:
         await callback.answer("这条搜索已过期，请重新搜索。")
@@ -82,9 +82,9 @@ async def search_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await _edit(callback, page_reply)
 
 
-async def category(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def category(update: Update, context: Context) -> None:
     """/category [名称]: a keyboard of categories with counts, or the newest items of one."""
-    db = db_of(context)
+    db = context.bot_data.db
     name = " ".join(context.args)
     if not name:
         counts = index_search.categories(db)
@@ -100,11 +100,11 @@ async def category(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, render.category_page(resolved, items, total, 0, query_id))
 
 
-async def category_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def category_button(update: Update, context: Context) -> None:
     """A category or paging button: edit the message to that category's page."""
     callback = update.callback_query
     _, query_id, page = callback.data.split(":", 2)
-    db = db_of(context)
+    db = context.bot_data.db
     saved = posts.recall_query(db, int(query_id)) or ""
     name = saved.removeprefix("category:")
     resolved, items, total = index_search.category_items(
@@ -116,12 +116,12 @@ async def category_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await _edit(callback, render.category_page(resolved, items, total, int(page), int(query_id)))
 
 
-async def what(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def what(update: Update, context: Context) -> None:
     """/what 名称: the story timeline of a company or product."""
-    db = db_of(context)
+    db = context.bot_data.db
     result = what_happened(db, " ".join(context.args))
     if not result.message:
-        readers.record_use(db, today_in_zone(settings_of(context)), "what", result.query)
+        readers.record_use(db, today_in_zone(context.bot_data.settings), "what", result.query)
     await reply(update, context, render.what_timeline(result))
 
 

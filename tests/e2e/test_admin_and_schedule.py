@@ -16,7 +16,7 @@ from pathlib import Path
 from telegram.ext import CallbackContext
 
 import handlers.user
-from bot import render, schedule
+from bot import delivery, render, schedule
 from storage import posts
 from storage.search import archive_stats, digest_on
 from tests.conftest import BUNDLED
@@ -140,7 +140,7 @@ async def test_restart_in_the_middle_of_a_post_neither_repeats_nor_skips(
             assert len(expected) > 2
             crashing = CrashingBot(running.app.bot, survive=2)
             try:
-                await schedule.post_digest(crashing, running.app.bot_data, date, CHANNEL_ID)
+                await delivery.post_digest(crashing, running.app.bot_data, date, CHANNEL_ID)
             except CrashError:
                 pass
             else:

@@ -65,7 +65,7 @@ async def _workers(settings, count: int = 3):
             stop.set()
             await asyncio.gather(*tasks)
             for _, app in workers:
-                app.bot_data["db"].close()
+                app.bot_data.db.close()
 
 
 async def _until_up(client: httpx.AsyncClient, port: int) -> None:
@@ -130,7 +130,7 @@ async def test_three_workers_post_once_and_deliver_a_subscription_made_through_o
         (Path(settings.digest_dir) / f"today-{date}.txt").write_bytes(_digest_for(date))
         for _, app in workers:  # the daily job fires on all three at once
             app.job_queue.run_once(schedule.daily_post, 0)
-        db = workers[2][1].bot_data["db"]
+        db = workers[2][1].bot_data.db
         await _until(lambda: posts.is_posted(db, date, CHANNEL_ID)
                      and posts.is_posted(db, date, str(READER)), timeout=30, what="the posts")
         await asyncio.sleep(3.5)  # the other workers' retries, after the lease time

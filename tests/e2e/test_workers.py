@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from bot import schedule
+from bot import delivery, schedule
 from storage import posts
 from storage.index import ingest_paths
 from tests.e2e.conftest import ADMIN_ID, CHANNEL_ID
@@ -27,7 +27,7 @@ async def test_two_bots_on_one_database_post_the_day_once(start_bot, settings, f
     date = _write_today_digest(settings)
     async with start_bot(post_time=AT_ONCE, lease_seconds=2) as first, \
             start_bot(post_time=AT_ONCE, lease_seconds=2) as second:
-        assert first.app.bot_data["worker"] != second.app.bot_data["worker"]
+        assert first.app.bot_data.worker != second.app.bot_data.worker
         expected = _expected_post(first.db, date)
         await _until(lambda: posts.is_posted(first.db, date, CHANNEL_ID), timeout=20,
                      what="the post")
@@ -46,7 +46,7 @@ async def test_a_dead_workers_post_is_finished_by_another(start_bot, settings, f
             # A process that dies releases nothing: its lease stays until it expires.
             patch.setattr(posts, "release_lease", lambda *args: None)
             with pytest.raises(CrashError):
-                await schedule.post_digest(CrashingBot(dying.app.bot, 2), dying.app.bot_data,
+                await delivery.post_digest(CrashingBot(dying.app.bot, 2), dying.app.bot_data,
                                            date, CHANNEL_ID)
     assert _channel_texts(fake_api) == expected[:2]
     async with start_bot(post_time=AT_ONCE, lease_seconds=2) as survivor:

@@ -1,0 +1,257 @@
+"""Delivery: the daily post (channel and subscribers), watch alerts, the Monday board, re-scans.
+
+The scheduler (bot/schedule.py) decides when these run; the admin commands
+(handlers/admin.py) run them on demand. Both call this module.
+
+Exactly once. Each message of a post is recorded in the database right after
+Telegram confirms it, and a post continues from the first unrecorded message.
+A restart between two messages therefore neither repeats nor skips one; only a
+message in flight at the instant of a crash (sent, but not yet recorded) can be
+sent twice. A subscriber's digest goes through the same bookkeeping (keyed by
+date and chat), and a watch alert's items are recorded as sent right after
+Telegram confirms the message. A reader who blocked the bot (403 Forbidden) is
+marked blocked and skipped from then on, never retried.
+
+Several processes may share the database: leases (storage/posts.py) make one
+of them post, scan or check watches at a time; within a process, the locks in
+BotState do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from telegram import Bot
+from telegram.error import Forbidden, TelegramError
+
+from bot import render
+from bot.render import readers as reader_render
+from bot.send import send
+from bot.state import BotState
+from storage import posts, readers
+from storage.index import IngestOutcome, scan_dir
+from storage.search import digest_on
+from storage.stories import week_board
+
+if TYPE_CHECKING:
+    from storage.backend import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    """What a post attempt did: "posted", "already" (posted before), "missing" (no digest),
+    "busy" (another process holds the post's lease)."""
+
+    status: str
+    date: str
+    sent: int = 0
+    total: int = 0
+
+
+# --- posts: exactly once, under a lease ---------------------------------------------------------
+
+
+async def post_digest(bot: Bot, state: BotState, date: str, chat_id: str | int,
+                      force: bool = False) -> PostOutcome:
+    """Post the digest of `date` to `chat_id`, continuing an interrupted post; once unless `force`."""
+    found = digest_on(state.db, date)
+    if found is None:
+        return PostOutcome("missing", date)
+    return await post_messages(bot, state, date, chat_id, render.channel_post(*found), force)
+
+
+async def post_messages(bot: Bot, state: BotState, key: str, chat_id: str | int,
+                        messages: list[str], force: bool = False) -> PostOutcome:
+    """Send `messages` to `chat_id` once per `key` (a date, or "week:DATE"), continuing a post
+    that was interrupted; `force` starts a new run after a finished one.
+
+    The process holding the post's lease sends (renewing it before each
+    message); the others get "busy" and retry later. If the sender dies, its
+    lease expires after LEASE_SECONDS and another process continues from the
+    first unrecorded message.
+    """
+    db = state.db
+    chat = str(chat_id)
+    lease, owner, seconds = f"post:{key}:{chat}", state.worker, state.settings.lease_seconds
+    async with state.post_lock(f"{key}:{chat}"):
+        if not posts.acquire_lease(db, lease, owner, seconds):
+            return PostOutcome("busy", key, 0, len(messages))
+        try:
+            run = posts.start_run(db, key, chat, len(messages), force=force)
+            if run.completed_at is not None:
+                return PostOutcome("already", key, 0, len(messages))
+            done = posts.sent_sequence_numbers(db, run)
+            sent = 0
+            for seq, text in enumerate(messages):
+                if seq in done:
+                    continue
+                if not posts.acquire_lease(db, lease, owner, seconds):  # too slow: another took over
+                    return PostOutcome("busy", key, sent, len(messages))
+                message = await send(bot, chat_id, render.Reply(text))
+                posts.record_message(db, run, seq, message.message_id)
+                sent += 1
+            posts.complete_run(db, run)
+        finally:
+            posts.release_lease(db, lease, owner)
+        log.info("posted %s to %s: %d of %d messages sent now", key, chat, sent, len(messages))
+        return PostOutcome("posted", key, sent, len(messages))
+
+
+# --- the daily post ------------------------------------------------------------------------------
+
+
+async def post_day(bot: Bot, state: BotState, date: str) -> str:
+    """Post the digest of `date` to the channel and to subscribers, re-scanning DIGEST_DIR first
+    if it is not indexed yet.
+
+    Returns "missing" (no digest for `date`), "busy" (another process holds
+    some post; retry later) or "done".
+    """
+    db, settings = state.db, state.settings
+    if digest_on(db, date) is None:
+        scan(state)
+        await notify_watches(bot, state)
+        if digest_on(db, date) is None:
+            return "missing"
+    busy = False
+    if settings.channel_id and not posts.is_posted(db, date, settings.channel_id):
+        busy = (await post_digest(bot, state, date, settings.channel_id)).status == "busy"
+    busy |= await deliver_subscriptions(bot, state, date) < 0
+    return "busy" if busy else "done"
+
+
+async def report_missing_digest(bot: Bot, state: BotState, date: str, gave_up_at: dt.time) -> None:
+    """Tell the admins, once per date across processes, that the day's post was skipped."""
+    if not posts.claim_once(state.db, f"missing:{date}"):
+        return
+    for admin in state.settings.admin_ids:
+        await send(bot, admin, render.plain(
+            f"⚠️ 到 {gave_up_at:%H:%M} 仍没有 {date} 的日报，今天的频道发布已跳过。"
+            f"上传日报文件后可用 /push {date} 手动发布。"))
+
+
+async def deliver_subscriptions(bot: Bot, state: BotState, date: str) -> int:
+    """Send the digest of `date` to every subscriber not yet served, their categories only.
+
+    Returns how many readers got it now, or -1 if another process holds some
+    reader's post (the caller retries). A subscriber whose categories have no
+    item that day gets nothing.
+    """
+    db = state.db
+    found = digest_on(db, date)
+    if found is None:
+        return 0
+    header, items = found
+    served, busy = 0, False
+    for reader in readers.subscribers(db):
+        if posts.is_posted(db, date, str(reader.chat_id)):
+            continue
+        chosen = [i for i in items if not reader.categories or i.category in reader.categories]
+        if not chosen:
+            continue
+        try:
+            outcome = await post_messages(bot, state, date, reader.chat_id,
+                                          render.channel_post(header, chosen))
+        except Forbidden:
+            log.info("subscriber %s blocked the bot; marked blocked", reader.chat_id)
+            readers.mark_blocked(db, reader.chat_id)
+            continue
+        except TelegramError as exc:  # retried at the next daily run or restart
+            log.warning("could not deliver %s to subscriber %s: %s", date, reader.chat_id,
+                        type(exc).__name__)
+            continue
+        busy |= outcome.status == "busy"
+        served += outcome.status == "posted"
+    return -1 if busy else served
+
+
+# --- the Monday board ----------------------------------------------------------------------------
+
+
+async def post_week_board(bot: Bot, state: BotState, end: dt.date) -> PostOutcome:
+    """Post the story board of the 7 days ending `end` to the channel, once per week."""
+    key = f"week:{end.isoformat()}"
+    stories = week_board(state.db, end.isoformat())
+    if not stories:
+        return PostOutcome("missing", key)
+    start = end - dt.timedelta(days=6)
+    messages = [r.text for r in reader_render.week_board(stories, start.isoformat(),
+                                                         end.isoformat())]
+    return await post_messages(bot, state, key, state.settings.channel_id, messages)
+
+
+# --- scans and watch alerts ----------------------------------------------------------------------
+
+
+def scan(state: BotState) -> list[IngestOutcome] | None:
+    """Re-scan DIGEST_DIR unless another process sharing the database is scanning (then None)."""
+    db, owner = state.db, state.worker
+    if not posts.acquire_lease(db, "rescan", owner, state.settings.lease_seconds):
+        return None
+    try:
+        return scan_dir(db, state.settings.digest_dir)
+    finally:
+        posts.release_lease(db, "rescan", owner)
+
+
+async def rescan(bot: Bot, state: BotState) -> list[IngestOutcome] | None:
+    """Re-scan DIGEST_DIR, log what changed, then alert the readers whose watches match.
+
+    Returns the scan's outcomes, or None if another process was scanning.
+    """
+    outcomes = scan(state)
+    if outcomes is None:  # another process is scanning; it checks the watches afterwards
+        return None
+    for outcome in outcomes:
+        if outcome.status != "unchanged":
+            log.info("rescan: %s", outcome.line())
+    await notify_watches(bot, state)
+    return outcomes
+
+
+async def notify_watches(bot: Bot, state: BotState) -> int:
+    """Check newly indexed digests against every watch and send each reader one alert.
+
+    Returns how many alerts were sent. The digests are marked checked only when
+    no alert failed for a reason other than a block, so a failed alert is
+    retried at the next scan (items already sent are never repeated).
+    """
+    db, owner = state.db, state.worker
+    async with state.watch_lock:
+        if not posts.acquire_lease(db, "watches", owner, state.settings.lease_seconds):
+            return 0  # another process is checking; it marks the digests it checked
+        try:
+            return await _notify(bot, db)
+        finally:
+            posts.release_lease(db, "watches", owner)
+
+
+async def _notify(bot: Bot, db: Database) -> int:
+    """Send the alerts for the digests not yet checked; mark them checked unless one failed."""
+    versions = readers.unscanned_digests(db)
+    if not versions:
+        return 0
+    alerts = readers.watch_alerts(db, versions)
+    sent, failed = 0, False
+    for alert in alerts:
+        try:
+            await send(bot, alert.chat_id, reader_render.watch_alert(alert))
+        except Forbidden:
+            log.info("watcher %s blocked the bot; marked blocked", alert.chat_id)
+            readers.mark_blocked(db, alert.chat_id)
+            continue
+        except TelegramError as exc:
+            log.warning("could not send a watch alert to %s: %s", alert.chat_id,
+                        type(exc).__name__)
+            failed = True
+            continue
+        readers.record_alert(db, alert)
+        sent += 1
+    if not failed:
+        readers.mark_scanned(db, versions)
+    return sent

@@ -1,0 +1,64 @@
+"""What handlers, jobs and delivery share, as one typed object: PTB's `bot_data`.
+
+`CONTEXT_TYPES` makes the Application create a `BotState` as its `bot_data`
+(PTB instantiates it without arguments; `build_application` then attaches the
+database and settings). Handlers and jobs annotate their context as `Context`
+and read `context.bot_data.db`, `.settings`, `.worker` instead of string keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+from typing import TYPE_CHECKING, TypeAlias
+
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
+
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from storage.backend import Database
+
+
+class BotState:
+    """The database, the settings, this process's worker id and the locks of its scheduled work."""
+
+    def __init__(self) -> None:
+        self._db: Database | None = None
+        self._settings: Settings | None = None
+        # Who holds a lease on scheduled work when several processes share the database.
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        # Within this process: one sender per post (date or week, chat), one watch check and
+        # one scan at a time; across processes the leases in storage/posts.py do the same.
+        self.post_locks: dict[str, asyncio.Lock] = {}
+        self.watch_lock = asyncio.Lock()
+        self.scan_lock = asyncio.Lock()
+
+    def attach(self, db: Database, settings: Settings) -> None:
+        """Give the state its database and settings (once, right after the Application is built)."""
+        self._db, self._settings = db, settings
+
+    @property
+    def db(self) -> Database:
+        """The index every handler and job queries."""
+        if self._db is None:
+            raise RuntimeError("BotState has no database: build the bot with build_application")
+        return self._db
+
+    @property
+    def settings(self) -> Settings:
+        """The settings read at start-up."""
+        if self._settings is None:
+            raise RuntimeError("BotState has no settings: build the bot with build_application")
+        return self._settings
+
+    def post_lock(self, key: str) -> asyncio.Lock:
+        """Return the lock of one post (`key` names the date or week and the chat)."""
+        return self.post_locks.setdefault(key, asyncio.Lock())
+
+
+# The type of `context` in every handler and job callback: `context.bot_data` is a BotState.
+Context: TypeAlias = CallbackContext[ExtBot[None], dict, dict, BotState]
+CONTEXT_TYPES = ContextTypes(bot_data=BotState)
