@@ -58,7 +58,7 @@ def main(argv: list[str]) -> int:
         compiled = compile_query(db, query)
         resolved = canonical_category(category) if category else None
         join = "CROSS JOIN items ON items.id = items_fts.rowid" if resolved else ""
-        where = "items_fts MATCH ?" + (" AND items.category = ?" if resolved else "")
+        where = "items_fts MATCH $1" + (" AND items.category = $2" if resolved else "")
         extra = [resolved] if resolved else []
         rowids_sql = (f"SELECT items_fts.rowid FROM items_fts {join} WHERE {where} "
                       f"ORDER BY items_fts.rowid DESC LIMIT {COUNT_CAP + 1}")

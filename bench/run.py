@@ -30,11 +30,10 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlite_utils import Database  # noqa: E402
 
 from bench.generate import generate  # noqa: E402
 from bench.handlers import time_handlers  # noqa: E402
-from storage import fts  # noqa: E402
+from storage.backend import Database  # noqa: E402
 from storage.categories import canonical_category  # noqa: E402
 from storage.index import ingest_paths, open_db, scan_dir  # noqa: E402
 from storage.search import expression_for, search  # noqa: E402
@@ -55,8 +54,8 @@ QUERY_MIX: tuple[tuple[str, str, str, str | None], ...] = (
     ("what 阶跃星辰", "what", "阶跃星辰", None),
     ("what 千问", "what", "千问", None),
 )
-BASELINE_SQL = ("SELECT id, date, category, title, summary FROM items WHERE (title LIKE ? OR summary "
-                "LIKE ? OR background LIKE ? OR analysis LIKE ? OR points LIKE ?){extra} "
+BASELINE_SQL = ("SELECT id, date, category, title, summary FROM items WHERE (title LIKE $1 OR summary "
+                "LIKE $1 OR background LIKE $1 OR analysis LIKE $1 OR points LIKE $1){extra} "
                 "ORDER BY id DESC LIMIT 20")
 
 
@@ -123,8 +122,8 @@ def run_baseline(db: Database, reps: int, budget_s: float) -> dict[str, list[flo
     times: dict[str, list[float]] = {}
     for kind, _, query, category in kinds:
         pattern = f"%{query}%"
-        sql = BASELINE_SQL.format(extra=" AND category = ?" if category else "")
-        params = [pattern] * 5 + ([canonical_category(category)] if category else [])
+        sql = BASELINE_SQL.format(extra=" AND category = $2" if category else "")
+        params = [pattern] + ([canonical_category(category)] if category else [])
         times[kind] = []
         start = time.perf_counter()
         while len(times[kind]) < reps and (len(times[kind]) < 3
@@ -135,7 +134,7 @@ def run_baseline(db: Database, reps: int, budget_s: float) -> dict[str, list[flo
 
 def db_size_mb(db: Database, path: Path | str) -> tuple[float, dict[str, float]]:
     """Return the database size after a WAL checkpoint, and the size of each table if dbstat exists."""
-    if fts.is_postgres(db):
+    if db.name == "postgres":
         rows = db.execute("SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c JOIN "
                           "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
                           "current_schema() AND c.relkind = 'r' ORDER BY 2 DESC").fetchall()
@@ -191,7 +190,7 @@ def benchmark(work: Path, items: int, seed: int, queries: int, budget_s: float,
                ingest_digests_per_s=round(len(indexed) / ingest_s, 1))
     out["rss_mb_after"]["ingest"] = peak_rss_mb()
     out["db_mb"], out["db_tables_mb"] = db_size_mb(db, db_path)
-    out["ai_share"] = round(len(fts.match_ids(db, expression_for(db, "AI")))
+    out["ai_share"] = round(len(db.match_ids(expression_for(db, "AI")))
                             / max(out["items"], 1), 3)
 
     began = time.perf_counter()

@@ -1,8 +1,10 @@
-"""The SQLite index: schema and migrations, ingest (one transaction per digest), the FTS table.
+"""Opening the index, and ingest: digest files -> rows, one transaction per batch of digests.
 
-Item ids encode the date: `id = date.toordinal() * 1000 + position`, so
-`ORDER BY rowid DESC` on the FTS table is newest-first without a join and a
-date range is a rowid range. Re-ingesting a day reuses its ids.
+The schema and full-text index of each backend live in storage/sqlite.py and
+storage/postgres.py; this module writes through their common interface
+(storage/backend.py). Item ids encode the date: `id = date.toordinal() * 1000 +
+position`, so newest-first is highest-id-first and a date range is an id range.
+Re-ingesting a day reuses its ids.
 """
 
 from __future__ import annotations
@@ -13,20 +15,18 @@ import itertools
 import json
 import multiprocessing
 import os
-import sqlite3
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlite_utils
-
-from storage import fts
-from storage.model import Digest, DigestError, Item, check_schema_version
+from storage.backend import Database
+from storage.model import Digest, DigestError, Item
 from storage.parse import parse_bytes
+from storage.sqlite import SqliteDatabase
 from storage.text import index_tokens, latin_words
 
 MAX_ITEMS_PER_DIGEST = 999
@@ -34,94 +34,6 @@ BATCH_SECONDS = 1.0  # ingest commits at least this often
 PARALLEL_MIN_FILES = 200  # files to index before worker processes are worth starting
 PARALLEL_CHUNK = 16  # files per task sent to a worker
 DIGEST_SUFFIXES = {".md", ".markdown", ".txt"}
-
-# Each entry upgrades the schema by one version; PRAGMA user_version says how far a file is.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE digests (
-        date TEXT PRIMARY KEY, title TEXT NOT NULL, summary TEXT NOT NULL DEFAULT '',
-        layout TEXT NOT NULL, path TEXT NOT NULL, content_hash TEXT NOT NULL,
-        item_count INTEGER NOT NULL, indexed_at TEXT NOT NULL
-    );
-    CREATE TABLE items (
-        id INTEGER PRIMARY KEY, date TEXT NOT NULL, position INTEGER NOT NULL,
-        category TEXT NOT NULL, title TEXT NOT NULL, summary TEXT NOT NULL,
-        background TEXT NOT NULL, analysis TEXT NOT NULL, points TEXT NOT NULL,
-        source_name TEXT NOT NULL, source_url TEXT NOT NULL
-    );
-    CREATE INDEX items_category ON items (category, id);
-    CREATE VIRTUAL TABLE items_fts USING fts5 (title, body, tokenize = 'unicode61');
-    CREATE TABLE files (
-        path TEXT PRIMARY KEY, content_hash TEXT NOT NULL, size INTEGER NOT NULL,
-        mtime_ns INTEGER NOT NULL, date TEXT, status TEXT NOT NULL, reason TEXT
-    );
-    CREATE TABLE terms (term TEXT PRIMARY KEY, display TEXT NOT NULL, items INTEGER NOT NULL);
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """,
-    """
-    CREATE TABLE posts (
-        date TEXT NOT NULL, chat_id TEXT NOT NULL, run INTEGER NOT NULL, seq INTEGER NOT NULL,
-        message_id INTEGER NOT NULL, sent_at TEXT NOT NULL,
-        PRIMARY KEY (date, chat_id, run, seq)
-    );
-    CREATE TABLE post_runs (
-        date TEXT NOT NULL, chat_id TEXT NOT NULL, run INTEGER NOT NULL, messages INTEGER,
-        started_at TEXT NOT NULL, completed_at TEXT, PRIMARY KEY (date, chat_id, run)
-    );
-    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE queries (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE, used_at TEXT NOT NULL)
-    """,
-    # latin_tokens: every Latin index token ever stored, so a query's trailing prefix ("ai", "qwe")
-    # becomes an OR of exact tokens that FTS5 streams newest-first, not a merge of whole doclists.
-    # item_titles: the title tokens again, in a narrow table, for ranking a window of hits cheaply.
-    # items_fts is rebuilt with FTS5's `ascii` tokenizer: the text is already our tokens, so
-    # only spaces need splitting; unicode61's per-character classes cost 10-30% of ingest and
-    # split a few CJK-range characters (the kana middle dot) that our tokenizer keeps.
-    """
-    CREATE VIRTUAL TABLE items_fts_ascii USING fts5 (title, body, tokenize = 'ascii');
-    INSERT INTO items_fts_ascii (rowid, title, body) SELECT rowid, title, body FROM items_fts;
-    DROP TABLE items_fts;
-    ALTER TABLE items_fts_ascii RENAME TO items_fts;
-    CREATE TABLE latin_tokens (token TEXT PRIMARY KEY) WITHOUT ROWID;
-    CREATE VIRTUAL TABLE temp.items_vocab USING fts5vocab(main, items_fts, row);
-    INSERT INTO latin_tokens SELECT term FROM temp.items_vocab
-        WHERE term GLOB '[a-z]*' AND NOT term GLOB '*[^a-z]*';
-    DROP TABLE temp.items_vocab;
-    CREATE TABLE item_titles (id INTEGER PRIMARY KEY, tokens TEXT NOT NULL);
-    INSERT INTO item_titles SELECT id, c0 FROM items_fts_content
-    """,
-    # Readers: private subscriptions, keyword watches, what was sent to whom, usage counts
-    # (the query string and the day only: no user ids or message text).
-    """
-    CREATE TABLE readers (
-        chat_id INTEGER PRIMARY KEY, subscribed INTEGER NOT NULL DEFAULT 0,
-        categories TEXT NOT NULL DEFAULT '[]', blocked INTEGER NOT NULL DEFAULT 0,
-        language TEXT NOT NULL DEFAULT '', since TEXT NOT NULL, changed_at TEXT NOT NULL
-    );
-    CREATE TABLE watches (
-        chat_id INTEGER NOT NULL, keyword TEXT NOT NULL, created_at TEXT NOT NULL,
-        PRIMARY KEY (chat_id, keyword)
-    );
-    CREATE TABLE watch_sent (
-        chat_id INTEGER NOT NULL, item_key TEXT NOT NULL, sent_at TEXT NOT NULL,
-        PRIMARY KEY (chat_id, item_key)
-    );
-    CREATE TABLE watch_scans (
-        date TEXT NOT NULL, content_hash TEXT NOT NULL, scanned_at TEXT NOT NULL,
-        PRIMARY KEY (date, content_hash)
-    );
-    INSERT INTO watch_scans SELECT date, content_hash, indexed_at FROM digests;
-    CREATE TABLE usage (
-        day TEXT NOT NULL, command TEXT NOT NULL, query TEXT NOT NULL, uses INTEGER NOT NULL,
-        PRIMARY KEY (day, command, query)
-    )
-    """,
-    # Leases: which bot process is doing a piece of scheduled work (a post, a scan) until when,
-    # so several processes sharing the database do it once, and another takes over if it dies.
-    """
-    CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at REAL NOT NULL)
-    """,
-)
 
 
 @dataclass(frozen=True)
@@ -145,36 +57,23 @@ class IngestOutcome:
         return f"rejected  {self.path}  {self.reason}"
 
 
-def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Return the database at `path` (created if missing), migrated to the current schema.
+def open_db(location: str | Path) -> Database:
+    """Return the database at `location`, migrated to the current schema: a SQLite file (created
+    if missing), or PostgreSQL for a `postgresql://` URL."""
+    if str(location).startswith(("postgresql://", "postgres://")):
+        from storage.postgres import PostgresDatabase  # psycopg: only when PostgreSQL is used
 
-    A `postgresql://` URL opens PostgreSQL instead (storage/postgres.py), with the same API.
-    """
-    if str(path).startswith(("postgresql://", "postgres://")):
-        from storage import postgres
-
-        return postgres.open_db(str(path))
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-    db = sqlite_utils.Database(conn)
-    if str(path) != ":memory:":
-        db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = NORMAL")
-    migrate(db)
-    return db
+        return PostgresDatabase(str(location))
+    return SqliteDatabase(location)
 
 
-def migrate(db: sqlite_utils.Database) -> int:
-    """Apply the migrations this database has not seen; return its schema version."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    check_schema_version(version, len(MIGRATIONS), "the SQLite database")
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        with db.atomic():
-            for statement in filter(str.strip, script.split(";\n")):
-                db.execute(statement)
-            db.execute(f"PRAGMA user_version = {number}")
-    return len(MIGRATIONS)
+def backend_of(name: str) -> type[Database]:
+    """Return the backend class called `name` ("sqlite" or "postgres")."""
+    if name == "postgres":
+        from storage.postgres import PostgresDatabase
+
+        return PostgresDatabase
+    return SqliteDatabase
 
 
 def item_id(date: str, position: int) -> int:
@@ -182,30 +81,10 @@ def item_id(date: str, position: int) -> int:
     return dt.date.fromisoformat(date).toordinal() * 1000 + position
 
 
-def generation(db: sqlite_utils.Database) -> int:
+def generation(db: Database) -> int:
     """Return a number that changes whenever the index content changes (for caches)."""
     row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
     return int(row[0]) if row else 0
-
-
-@contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[None]:
-    """Run the block in a transaction: its own, or the caller's if one is open.
-
-    Not a savepoint: releasing a savepoint makes FTS5 flush its pending terms
-    into a new segment, which was 30% of ingest time. Inside a caller's
-    transaction an error propagates and the caller rolls back.
-    """
-    if db.conn.in_transaction:
-        yield
-        return
-    db.conn.execute("BEGIN")
-    try:
-        yield
-    except BaseException:
-        db.conn.rollback()
-        raise
-    db.conn.commit()
 
 
 @dataclass
@@ -217,13 +96,13 @@ class DigestRows:
     latin: set[str]
     terms: Counter[str]
     display: dict[str, str]
-    docs: list[str] | None = None  # the full-text documents for the backend (fts.documents)
+    docs: list[str] | None = None  # the full-text documents for the backend (Database.documents)
 
 
 def digest_rows(digest: Digest, backend: str = "sqlite") -> DigestRows:
     """Return the rows of `digest`: items, FTS tokens, Latin tokens and fuzzy-vocabulary counts.
 
-    `backend` ("sqlite" or "postgres"): also build what its full-text index stores.
+    `backend` (a Database.name): also build what its full-text index stores.
     """
     items, fts_rows, latin = [], [], set()
     for position, item in enumerate(digest.items):
@@ -239,35 +118,35 @@ def digest_rows(digest: Digest, backend: str = "sqlite") -> DigestRows:
         fts_rows.append((identifier, title, body))
     terms, display = _term_counts(" ".join((i.title, i.summary, i.background, i.analysis,
                                             *i.points)) for i in digest.items)
-    return DigestRows(items, fts_rows, latin, terms, display, fts.documents(backend, fts_rows))
+    return DigestRows(items, fts_rows, latin, terms, display,
+                      backend_of(backend).documents(fts_rows))
 
 
-def store_digest(db: sqlite_utils.Database, digest: Digest, content_hash: str,
+def store_digest(db: Database, digest: Digest, content_hash: str,
                  rows: DigestRows | None = None) -> bool:
     """Index `digest`, replacing that day's items in one transaction; return True if it replaced some."""
     if len(digest.items) > MAX_ITEMS_PER_DIGEST:
         raise DigestError(digest.path, 0, f"too many items ({len(digest.items)} > "
                           f"{MAX_ITEMS_PER_DIGEST})")
-    rows = rows or digest_rows(digest, fts.backend(db))
+    rows = rows or digest_rows(digest, db.name)
     first, last = item_id(digest.date, 0), item_id(digest.date, MAX_ITEMS_PER_DIGEST)
-    with transaction(db):
+    with db.transaction():
         old = db.execute(
             "SELECT title, summary, background, analysis, points FROM items "
-            "WHERE id BETWEEN ? AND ?", (first, last)).fetchall()
+            "WHERE id BETWEEN $1 AND $2", (first, last)).fetchall()
         if old:
             _apply_terms(db, *_term_counts(" ".join(row[:4]) + row[4] for row in old), sign=-1)
-            db.execute("DELETE FROM items WHERE id BETWEEN ? AND ?", (first, last))
-            db.execute("DELETE FROM item_titles WHERE id BETWEEN ? AND ?", (first, last))
-        db.conn.executemany("INSERT INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows.items)
-        fts.replace_rows(db, first, last, rows.fts, bool(old), rows.docs)
-        db.conn.executemany("INSERT INTO item_titles VALUES (?, ?)",
-                            [(row[0], row[1]) for row in rows.fts])
-        db.conn.executemany("INSERT INTO latin_tokens VALUES (?) ON CONFLICT DO NOTHING",
-                            [(t,) for t in rows.latin])
+            db.execute("DELETE FROM items WHERE id BETWEEN $1 AND $2", (first, last))
+            db.execute("DELETE FROM item_titles WHERE id BETWEEN $1 AND $2", (first, last))
+        db.insert_rows("items", rows.items)
+        db.replace_fts_rows(first, last, rows.fts, bool(old), rows.docs)
+        db.insert_rows("item_titles", [(row[0], row[1]) for row in rows.fts])
+        db.executemany("INSERT INTO latin_tokens VALUES ($1) ON CONFLICT DO NOTHING",
+                       [(t,) for t in sorted(rows.latin)])
         _apply_terms(db, rows.terms, rows.display, sign=+1)
         db.execute(
-            "INSERT INTO digests VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (date) DO UPDATE SET "
-            "title = excluded.title, summary = excluded.summary, layout = excluded.layout, "
+            "INSERT INTO digests VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (date) DO UPDATE "
+            "SET title = excluded.title, summary = excluded.summary, layout = excluded.layout, "
             "path = excluded.path, content_hash = excluded.content_hash, "
             "item_count = excluded.item_count, indexed_at = excluded.indexed_at",
             (digest.date, digest.title, digest.summary, digest.layout, digest.path,
@@ -289,23 +168,24 @@ def _term_counts(texts: Iterable[str]) -> tuple[Counter[str], dict[str, str]]:
     return counts, display
 
 
-def _apply_terms(db: sqlite_utils.Database, counts: Counter[str], display: dict[str, str],
+def _apply_terms(db: Database, counts: Counter[str], display: dict[str, str],
                  sign: int) -> None:
     """Add (or remove) items' Latin words to the fuzzy-correction vocabulary."""
     if not counts:
         return
     if sign > 0:
-        db.conn.executemany(
-            "INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE "
+        db.executemany(
+            "INSERT INTO terms VALUES ($1, $2, $3) ON CONFLICT (term) DO UPDATE "
             "SET items = terms.items + excluded.items",
-            [(term, display[term], n) for term, n in counts.items()])
+            [(term, display[term], n) for term, n in sorted(counts.items())])
     else:
-        db.conn.executemany("UPDATE terms SET items = items - ? WHERE term = ?",
-                            [(n, term) for term, n in counts.items()])
+        db.executemany("UPDATE terms SET items = items - $1 WHERE term = $2",
+                       [(n, term) for term, n in sorted(counts.items())])
         db.execute("DELETE FROM terms WHERE items <= 0")
 
 
-def _bump_generation(db: sqlite_utils.Database) -> None:
+def _bump_generation(db: Database) -> None:
+    """Count one more change of the index content (see generation)."""
     db.execute("INSERT INTO meta VALUES ('generation', '1') ON CONFLICT (key) DO UPDATE "
                "SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)")
 
@@ -346,25 +226,25 @@ def _prepare_chunk(paths: list[str], backend: str) -> list[Prepared]:
     return [prepare_file(path, backend) for path in paths]
 
 
-def ingest_bytes(db: sqlite_utils.Database, raw: bytes, name: str) -> IngestOutcome:
+def ingest_bytes(db: Database, raw: bytes, name: str) -> IngestOutcome:
     """Parse and index one digest given as bytes (an upload); unchanged content is skipped."""
-    return _after_one(db, _store_prepared(db, prepare_bytes(raw, name, fts.backend(db))))
+    return _after_one(db, _store_prepared(db, prepare_bytes(raw, name, db.name)))
 
 
-def _after_one(db: sqlite_utils.Database, outcome: IngestOutcome) -> IngestOutcome:
+def _after_one(db: Database, outcome: IngestOutcome) -> IngestOutcome:
     """Let the backend catch up after one digest was indexed outside a caller's transaction."""
-    if outcome.status == "indexed" and not db.conn.in_transaction:
-        fts.after_ingest(db, bulk=False)
+    if outcome.status == "indexed" and not db.in_transaction:
+        db.after_ingest(bulk=False)
     return outcome
 
 
-def _store_prepared(db: sqlite_utils.Database, prepared: Prepared) -> IngestOutcome:
+def _store_prepared(db: Database, prepared: Prepared) -> IngestOutcome:
     name = prepared.name
     if prepared.error:
         return IngestOutcome(name, "rejected", reason=prepared.error)
     try:
         digest = prepared.digest
-        known = db.execute("SELECT content_hash FROM digests WHERE date = ?",
+        known = db.execute("SELECT content_hash FROM digests WHERE date = $1",
                            (digest.date,)).fetchone()
         if known and known[0] == prepared.content_hash:
             return IngestOutcome(name, "unchanged", digest.date, len(digest.items))
@@ -389,7 +269,7 @@ class _Pending:
     outcome: IngestOutcome | None = None
 
 
-def _check(db: sqlite_utils.Database, path: Path) -> _Pending:
+def _check(db: Database, path: Path) -> _Pending:
     """Decide from the file's size and mtime alone whether it needs reading."""
     key = str(path.resolve())
     try:
@@ -398,26 +278,26 @@ def _check(db: sqlite_utils.Database, path: Path) -> _Pending:
         return _Pending(path, outcome=IngestOutcome(
             str(path), "rejected", reason=f"cannot read file: {exc.strerror}"))
     known = db.execute("SELECT content_hash, size, mtime_ns, date, status, reason FROM files "
-                       "WHERE path = ?", (key,)).fetchone()
+                       "WHERE path = $1", (key,)).fetchone()
     if known and known[1] == stat.st_size and known[2] == stat.st_mtime_ns:
         return _Pending(path, outcome=_known(str(path), known))
     return _Pending(path, key, stat, known)
 
 
-def _finish(db: sqlite_utils.Database, pending: _Pending, prepared: Prepared) -> IngestOutcome:
+def _finish(db: Database, pending: _Pending, prepared: Prepared) -> IngestOutcome:
     """Store a prepared file and remember its size, mtime and hash."""
     path = str(pending.path)
     if prepared.read_error:
         return IngestOutcome(path, "rejected", reason=prepared.read_error)
     known = pending.known
-    with transaction(db):
+    with db.transaction():
         if known and known[0] == prepared.content_hash:
             outcome = _known(path, known)
         else:
             stored = _store_prepared(db, prepared)
             outcome = IngestOutcome(path, stored.status, stored.date, stored.items,
                                     stored.reason, stored.replaced)
-        db.execute("INSERT INTO files VALUES (?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET "
+        db.execute("INSERT INTO files VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (path) DO UPDATE SET "
                    "content_hash = excluded.content_hash, size = excluded.size, "
                    "mtime_ns = excluded.mtime_ns, date = excluded.date, status = excluded.status, "
                    "reason = excluded.reason",
@@ -427,12 +307,12 @@ def _finish(db: sqlite_utils.Database, pending: _Pending, prepared: Prepared) ->
     return outcome
 
 
-def ingest_file(db: sqlite_utils.Database, path: str | Path) -> IngestOutcome:
+def ingest_file(db: Database, path: str | Path) -> IngestOutcome:
     """Index one file unless its size, mtime or content hash say it is unchanged."""
     pending = _check(db, Path(path))
     if pending.outcome:
         return pending.outcome
-    return _after_one(db, _finish(db, pending, prepare_file(str(pending.path), fts.backend(db))))
+    return _after_one(db, _finish(db, pending, prepare_file(str(pending.path), db.name)))
 
 
 def _known(path: str, row: tuple) -> IngestOutcome:
@@ -453,7 +333,7 @@ def digest_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield path
 
 
-def ingest_paths(db: sqlite_utils.Database, paths: Iterable[str | Path],
+def ingest_paths(db: Database, paths: Iterable[str | Path],
                  on_outcome: Callable[[IngestOutcome], None] | None = None,
                  workers: int | None = None) -> list[IngestOutcome]:
     """Index every digest file under `paths`; a rejected file never stops the others.
@@ -470,30 +350,33 @@ def ingest_paths(db: sqlite_utils.Database, paths: Iterable[str | Path],
     checked = [_check(db, path) for path in digest_files(paths)]
     todo = [str(p.path) for p in checked if p.outcome is None]
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    with _preparer(todo, workers, fts.backend(db)) as prepared:
-        outcomes: list[IngestOutcome] = []
-        pending: list[IngestOutcome] = []
-        began = 0.0
-        try:
-            for entry in checked:
-                if not db.conn.in_transaction:
-                    db.conn.execute("BEGIN")
-                    began = time.monotonic()
-                pending.append(entry.outcome or _finish(db, entry, next(prepared)))
-                if time.monotonic() - began >= BATCH_SECONDS:
-                    db.conn.commit()
-                if not db.conn.in_transaction:
-                    outcomes += _report(pending, on_outcome)
-        except BaseException:
-            if db.conn.in_transaction:
-                db.conn.rollback()
-            raise
-        if db.conn.in_transaction:
-            db.conn.commit()
-    outcomes += _report(pending, on_outcome)
+    outcomes: list[IngestOutcome] = []
+    with _preparer(todo, workers, db.name) as prepared:
+        for batch in _batches(db, checked, prepared):
+            outcomes += _report(batch, on_outcome)
     if any(o.status == "indexed" for o in outcomes):
-        fts.after_ingest(db, bulk=len(todo) >= PARALLEL_MIN_FILES)
+        db.after_ingest(bulk=len(todo) >= PARALLEL_MIN_FILES)
     return outcomes
+
+
+def _batches(db: Database, checked: list[_Pending],
+             prepared: Iterator[Prepared]) -> Iterator[list[IngestOutcome]]:
+    """Store the files that need it, in transactions of up to BATCH_SECONDS of work; yield the
+    outcomes of each committed batch (files decided without reading come as their own batch)."""
+    entries = iter(checked)
+    for entry in entries:
+        if entry.outcome:
+            yield [entry.outcome]
+            continue
+        with db.transaction():
+            batch = [_finish(db, entry, next(prepared))]
+            began = time.monotonic()
+            while time.monotonic() - began < BATCH_SECONDS:
+                following = next(entries, None)
+                if following is None:
+                    break
+                batch.append(following.outcome or _finish(db, following, next(prepared)))
+        yield batch
 
 
 @contextmanager
@@ -530,7 +413,7 @@ def _report(pending: list[IngestOutcome],
     return done
 
 
-def scan_dir(db: sqlite_utils.Database, directory: str | Path) -> list[IngestOutcome]:
+def scan_dir(db: Database, directory: str | Path) -> list[IngestOutcome]:
     """Re-scan a digest folder; return the outcome of each file (most are "unchanged")."""
     if not os.path.isdir(directory):
         return []
@@ -548,7 +431,7 @@ def save_digest_file(directory: str | Path, date: str, raw: bytes) -> Path | Non
     return path
 
 
-def row_to_item(row: sqlite3.Row | tuple) -> Item:
+def row_to_item(row: Sequence) -> Item:
     """Return an Item from a row of `SELECT * FROM items`."""
     (identifier, date, position, category, title, summary, background, analysis, points,
      source_name, source_url) = row

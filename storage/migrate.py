@@ -12,13 +12,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from storage import postgres
-from storage.index import open_db as open_sqlite
+from storage.index import open_db
+from storage.postgres import PostgresDatabase
 
-# In dependency-free order; items_fts is rebuilt from the SQLite FTS table's token text.
-TABLES = ("digests", "items", "item_titles", "latin_tokens", "files", "terms", "meta", "posts",
-          "post_runs", "settings", "queries", "readers", "watches", "watch_sent", "watch_scans",
-          "usage")
 HOLDS_DATA = ("digests", "items", "post_runs", "readers", "settings")
 
 
@@ -30,38 +26,37 @@ def copy_to_postgres(source: str | Path, target_url: str, force: bool = False) -
     """Copy the SQLite index at `source` into the PostgreSQL database at `target_url`.
 
     Returns the rows copied per table. Raises MigrateError when the source is
-    missing or the target already holds data and `force` is not set.
+    missing or the target already holds data and `force` is not set. Every table
+    of the SQLite schema is copied (the full-text index is rebuilt from its tokens).
     """
     if not Path(source).is_file():
         raise MigrateError(f"no SQLite database at {source}")
     try:
-        open_sqlite(source).close()  # upgrade the source to the current schema first
+        with open_db(source) as upgraded:  # upgrade the source to the current schema first
+            tables = upgraded.tables()
         src = sqlite3.connect(f"file:{Path(source).resolve()}?mode=ro", uri=True)
     except sqlite3.DatabaseError as exc:
         raise MigrateError(f"{source} is not a digestbot SQLite database: {exc}") from None
-    target = postgres.open_db(target_url)
+    target = PostgresDatabase(target_url)
     copied: dict[str, int] = {}
     try:
-        with target.atomic():
+        with target.transaction():
             held = [t for t in HOLDS_DATA
                     if target.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() is not None]
             if held and not force:
                 raise MigrateError(f"the target database already holds data (in {', '.join(held)}); "
                                    "use --force to replace it")
-            target.execute("TRUNCATE " + ", ".join((*TABLES, "items_fts")))
-            for table in TABLES:
-                cursor = src.execute(f"SELECT * FROM {table}")
-                columns = [d[0] for d in cursor.description]
-                rows = cursor.fetchall()
-                target.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-                                   f"({', '.join('?' * len(columns))})", rows)
+            target.execute("TRUNCATE " + ", ".join((*tables, "items_fts")))
+            for table, columns in tables.items():
+                rows = src.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
+                target.insert_rows(table, rows, columns)
                 copied[table] = len(rows)
             fts_rows = src.execute("SELECT rowid, title, body FROM items_fts").fetchall()
-            postgres.replace_fts_rows(target, 0, 0, fts_rows, had_rows=False)
+            target.replace_fts_rows(0, 0, fts_rows, had_rows=False)
             copied["items_fts"] = len(fts_rows)
             target.execute("SELECT setval(pg_get_serial_sequence('queries', 'id'), "
                            "coalesce((SELECT max(id) FROM queries), 0) + 1, false)")
-            postgres.after_ingest(target, bulk=True)
+            target.after_ingest(bulk=True)
     finally:
         src.close()
         target.close()

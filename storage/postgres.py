@@ -1,10 +1,11 @@
-"""The PostgreSQL backend: a connection with the small interface storage/ uses, its schema, and its
-full-text index.
+"""The PostgreSQL backend (`DATABASE_URL=postgresql://...`): its schema, connections, full-text
+index and bulk loading.
 
-Chosen by `open_db("postgresql://...")` (DATABASE_URL). The storage modules
-write portable SQL with `?` placeholders (turned into psycopg's `%s` here);
-what differs per backend is here and in storage/fts.py: the schema, the
-full-text index and its queries.
+A pool of connections in autocommit mode with psycopg's raw cursors, so the
+shared `$1`-style SQL of the query modules reaches the server as written. A
+statement outside a transaction borrows a pooled connection and is committed at
+once; a transaction keeps one connection, held in a context variable (so it
+belongs to the thread, or asyncio task, that opened it). Bulk loads use COPY.
 
 Full text: the same tokens as on SQLite (storage/text.py: CJK bigrams, Latin
 words, numbers) are stored as a `tsvector` with their positions, written as a
@@ -28,21 +29,21 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import re
-import secrets
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
 
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from storage.backend import ALL_IDS, Cursor, Database
 from storage.model import check_schema_version
 from storage.text import Phrase
 
 log = logging.getLogger(__name__)
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position; later tokens share it
-POOL_SIZE = 4  # connections per process (the bot is one asyncio thread; the CLI and tests more)
-BULK_ROWS = 2000  # rows per insert from arrays (a 100k-item migrate sends 50 statements, not one)
+POOL_SIZE = 6  # connections per process: the bot's reader threads, one indexing thread
+FTS_TABLE = "items_fts"
+BOOKKEEPING = ("schema_version",)  # tables of the migrations themselves
 # Month slices of a newest-first search, in months back from the newest wanted item; the rest last.
 SLICE_MONTHS = (1, 4, 16, 64)
 
@@ -135,211 +136,109 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-def _sql(sql: str) -> str:
-    """Return portable storage SQL with psycopg's placeholders (`?` -> `%s`, a literal % doubled)."""
-    return sql.replace("%", "%%").replace("?", "%s")
 
 
-_INSERT_VALUES = re.compile(r"\s*INSERT INTO (\w+) VALUES \((.*?)\)(\s+ON CONFLICT .*)?\s*",
-                            re.DOTALL | re.IGNORECASE)
-_CAST_VALUE = re.compile(r"CAST\(\?\s+AS\s+(\w+)\)", re.IGNORECASE)
-_DO_UPDATE = re.compile(r"ON CONFLICT\s*\(([\w\s,]+)\)\s*DO UPDATE", re.IGNORECASE)
+class PostgresDatabase(Database):
+    """A PostgreSQL database: a connection pool; safe from any thread.
 
-
-@dataclass(frozen=True)
-class _BulkInsert:
-    """An `INSERT ... VALUES` rewritten to insert from arrays, and what its rows must satisfy."""
-
-    sql: str
-    keys: tuple[int, ...]  # the ON CONFLICT ... DO UPDATE key columns (distinct within a statement)
-
-    def accepts(self, rows: Sequence[Sequence]) -> bool:
-        """Return True if `rows` can go as one statement: one Python type per column, and
-        distinct DO UPDATE keys (PostgreSQL refuses to update a row twice in one statement)."""
-        for column in zip(*rows, strict=True):
-            if len({type(value) for value in column if value is not None}) > 1:
-                return False
-        if self.keys:
-            keys = [tuple(row[n] for n in self.keys) for row in rows]
-            return len(set(keys)) == len(keys)
-        return True
-
-
-def _unnest_insert(sql: str, width: int,
-                   columns: Callable[[str], list[tuple[str, str]]]) -> _BulkInsert | None:
-    """Return `INSERT INTO t VALUES (...) [ON CONFLICT ...]` as an insert from arrays, or None.
-
-    Each value must be a bare `?` (the array has the column's type) or
-    `CAST(? AS x)` (the array is x[]), and the table must have exactly `width`
-    columns, none of them an array; anything else returns None.
-    `columns(table)` gives the table's (name, type) pairs in order.
-    """
-    match = _INSERT_VALUES.fullmatch(sql)
-    if not match:
-        return None
-    values = [value.strip() for value in match.group(2).split(",")]
-    table = columns(match.group(1))
-    if len(values) != width or len(table) != width or any(t.endswith("]") for _, t in table):
-        return None
-    names = [f"c{n}" for n in range(width)]
-    select, arrays = [], []
-    for value, name, (_, column_type) in zip(values, names, table, strict=True):
-        cast = _CAST_VALUE.fullmatch(value)
-        if value == "?":
-            select.append(f"u.{name}")
-            arrays.append(f"CAST(? AS {column_type}[])")
-        elif cast:
-            select.append(f"u.{name}")
-            arrays.append(f"CAST(? AS {cast.group(1)}[])")
-        else:
-            return None
-    tail = match.group(3) or ""
-    keys: tuple[int, ...] = ()
-    update = _DO_UPDATE.search(tail)
-    if update:
-        positions = {column: n for n, (column, _) in enumerate(table)}
-        wanted = [key.strip() for key in update.group(1).split(",")]
-        if any(key not in positions for key in wanted):
-            return None
-        keys = tuple(positions[key] for key in wanted)
-    elif re.search(r"DO\s+UPDATE", tail, re.IGNORECASE):  # ON CONFLICT ON CONSTRAINT ...
-        return None
-    return _BulkInsert(f"INSERT INTO {match.group(1)} SELECT {', '.join(select)} FROM "
-                       f"unnest({', '.join(arrays)}) AS u({', '.join(names)}){tail}", keys)
-
-
-class PgDatabase:
-    """A PostgreSQL connection pool with the interface the storage modules use on SQLite.
-
-    `execute`, `atomic()` (a transaction, or a savepoint inside one) and `conn`
-    (`executemany`, `in_transaction`, `commit`, `rollback`, `execute("BEGIN")`).
-    A statement outside a transaction borrows a pooled connection in autocommit
-    mode and is committed at once, as sqlite-utils does; a transaction keeps one
-    connection from BEGIN to COMMIT or ROLLBACK. The pool checks a connection
-    before lending it, so a database restart costs one failed request, not the
-    process.
+    The pool checks a connection before lending it, so a database restart
+    costs one failed request, not the process.
     """
 
-    backend = "postgres"
+    name = "postgres"
 
     def __init__(self, url: str) -> None:
-        self._pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, kwargs={"autocommit": True},
-                                    check=ConnectionPool.check_connection, open=True,
-                                    name="digestbot")
-        self._held: psycopg.Connection | None = None  # the open transaction's connection
-        self._lease: contextlib.AbstractContextManager | None = None
-        self.conn = self
         self.url = url
-        self._types: dict[str, list[tuple[str, str]]] = {}
+        self._pool = ConnectionPool(
+            url, min_size=1, max_size=POOL_SIZE, open=True, name="digestbot",
+            kwargs={"autocommit": True, "cursor_factory": psycopg.RawCursor},
+            check=ConnectionPool.check_connection)
+        # The open transaction's connection, per thread / asyncio context.
+        self._held: ContextVar[psycopg.Connection | None] = ContextVar(
+            f"digestbot_transaction_{id(self)}", default=None)
+        self._migrate()
 
-    def execute(self, sql: str, parameters: Sequence | None = None) -> psycopg.Cursor | None:
-        """Run one statement; return its cursor (fetchone, fetchall, rowcount, iteration)."""
-        statement = sql.strip().upper()
-        if statement == "BEGIN":
-            self._begin()
-            return None
-        if statement in ("COMMIT", "ROLLBACK"):
-            self._end(statement)
-            return None
-        if parameters is not None:  # without parameters psycopg sends the text as it is
-            sql = _sql(sql)
-        if self._held is not None:
-            return self._held.execute(sql, parameters)
-        with self._pool.connection() as conn:
-            return conn.execute(sql, parameters)  # the rows stay readable in the cursor
-
-    def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
-        """Run one statement for each row.
-
-        `INSERT INTO t VALUES (?, CAST(? AS x), ...) [ON CONFLICT ...]` is sent as
-        one statement per BULK_ROWS rows that inserts from arrays (`unnest`), not
-        one per row: a third of the time of a big ingest. Rows that one statement
-        could not take (see _BulkInsert.accepts) go one by one, as does any other
-        statement. Either way all rows are written or none.
-        """
-        if not rows:
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection]:
+        """Yield the open transaction's connection, or a pooled one (autocommit)."""
+        held = self._held.get()
+        if held is not None:
+            yield held
             return
-        bulk = _unnest_insert(sql, len(rows[0]), self._columns)
-        if bulk is not None and bulk.accepts(rows):
-            with contextlib.ExitStack() as stack:
-                if self._held is None and len(rows) > BULK_ROWS:
-                    stack.enter_context(self.atomic())
-                for start in range(0, len(rows), BULK_ROWS):
-                    chunk = rows[start:start + BULK_ROWS]
-                    self.execute(bulk.sql, [list(column) for column in zip(*chunk, strict=True)])
+        with self._pool.connection() as connection:
+            yield connection
+
+    def execute(self, sql: str, parameters: Sequence = ()) -> Cursor:
+        """Run one statement; return its cursor (the rows stay readable after the connection
+        goes back to the pool: psycopg reads them at once)."""
+        with self._connection() as connection:
+            return connection.execute(sql, parameters or None)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
+        """Run one statement for each row (psycopg pipelines them), all in one transaction."""
+        with self.transaction(), self._connection() as connection, connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block in one transaction on one connection (joining an open one)."""
+        if self._held.get() is not None:
+            yield
             return
-        if self._held is not None:
-            with self._held.cursor() as cursor:
-                cursor.executemany(_sql(sql), rows)
-            return
-        with self._pool.connection() as conn, conn.cursor() as cursor:
-            cursor.executemany(_sql(sql), rows)
-
-    def _columns(self, table: str) -> list[tuple[str, str]]:
-        """Return the (name, type) of `table`'s columns, in order (cached: migrations run first).
-
-        The type without its modifier (`character varying`, not `(20)`): a cast to it
-        does not truncate, so assigning to the column still refuses a value too long.
-        """
-        if table not in self._types:
-            self._types[table] = [(row[0], row[1]) for row in self.execute(
-                "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = "
-                "CAST(? AS regclass) AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-                (table,)).fetchall()]
-        return self._types[table]
-
-    def _begin(self) -> None:
-        self._lease = self._pool.connection()
-        self._held = self._lease.__enter__()
-        self._held.execute("BEGIN")
-
-    def _end(self, statement: str) -> None:
-        if self._held is None:
-            return
-        lease, held = self._lease, self._held
-        self._held = self._lease = None
-        try:
-            held.execute(statement)
-        finally:
-            lease.__exit__(None, None, None)
+        with self._pool.connection() as connection, connection.transaction():
+            token = self._held.set(connection)
+            try:
+                yield
+            finally:
+                self._held.reset(token)
 
     @property
     def in_transaction(self) -> bool:
-        """True between BEGIN and COMMIT/ROLLBACK."""
-        return self._held is not None
+        """True inside a transaction of this thread (or asyncio task)."""
+        return self._held.get() is not None
 
-    def commit(self) -> None:
-        """Commit the open transaction, if any."""
-        self._end("COMMIT")
-
-    def rollback(self) -> None:
-        """Roll back the open transaction, if any."""
-        self._end("ROLLBACK")
-
-    @contextlib.contextmanager
-    def atomic(self) -> Iterator[PgDatabase]:
-        """Run the block in a transaction (a savepoint if one is already open)."""
-        if self._held is not None:
-            name = f"sp_{secrets.token_hex(8)}"
-            self._held.execute(f"SAVEPOINT {name}")
-            try:
-                yield self
-            except BaseException:
-                if self._held is not None:
-                    self._held.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                raise
-            self._held.execute(f"RELEASE SAVEPOINT {name}")
+    def insert_rows(self, table: str, rows: Sequence[Sequence],
+                    columns: Sequence[str] | None = None) -> None:
+        """Append rows to `table` with COPY."""
+        if not rows:
             return
-        self._begin()
-        try:
-            yield self
-        except BaseException:
-            self._end("ROLLBACK")
-            raise
-        self._end("COMMIT")
+        names = f" ({', '.join(columns)})" if columns else ""
+        with self.transaction(), self._connection() as connection, connection.cursor() as cursor:
+            with cursor.copy(f"COPY {table}{names} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    def tables(self) -> dict[str, list[str]]:
+        """Return each table of the current schema and its columns (the full-text table and the
+        schema bookkeeping left out)."""
+        found: dict[str, list[str]] = {}
+        for table, column in self.execute(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"):
+            if table != FTS_TABLE and table not in BOOKKEEPING:
+                found.setdefault(table, []).append(column)
+        return found
+
+    def close(self) -> None:
+        """Close the pool."""
+        self._pool.close()
+
+    def _migrate(self) -> int:
+        """Apply the migrations this database has not seen, under a lock (several workers may
+        start at once); return the schema version."""
+        with self.transaction(), self._connection() as connection:
+            connection.execute("SELECT pg_advisory_xact_lock(4242001)")
+            connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            version = connection.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+            check_schema_version(version, len(MIGRATIONS), "the PostgreSQL database")
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";\n")):
+                    connection.execute(statement)
+                connection.execute("INSERT INTO schema_version VALUES ($1)", (number,))
+        return len(MIGRATIONS)
 
     @contextlib.contextmanager
-    def planned_for_gin(self) -> Iterator[psycopg.Connection]:
+    def _planned_for_gin(self) -> Iterator[psycopg.Connection]:
         """Yield a connection in a transaction whose planner uses indexes, not sequential scans.
 
         For full-text queries (match_ids). Inside an open transaction the
@@ -348,44 +247,108 @@ class PgDatabase:
         """
         settings = ("SET LOCAL enable_seqscan = {0}; "
                     "SET LOCAL max_parallel_workers_per_gather = {1}")
-        if self._held is not None:
-            self._held.execute(settings.format("off", "0"))
-            yield self._held
-            self._held.execute(settings.format("DEFAULT", "DEFAULT"))
+        held = self._held.get()
+        if held is not None:
+            held.execute(settings.format("off", "0"))
+            yield held
+            held.execute(settings.format("DEFAULT", "DEFAULT"))
             return
-        with self._pool.connection() as conn, conn.transaction():
-            conn.execute(settings.format("off", "0"))
-            yield conn
+        with self._pool.connection() as connection, connection.transaction():
+            connection.execute(settings.format("off", "0"))
+            yield connection
 
-    def close(self) -> None:
-        """Close the pool (and any transaction's connection)."""
-        self._end("ROLLBACK")
-        self._pool.close()
+    # --- full text (tsvector + GIN) -------------------------------------------------------
+
+    @staticmethod
+    def documents(rows: list[tuple[int, str, str]]) -> list[str]:
+        """Return each row's tsvector literal (built in ingest's worker processes)."""
+        return [tsvector_literal(title, body) for _, title, body in rows]
+
+    def replace_fts_rows(self, first: int, last: int, rows: list[tuple[int, str, str]],
+                         had_rows: bool, documents: list[str] | None = None) -> None:
+        """Replace the index rows with ids first..last by `rows` (COPY of their tsvectors)."""
+        with self.transaction():
+            if had_rows:
+                self.execute(f"DELETE FROM {FTS_TABLE} WHERE id BETWEEN $1 AND $2", (first, last))
+            if documents is None:
+                documents = self.documents(rows)
+            self.insert_rows(FTS_TABLE, [(row[0], document)
+                                         for row, document in zip(rows, documents, strict=True)])
+
+    def phrase(self, words: Phrase, last_tokens: Sequence[str] | None) -> str:
+        """Return one query word as a tsquery (see tsquery_phrase)."""
+        return tsquery_phrase(words, last_tokens)
+
+    def all_of(self, expressions: Iterable[str]) -> str:
+        """Return the tsquery expressions ANDed."""
+        return " & ".join(f"({e})" for e in expressions)
+
+    def any_of(self, expressions: Iterable[str]) -> str:
+        """Return the tsquery expressions ORed."""
+        return " | ".join(f"({e})" for e in expressions)
+
+    def match_ids(self, expression: str, bounds: tuple[int, int] = ALL_IDS,
+                  category: str | None = None, limit: int | None = None) -> list[int]:
+        """Return the ids of items matching the tsquery `expression`, newest first.
+
+        With a limit, the month slices (module docstring) run newest first in one
+        statement that stops at the limit. The planner may use only the GIN index
+        (no sequential scan, no primary-key walk), whatever it guesses about the words.
+        Never a prepared statement: psycopg prepares one run 5 times, and its generic
+        plan cannot see how rare the words are (a zero-hit query went from 0.4 to 190 ms).
+        """
+        def part(first: int) -> str:  # one slice; its parameters start at $first
+            join = f"JOIN items i ON i.id = f.id AND i.category = ${first + 3}" if category else ""
+            return (f"SELECT f.id FROM {FTS_TABLE} f {join} WHERE f.doc @@ CAST(${first} AS tsquery)"
+                    f" AND f.id BETWEEN ${first + 1} AND ${first + 2}")
+
+        extra = [category] if category else []
+        with self._planned_for_gin() as connection:
+            if limit is None:
+                return [row[0] for row in connection.execute(
+                    part(1) + " ORDER BY f.id + 0 DESC", [expression, *bounds, *extra],
+                    prepare=False).fetchall()]
+            newest = connection.execute(f"SELECT max(id) FROM {FTS_TABLE} WHERE id BETWEEN $1 AND $2",
+                                        bounds).fetchone()[0]
+            if newest is None:
+                return []
+            # Up to `newest` only: a digest of a new month committed after that read is in no
+            # named month, so it would come last (statements in READ COMMITTED see different
+            # snapshots).
+            window = (bounds[0], newest)
+            parts, params = [], []
+            for months, inside in _month_slices(newest, bounds[0]):
+                parts.append(f"({part(len(params) + 1)} ORDER BY f.id + 0 DESC LIMIT {int(limit)})")
+                months_query = " | ".join(_lexeme(month) for month in months)
+                params += [f"({expression}) & {'' if inside else '!'}({months_query})", *window,
+                           *extra]
+            # No outer ORDER BY: Append returns its children in order (no parallel workers),
+            # newest slice first, and stops reading them at the LIMIT. (An ORDER BY would start
+            # them all.)
+            return [row[0] for row in connection.execute(
+                "SELECT id FROM (" + " UNION ALL ".join(parts) + f") newest LIMIT {int(limit)}",
+                params, prepare=False).fetchall()]
+
+    def after_ingest(self, bulk: bool) -> None:
+        """Merge the GIN index's pending list; after a bulk ingest, refresh the planner's statistics.
+
+        GIN keeps new entries in an unsorted pending list (fast inserts) that every
+        search reads in full until VACUUM merges it: after 100k items were indexed
+        or rewritten it cost each search about 10 ms.
+        """
+        try:
+            # A savepoint inside a caller's transaction (migrate), so a refusal does not end it.
+            with self._connection() as connection, connection.transaction():
+                connection.execute(
+                    f"SELECT gin_clean_pending_list(CAST('{FTS_TABLE}_doc' AS regclass))")
+                if bulk:
+                    connection.execute(f"ANALYZE items, {FTS_TABLE}, item_titles, latin_tokens, terms")
+        except psycopg.errors.InsufficientPrivilege as exc:  # the role does not own the tables
+            log.warning("cannot merge the full-text index's pending list (%s); VACUUM does it", exc)
 
 
-def open_db(url: str) -> PgDatabase:
-    """Return the database at `url`, migrated to the current schema."""
-    db = PgDatabase(url)
-    migrate(db)
-    return db
+# --- full-text helpers ----------------------------------------------------------------
 
-
-def migrate(db: PgDatabase) -> int:
-    """Apply the migrations this database has not seen, under a lock (several workers may start)."""
-    with db.atomic():
-        db.execute("SELECT pg_advisory_xact_lock(4242001)")
-        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        row = db.execute("SELECT max(version) FROM schema_version").fetchone()
-        version = row[0] or 0
-        check_schema_version(version, len(MIGRATIONS), "the PostgreSQL database")
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            for statement in filter(str.strip, script.split(";\n")):
-                db.execute(statement)
-            db.execute("INSERT INTO schema_version VALUES (?)", (number,))
-    return len(MIGRATIONS)
-
-
-# --- full text -----------------------------------------------------------------------------
 
 
 def _lexeme(token: str) -> str:
@@ -433,45 +396,6 @@ def tsquery_phrase(words: Phrase, last_tokens: Sequence[str] | None) -> str:
         "(" + " | ".join(f"({a})" for a in alternatives) + ")"
 
 
-def match_ids(db: PgDatabase, expression: str, bounds: tuple[int, int], category: str | None,
-              limit: int | None) -> list[int]:
-    """Return the ids of items matching the tsquery `expression`, newest first.
-
-    With a limit, the month slices (module docstring) run newest first in one
-    statement that stops at the limit. The planner may use only the GIN index
-    (no sequential scan, no primary-key walk), whatever it guesses about the words.
-    Never a prepared statement: psycopg prepares one run 5 times, and its generic
-    plan cannot see how rare the words are (a zero-hit query went from 0.4 to 190 ms).
-    """
-    join = "JOIN items i ON i.id = f.id AND i.category = %s" if category else ""
-    where = "f.id BETWEEN %s AND %s"
-    with db.planned_for_gin() as conn:
-        if limit is None:
-            return [row[0] for row in conn.execute(
-                f"SELECT f.id FROM items_fts f {join} WHERE f.doc @@ CAST(%s AS tsquery) "
-                f"AND {where} ORDER BY f.id + 0 DESC",
-                [*([category] if category else []), expression, *bounds], prepare=False).fetchall()]
-        newest = conn.execute("SELECT max(id) FROM items_fts WHERE id BETWEEN %s AND %s",
-                              bounds).fetchone()[0]
-        if newest is None:
-            return []
-        # Up to `newest` only: a digest of a new month committed after that read is in no named
-        # month, so it would come last (statements in READ COMMITTED see different snapshots).
-        window = (bounds[0], newest)
-        parts, params = [], []
-        for months, inside in _month_slices(newest, bounds[0]):
-            parts.append(f"(SELECT f.id FROM items_fts f {join} WHERE f.doc @@ CAST(%s AS tsquery) "
-                         f"AND {where} ORDER BY f.id + 0 DESC LIMIT {int(limit)})")
-            months_query = " | ".join(_lexeme(month) for month in months)
-            params += [*([category] if category else []),
-                       f"({expression}) & {'' if inside else '!'}({months_query})", *window]
-        # No outer ORDER BY: Append returns its children in order (no parallel workers), newest
-        # slice first, and stops reading them at the LIMIT. (An ORDER BY would start them all.)
-        return [row[0] for row in conn.execute(
-            "SELECT id FROM (" + " UNION ALL ".join(parts) + f") newest LIMIT {int(limit)}",
-            params, prepare=False).fetchall()]
-
-
 def _month_slices(newest: int, lowest: int) -> list[tuple[list[str], bool]]:
     """Return the slices of a newest-first search: (month lexemes, True) each, then the rest.
 
@@ -500,33 +424,3 @@ def _month_slices(newest: int, lowest: int) -> list[tuple[list[str], bool]]:
     if _month(year, month) >= lowest_month:  # the range reaches further back
         slices.append((months, False))
     return slices
-
-
-def after_ingest(db: PgDatabase, bulk: bool) -> None:
-    """Merge the GIN index's pending list; after a bulk ingest, refresh the planner's statistics.
-
-    GIN keeps new entries in an unsorted pending list (fast inserts) that every
-    search reads in full until VACUUM merges it: after 100k items were indexed
-    or rewritten it cost each search about 10 ms.
-    """
-    try:
-        with db.atomic():  # a savepoint inside a caller's transaction (migrate)
-            db.execute("SELECT gin_clean_pending_list(CAST('items_fts_doc' AS regclass))")
-            if bulk:
-                db.execute("ANALYZE items, items_fts, item_titles, latin_tokens, terms")
-    except psycopg.errors.InsufficientPrivilege as exc:  # the role does not own the tables
-        log.warning("cannot merge the full-text index's pending list (%s); VACUUM does it", exc)
-
-
-def replace_fts_rows(db: PgDatabase, first: int, last: int, rows: list[tuple[int, str, str]],
-                     had_rows: bool, docs: list[str] | None = None) -> None:
-    """Replace the index rows with ids first..last by `rows` of (id, title tokens, body tokens).
-
-    `docs`: the rows' tsvector literals, if already built (fts.documents).
-    """
-    if had_rows:
-        db.execute("DELETE FROM items_fts WHERE id BETWEEN ? AND ?", (first, last))
-    if docs is None:
-        docs = [tsvector_literal(title, body) for _, title, body in rows]
-    db.executemany("INSERT INTO items_fts VALUES (?, CAST(? AS tsvector))",
-                   [(row[0], doc) for row, doc in zip(rows, docs, strict=True)])

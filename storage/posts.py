@@ -6,7 +6,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
-import sqlite_utils
+from storage.backend import Database
 
 
 def _now() -> str:
@@ -24,49 +24,49 @@ class PostRun:
     completed_at: str | None
 
 
-def current_run(db: sqlite_utils.Database, date: str, chat_id: str) -> PostRun | None:
+def current_run(db: Database, date: str, chat_id: str) -> PostRun | None:
     """Return the latest posting of `date` to `chat_id`, or None if it was never started."""
     row = db.execute("SELECT date, chat_id, run, messages, completed_at FROM post_runs "
-                     "WHERE date = ? AND chat_id = ? ORDER BY run DESC LIMIT 1",
+                     "WHERE date = $1 AND chat_id = $2 ORDER BY run DESC LIMIT 1",
                      (date, chat_id)).fetchone()
     return PostRun(*row) if row else None
 
 
-def start_run(db: sqlite_utils.Database, date: str, chat_id: str, messages: int,
+def start_run(db: Database, date: str, chat_id: str, messages: int,
               force: bool = False) -> PostRun:
     """Return the posting to continue: the unfinished one, or a new one (`force` after a finished one)."""
-    with db.atomic():
+    with db.transaction():
         run = current_run(db, date, chat_id)
         if run is not None and (run.completed_at is None or not force):
             return run
         number = 0 if run is None else run.run + 1
-        db.execute("INSERT INTO post_runs VALUES (?, ?, ?, ?, ?, NULL)",
+        db.execute("INSERT INTO post_runs VALUES ($1, $2, $3, $4, $5, NULL)",
                    (date, chat_id, number, messages, _now()))
     return PostRun(date, chat_id, number, messages, None)
 
 
-def sent_sequence_numbers(db: sqlite_utils.Database, run: PostRun) -> set[int]:
+def sent_sequence_numbers(db: Database, run: PostRun) -> set[int]:
     """Return the positions of the messages of `run` already sent."""
-    rows = db.execute("SELECT seq FROM posts WHERE date = ? AND chat_id = ? AND run = ?",
+    rows = db.execute("SELECT seq FROM posts WHERE date = $1 AND chat_id = $2 AND run = $3",
                       (run.date, run.chat_id, run.run)).fetchall()
     return {row[0] for row in rows}
 
 
-def record_message(db: sqlite_utils.Database, run: PostRun, seq: int, message_id: int) -> None:
+def record_message(db: Database, run: PostRun, seq: int, message_id: int) -> None:
     """Record that message `seq` of `run` was sent (called right after Telegram confirms it)."""
-    db.execute("INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    db.execute("INSERT INTO posts VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
                (run.date, run.chat_id, run.run, seq, message_id, _now()))
 
 
-def complete_run(db: sqlite_utils.Database, run: PostRun) -> None:
+def complete_run(db: Database, run: PostRun) -> None:
     """Mark `run` as fully sent."""
-    db.execute("UPDATE post_runs SET completed_at = ? WHERE date = ? AND chat_id = ? AND run = ?",
+    db.execute("UPDATE post_runs SET completed_at = $1 WHERE date = $2 AND chat_id = $3 AND run = $4",
                (_now(), run.date, run.chat_id, run.run))
 
 
-def is_posted(db: sqlite_utils.Database, date: str, chat_id: str) -> bool:
+def is_posted(db: Database, date: str, chat_id: str) -> bool:
     """Return True if `date` was fully posted to `chat_id` at least once."""
-    row = db.execute("SELECT 1 FROM post_runs WHERE date = ? AND chat_id = ? AND completed_at "
+    row = db.execute("SELECT 1 FROM post_runs WHERE date = $1 AND chat_id = $2 AND completed_at "
                      "IS NOT NULL LIMIT 1", (date, chat_id)).fetchone()
     return row is not None
 
@@ -81,7 +81,7 @@ class PostStats:
     last_at: str | None
 
 
-def post_stats(db: sqlite_utils.Database) -> PostStats:
+def post_stats(db: Database) -> PostStats:
     """Return how many posts were made and the last one."""
     runs = db.execute("SELECT count(*) FROM post_runs WHERE completed_at IS NOT NULL").fetchone()[0]
     messages = db.execute("SELECT count(*) FROM posts").fetchone()[0]
@@ -90,39 +90,39 @@ def post_stats(db: sqlite_utils.Database) -> PostStats:
     return PostStats(runs, messages, last[0] if last else None, last[1] if last else None)
 
 
-def get_setting(db: sqlite_utils.Database, key: str) -> str | None:
+def get_setting(db: Database, key: str) -> str | None:
     """Return a setting changed from Telegram (e.g. "paused", "post_time"), or None."""
-    row = db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    row = db.execute("SELECT value FROM settings WHERE key = $1", (key,)).fetchone()
     return row[0] if row else None
 
 
-def set_setting(db: sqlite_utils.Database, key: str, value: str) -> None:
+def set_setting(db: Database, key: str, value: str) -> None:
     """Persist a setting changed from Telegram."""
-    db.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
+    db.execute("INSERT INTO settings VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = "
                "excluded.value", (key, value))
 
 
-def claim_once(db: sqlite_utils.Database, key: str) -> bool:
+def claim_once(db: Database, key: str) -> bool:
     """Return True the first time `key` is claimed, False ever after (e.g. one admin alert a day)."""
-    cursor = db.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT DO NOTHING",
+    cursor = db.execute("INSERT INTO settings VALUES ($1, $2) ON CONFLICT DO NOTHING",
                         (f"once:{key}", _now()))
     return cursor.rowcount == 1
 
 
-def remember_query(db: sqlite_utils.Database, text: str) -> int:
+def remember_query(db: Database, text: str) -> int:
     """Return a short id for `text` (a search query or a category), for button callback data."""
-    db.execute("INSERT INTO queries (text, used_at) VALUES (?, ?) ON CONFLICT (text) DO UPDATE "
+    db.execute("INSERT INTO queries (text, used_at) VALUES ($1, $2) ON CONFLICT (text) DO UPDATE "
                "SET used_at = excluded.used_at", (text, _now()))
-    return db.execute("SELECT id FROM queries WHERE text = ?", (text,)).fetchone()[0]
+    return db.execute("SELECT id FROM queries WHERE text = $1", (text,)).fetchone()[0]
 
 
-def recall_query(db: sqlite_utils.Database, identifier: int) -> str | None:
+def recall_query(db: Database, identifier: int) -> str | None:
     """Return the text saved under `identifier`, or None."""
-    row = db.execute("SELECT text FROM queries WHERE id = ?", (identifier,)).fetchone()
+    row = db.execute("SELECT text FROM queries WHERE id = $1", (identifier,)).fetchone()
     return row[0] if row else None
 
 
-def acquire_lease(db: sqlite_utils.Database, name: str, owner: str, seconds: float) -> bool:
+def acquire_lease(db: Database, name: str, owner: str, seconds: float) -> bool:
     """Take (or renew) the lease `name` for `owner` for `seconds`; False if another owner holds it.
 
     One atomic statement on both backends: it inserts the lease, or takes it over
@@ -131,15 +131,15 @@ def acquire_lease(db: sqlite_utils.Database, name: str, owner: str, seconds: flo
     """
     now = time.time()
     cursor = db.execute(
-        "INSERT INTO leases VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, "
-        "expires_at = excluded.expires_at WHERE leases.owner = excluded.owner OR leases.expires_at < ?",
+        "INSERT INTO leases VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, "
+        "expires_at = excluded.expires_at WHERE leases.owner = excluded.owner OR leases.expires_at < $4",
         (name, owner, now + seconds, now))
     return cursor.rowcount == 1
 
 
-def release_lease(db: sqlite_utils.Database, name: str, owner: str) -> None:
+def release_lease(db: Database, name: str, owner: str) -> None:
     """Give the lease `name` back (only if `owner` holds it)."""
-    db.execute("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))
+    db.execute("DELETE FROM leases WHERE name = $1 AND owner = $2", (name, owner))
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ class Health:
     last_post: str | None
 
 
-def health(db: sqlite_utils.Database) -> Health:
+def health(db: Database) -> Health:
     """Return whether the database answers a query, and when the last post was completed."""
     try:
         row = db.execute("SELECT max(completed_at) FROM post_runs").fetchone()

@@ -15,8 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-import sqlite_utils
-
+from storage.backend import Database
 from storage.categories import CANONICAL
 from storage.model import Item
 from storage.search import search
@@ -47,15 +46,15 @@ def _reader(row: tuple) -> Reader:
     return Reader(row[0], bool(row[1]), tuple(json.loads(row[2])), bool(row[3]))
 
 
-def get_reader(db: sqlite_utils.Database, chat_id: int) -> Reader | None:
+def get_reader(db: Database, chat_id: int) -> Reader | None:
     """Return the reader of a private chat, or None if they never subscribed or watched."""
     row = db.execute("SELECT chat_id, subscribed, categories, blocked FROM readers "
-                     "WHERE chat_id = ?", (chat_id,)).fetchone()
+                     "WHERE chat_id = $1", (chat_id,)).fetchone()
     return _reader(row) if row else None
 
 
-def _touch(db: sqlite_utils.Database, chat_id: int) -> None:
-    db.execute("INSERT INTO readers (chat_id, since, changed_at) VALUES (?, ?, ?) "
+def _touch(db: Database, chat_id: int) -> None:
+    db.execute("INSERT INTO readers (chat_id, since, changed_at) VALUES ($1, $2, $3) "
                "ON CONFLICT (chat_id) DO UPDATE SET blocked = 0, changed_at = excluded.changed_at",
                (chat_id, _now(), _now()))
 
@@ -64,29 +63,29 @@ def _category_order(name: str) -> tuple[int, str]:
     return (CANONICAL.index(name) if name in CANONICAL else len(CANONICAL), name)
 
 
-def subscribe(db: sqlite_utils.Database, chat_id: int, categories: list[str]) -> Reader:
+def subscribe(db: Database, chat_id: int, categories: list[str]) -> Reader:
     """Subscribe a reader to the daily digest, only `categories` (canonical names; empty = all)."""
-    with db.atomic():
+    with db.transaction():
         _touch(db, chat_id)
-        db.execute("UPDATE readers SET subscribed = 1, categories = ? WHERE chat_id = ?",
+        db.execute("UPDATE readers SET subscribed = 1, categories = $1 WHERE chat_id = $2",
                    (json.dumps(sorted(set(categories), key=_category_order), ensure_ascii=False),
                     chat_id))
     return get_reader(db, chat_id)
 
 
-def unsubscribe(db: sqlite_utils.Database, chat_id: int) -> bool:
+def unsubscribe(db: Database, chat_id: int) -> bool:
     """Stop a reader's daily digest; return False if they were not subscribed."""
-    cursor = db.execute("UPDATE readers SET subscribed = 0, changed_at = ? WHERE chat_id = ? "
+    cursor = db.execute("UPDATE readers SET subscribed = 0, changed_at = $1 WHERE chat_id = $2 "
                         "AND subscribed = 1", (_now(), chat_id))
     return cursor.rowcount == 1
 
 
-def mark_blocked(db: sqlite_utils.Database, chat_id: int) -> None:
+def mark_blocked(db: Database, chat_id: int) -> None:
     """Record that Telegram refused to deliver to this chat (the reader blocked the bot)."""
-    db.execute("UPDATE readers SET blocked = 1, changed_at = ? WHERE chat_id = ?", (_now(), chat_id))
+    db.execute("UPDATE readers SET blocked = 1, changed_at = $1 WHERE chat_id = $2", (_now(), chat_id))
 
 
-def subscribers(db: sqlite_utils.Database) -> list[Reader]:
+def subscribers(db: Database) -> list[Reader]:
     """Return the readers to send the daily digest to (subscribed and not blocked)."""
     rows = db.execute("SELECT chat_id, subscribed, categories, blocked FROM readers "
                       "WHERE subscribed = 1 AND blocked = 0 ORDER BY chat_id").fetchall()
@@ -96,32 +95,32 @@ def subscribers(db: sqlite_utils.Database) -> list[Reader]:
 # --- watches ---------------------------------------------------------------------------
 
 
-def add_watch(db: sqlite_utils.Database, chat_id: int, keyword: str) -> str:
+def add_watch(db: Database, chat_id: int, keyword: str) -> str:
     """Add a watch; return "added", "exists", "full" (MAX_WATCHES reached) or "too_long"."""
     keyword = " ".join(keyword.split())
     if len(keyword) > MAX_WATCH_CHARS:
         return "too_long"
-    with db.atomic():
+    with db.transaction():
         _touch(db, chat_id)
         known = [w.lower() for w in watches_of(db, chat_id)]
         if keyword.lower() in known:
             return "exists"
         if len(known) >= MAX_WATCHES:
             return "full"
-        db.execute("INSERT INTO watches VALUES (?, ?, ?)", (chat_id, keyword, _now()))
+        db.execute("INSERT INTO watches VALUES ($1, $2, $3)", (chat_id, keyword, _now()))
     return "added"
 
 
-def remove_watch(db: sqlite_utils.Database, chat_id: int, keyword: str) -> bool:
+def remove_watch(db: Database, chat_id: int, keyword: str) -> bool:
     """Remove a watch (case-insensitive); return False if the reader had no such watch."""
-    cursor = db.execute("DELETE FROM watches WHERE chat_id = ? AND lower(keyword) = lower(?)",
+    cursor = db.execute("DELETE FROM watches WHERE chat_id = $1 AND lower(keyword) = lower($2)",
                         (chat_id, " ".join(keyword.split())))
     return cursor.rowcount > 0
 
 
-def watches_of(db: sqlite_utils.Database, chat_id: int) -> list[str]:
+def watches_of(db: Database, chat_id: int) -> list[str]:
     """Return a reader's watched keywords, oldest first."""
-    rows = db.execute("SELECT keyword FROM watches WHERE chat_id = ? ORDER BY created_at, keyword",
+    rows = db.execute("SELECT keyword FROM watches WHERE chat_id = $1 ORDER BY created_at, keyword",
                       (chat_id,)).fetchall()
     return [row[0] for row in rows]
 
@@ -134,17 +133,17 @@ class WatchAlert:
     matches: tuple[tuple[Item, tuple[str, ...]], ...]
 
 
-def unscanned_digests(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
+def unscanned_digests(db: Database) -> list[tuple[str, str, str]]:
     """Return (date, content hash, indexed at) of digest versions not yet checked against the watches."""
     return db.execute("SELECT date, content_hash, indexed_at FROM digests WHERE NOT EXISTS (SELECT 1 "
                       "FROM watch_scans s WHERE s.date = digests.date AND s.content_hash = "
                       "digests.content_hash) ORDER BY date").fetchall()
 
 
-def mark_scanned(db: sqlite_utils.Database, versions: list[tuple[str, str, str]]) -> None:
+def mark_scanned(db: Database, versions: list[tuple[str, str, str]]) -> None:
     """Record that these digest versions were checked against every watch."""
-    with db.atomic():
-        db.conn.executemany("INSERT INTO watch_scans VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    with db.transaction():
+        db.executemany("INSERT INTO watch_scans VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                             [(date, content_hash, _now()) for date, content_hash, _ in versions])
 
 
@@ -154,7 +153,7 @@ def item_key(item: Item) -> str:
     return f"{item.date}:{digest}"
 
 
-def watch_alerts(db: sqlite_utils.Database, versions: list[tuple[str, str, str]]) -> list[WatchAlert]:
+def watch_alerts(db: Database, versions: list[tuple[str, str, str]]) -> list[WatchAlert]:
     """Return, per reader, the items of newly indexed digests that match their watches and are new to them.
 
     `versions` are (date, content hash, indexed at) from `unscanned_digests`. A
@@ -182,7 +181,7 @@ def watch_alerts(db: sqlite_utils.Database, versions: list[tuple[str, str, str]]
         watches_by_chat.setdefault(chat_id, []).append((keyword, created_at))
     alerts = []
     for chat_id, chat_watches in watches_by_chat.items():
-        sent = {row[0] for row in db.execute("SELECT item_key FROM watch_sent WHERE chat_id = ?",
+        sent = {row[0] for row in db.execute("SELECT item_key FROM watch_sent WHERE chat_id = $1",
                                              (chat_id,))}
         per_item: dict[str, tuple[Item, list[str]]] = {}
         for keyword, created_at in chat_watches:
@@ -196,19 +195,19 @@ def watch_alerts(db: sqlite_utils.Database, versions: list[tuple[str, str, str]]
     return alerts
 
 
-def record_alert(db: sqlite_utils.Database, alert: WatchAlert) -> None:
+def record_alert(db: Database, alert: WatchAlert) -> None:
     """Record that `alert` was delivered (call right after Telegram confirms it)."""
-    with db.atomic():
-        db.conn.executemany("INSERT INTO watch_sent VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    with db.transaction():
+        db.executemany("INSERT INTO watch_sent VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                             [(alert.chat_id, item_key(item), _now()) for item, _ in alert.matches])
 
 
 # --- usage -----------------------------------------------------------------------------
 
 
-def record_use(db: sqlite_utils.Database, day: str, command: str, query: str) -> None:
+def record_use(db: Database, day: str, command: str, query: str) -> None:
     """Count one use of a command with its query string (nothing about who asked)."""
-    db.execute("INSERT INTO usage VALUES (?, ?, ?, 1) ON CONFLICT (day, command, query) DO UPDATE "
+    db.execute("INSERT INTO usage VALUES ($1, $2, $3, 1) ON CONFLICT (day, command, query) DO UPDATE "
                "SET uses = usage.uses + 1", (day, command, " ".join(query.split())[:100]))
 
 
@@ -224,7 +223,7 @@ class ReaderStats:
     top_queries: tuple[tuple[str, int], ...]  # (query, uses), most used first
 
 
-def reader_stats(db: sqlite_utils.Database, since_day: str, top: int = 10) -> ReaderStats:
+def reader_stats(db: Database, since_day: str, top: int = 10) -> ReaderStats:
     """Return subscribers, active watches and the queries since `since_day` (inclusive)."""
     subscribed, blocked = db.execute(
         "SELECT coalesce(sum(CASE WHEN subscribed = 1 AND blocked = 0 THEN 1 ELSE 0 END), 0), "
@@ -232,9 +231,9 @@ def reader_stats(db: sqlite_utils.Database, since_day: str, top: int = 10) -> Re
     watches, watchers = db.execute(
         "SELECT count(*), count(DISTINCT w.chat_id) FROM watches w JOIN readers r ON "
         "r.chat_id = w.chat_id WHERE r.blocked = 0").fetchone()
-    per_day = db.execute("SELECT day, sum(uses) FROM usage WHERE day >= ? GROUP BY day ORDER BY day",
+    per_day = db.execute("SELECT day, sum(uses) FROM usage WHERE day >= $1 GROUP BY day ORDER BY day",
                          (since_day,)).fetchall()
-    queries = db.execute("SELECT query, sum(uses) AS n FROM usage WHERE day >= ? AND query != '' "
-                         "GROUP BY query ORDER BY n DESC, query LIMIT ?", (since_day, top)).fetchall()
+    queries = db.execute("SELECT query, sum(uses) AS n FROM usage WHERE day >= $1 AND query != '' "
+                         "GROUP BY query ORDER BY n DESC, query LIMIT $2", (since_day, top)).fetchall()
     return ReaderStats(subscribed, blocked, watches, watchers,
                        tuple(map(tuple, per_day)), tuple(map(tuple, queries)))

@@ -12,11 +12,10 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-import sqlite_utils
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from storage import fts
+from storage.backend import ALL_IDS, Database, numbered
 from storage.categories import canonical_category
 from storage.index import generation, item_id, row_to_item
 from storage.model import Item, SearchResult
@@ -58,7 +57,7 @@ class DigestSummary:
     summary: str = ""
 
 
-def search(db: sqlite_utils.Database, query: str, category: str | None = None,
+def search(db: Database, query: str, category: str | None = None,
            since: str | None = None, until: str | None = None, limit: int = 20,
            offset: int = 0, fuzzy: bool = True) -> SearchResult:
     """Return one page of items matching `query`, best first; typos are corrected when nothing matches.
@@ -83,7 +82,7 @@ def search(db: sqlite_utils.Database, query: str, category: str | None = None,
     items, total, capped = _run(db, compiled, resolved, bounds, limit, offset)
     if total or not fuzzy:
         return SearchResult(query, items, total, capped)
-    unfiltered = resolved is None and bounds == fts.ALL_IDS
+    unfiltered = resolved is None and bounds == ALL_IDS
     corrected = correct_query(db, query, missed=compiled.expression if unfiltered else None)
     corrected_compiled = compile_query(db, corrected) if corrected and corrected != query else None
     if corrected_compiled:
@@ -93,9 +92,9 @@ def search(db: sqlite_utils.Database, query: str, category: str | None = None,
     return SearchResult(query, [], 0)
 
 
-def _known_category(db: sqlite_utils.Database, name: str) -> str | None:
+def _known_category(db: Database, name: str) -> str | None:
     """Return a non-canonical category kept from a file's header, if `name` is one."""
-    row = db.execute("SELECT category FROM items WHERE category = ? LIMIT 1",
+    row = db.execute("SELECT category FROM items WHERE category = $1 LIMIT 1",
                      (name.strip(),)).fetchone()
     return row[0] if row else None
 
@@ -115,7 +114,7 @@ class CompiledQuery:
     needles: tuple[str, ...]  # one per query word: how it reads in " "-padded index tokens
 
 
-def compile_query(db: sqlite_utils.Database, query: str) -> CompiledQuery | None:
+def compile_query(db: Database, query: str) -> CompiledQuery | None:
     """Return `query` compiled against this archive's vocabulary, or None if it has no searchable text.
 
     A trailing Latin prefix becomes an OR of the archive's exact tokens that
@@ -126,29 +125,29 @@ def compile_query(db: sqlite_utils.Database, query: str) -> CompiledQuery | None
     phrases = query_phrases(query)
     if not phrases:
         return None
-    expressions = tuple(fts.phrase(db, phrase, _expansions(db, phrase)) for phrase in phrases)
+    expressions = tuple(db.phrase(phrase, _expansions(db, phrase)) for phrase in phrases)
     # In " "-padded token text, " kimi" is every token starting with kimi, " 红包 " the token only.
     needles = tuple(" " + " ".join(p.tokens) + ("" if p.prefix else " ") for p in phrases)
-    return CompiledQuery(fts.all_of(db, expressions), expressions, needles)
+    return CompiledQuery(db.all_of(expressions), expressions, needles)
 
 
-def expression_for(db: sqlite_utils.Database, query: str) -> str | None:
+def expression_for(db: Database, query: str) -> str | None:
     """Return the FTS5 MATCH expression for `query` on this archive (see compile_query)."""
     compiled = compile_query(db, query)
     return compiled.expression if compiled else None
 
 
-def _expansions(db: sqlite_utils.Database, phrase: Phrase) -> list[str] | None:
+def _expansions(db: Database, phrase: Phrase) -> list[str] | None:
     """Return the archive's Latin tokens that the phrase's trailing prefix stands for (None: keep `*`)."""
     last = phrase.tokens[-1]
     if not phrase.prefix or not is_latin_token(last):
         return None
-    rows = db.execute("SELECT token FROM latin_tokens WHERE token >= ? AND token < ? LIMIT ?",
+    rows = db.execute("SELECT token FROM latin_tokens WHERE token >= $1 AND token < $2 LIMIT $3",
                       (last, last + "{", MAX_EXPANSIONS + 1)).fetchall()  # "{" sorts after "z"
     return None if len(rows) > MAX_EXPANSIONS else [row[0] for row in rows]
 
 
-def _run(db: sqlite_utils.Database, compiled: CompiledQuery, category: str | None,
+def _run(db: Database, compiled: CompiledQuery, category: str | None,
          bounds: tuple[int, int], limit: int, offset: int) -> tuple[list[Item], int, bool]:
     """Return (page of items, total hits capped at COUNT_CAP, whether capped).
 
@@ -157,7 +156,7 @@ def _run(db: sqlite_utils.Database, compiled: CompiledQuery, category: str | Non
     WINDOW of them are ranked.
     """
     cap = max(COUNT_CAP, offset + limit)
-    ids = fts.match_ids(db, compiled.expression, bounds, category, cap + 1)
+    ids = db.match_ids(compiled.expression, bounds, category, cap + 1)
     if not ids:
         return [], 0, False
     ranked = _rank(db, compiled, ids[:max(WINDOW, offset + limit)])
@@ -165,7 +164,7 @@ def _run(db: sqlite_utils.Database, compiled: CompiledQuery, category: str | Non
     return items_by_id(db, page), min(len(ids), cap), len(ids) > cap
 
 
-def _rank(db: sqlite_utils.Database, compiled: CompiledQuery, window: list[int]) -> list[int]:
+def _rank(db: Database, compiled: CompiledQuery, window: list[int]) -> list[int]:
     """Return the window's ids best first: title matches (x4) over body matches, blended with recency.
 
     The window's title tokens come from a narrow table (200 rows of about 100
@@ -174,7 +173,7 @@ def _rank(db: sqlite_utils.Database, compiled: CompiledQuery, window: list[int])
     Term frequency is left out: a digest item names its subject once or twice.
     """
     titles = dict(db.execute(f"SELECT id, ' ' || tokens || ' ' FROM item_titles WHERE id IN "
-                             f"({','.join('?' * len(window))})", window).fetchall())
+                             f"({numbered(len(window))})", window).fetchall())
     words = [(weight * TITLE_WEIGHT, weight * BODY_WEIGHT, needle)
              for weight, needle in zip(_idf(db, compiled), compiled.needles, strict=True)]
     scores = []
@@ -197,7 +196,7 @@ def _rank(db: sqlite_utils.Database, compiled: CompiledQuery, window: list[int])
 _idf_cache: dict[int, tuple[int, dict[str, float]]] = {}
 
 
-def _idf(db: sqlite_utils.Database, compiled: CompiledQuery) -> list[float]:
+def _idf(db: Database, compiled: CompiledQuery) -> list[float]:
     """Return each phrase's inverse document frequency (1.0 each for a one-word query).
 
     Document counts are capped at COUNT_CAP + 1 (an early-exit count) and cached
@@ -217,7 +216,7 @@ def _idf(db: sqlite_utils.Database, compiled: CompiledQuery) -> list[float]:
     out = []
     for expression in compiled.phrase_expressions:
         if expression not in table:
-            df = fts.count(db, expression, COUNT_CAP + 1)
+            df = db.count(expression, COUNT_CAP + 1)
             if len(table) > 10_000:
                 table.clear()
                 table[""] = total
@@ -226,22 +225,22 @@ def _idf(db: sqlite_utils.Database, compiled: CompiledQuery) -> list[float]:
     return out
 
 
-def items_by_id(db: sqlite_utils.Database, ids: list[int]) -> list[Item]:
+def items_by_id(db: Database, ids: list[int]) -> list[Item]:
     """Return the items with these ids, in the order given (missing ids are skipped)."""
     if not ids:
         return []
-    rows = db.execute(f"SELECT * FROM items WHERE id IN ({','.join('?' * len(ids))})",
+    rows = db.execute(f"SELECT * FROM items WHERE id IN ({numbered(len(ids))})",
                       ids).fetchall()
     by_id = {row[0]: row_to_item(row) for row in rows}
     return [by_id[i] for i in ids if i in by_id]
 
 
-def count_matches(db: sqlite_utils.Database, query: str) -> int:
+def count_matches(db: Database, query: str) -> int:
     """Return how many items match `query` (capped at COUNT_CAP + 1), without typo correction."""
     expression = expression_for(db, query)
     if expression is None:
         return 0
-    return fts.count(db, expression, COUNT_CAP + 1)
+    return db.count(expression, COUNT_CAP + 1)
 
 
 @dataclass(frozen=True)
@@ -254,7 +253,7 @@ class Trend:
     message: str | None = None  # "empty" | "too_short"
 
 
-def weekly_counts(db: sqlite_utils.Database, query: str) -> Trend:
+def weekly_counts(db: Database, query: str) -> Trend:
     """Return the items matching `query` (as /search matches, without typo correction) per week.
 
     The weeks run from the archive's first digest to its last, Monday to Sunday.
@@ -269,7 +268,7 @@ def weekly_counts(db: sqlite_utils.Database, query: str) -> Trend:
     if first is None:
         return Trend(query, 0, ())
     counts: dict[dt.date, int] = {}
-    for rowid in fts.match_ids(db, compiled.expression):
+    for rowid in db.match_ids(compiled.expression):
         day = dt.date.fromordinal(rowid // 1000)
         monday = day - dt.timedelta(days=day.weekday())
         counts[monday] = counts.get(monday, 0) + 1
@@ -287,7 +286,7 @@ def weekly_counts(db: sqlite_utils.Database, query: str) -> Trend:
 _vocabulary_cache: dict[int, tuple[int, list[str], list[str]]] = {}
 
 
-def _latin_vocabulary(db: sqlite_utils.Database) -> tuple[list[str], list[str]]:
+def _latin_vocabulary(db: Database) -> tuple[list[str], list[str]]:
     """Return (lower-cased terms, display forms) of the archive's Latin words, cached per generation."""
     key = id(db)
     current = generation(db)
@@ -299,7 +298,7 @@ def _latin_vocabulary(db: sqlite_utils.Database) -> tuple[list[str], list[str]]:
     return cached[1], cached[2]
 
 
-def correct_query(db: sqlite_utils.Database, query: str, missed: str | None = None) -> str | None:
+def correct_query(db: Database, query: str, missed: str | None = None) -> str | None:
     """Return `query` with each word that finds nothing replaced by the closest archive word, or None.
 
     `missed`: an expression known to find nothing (the whole query's, when it was
@@ -310,7 +309,7 @@ def correct_query(db: sqlite_utils.Database, query: str, missed: str | None = No
     for word in dict.fromkeys(words[:MAX_CORRECTED_WORDS]):
         expression = expression_for(db, word)
         if expression is not None and expression != missed \
-                and fts.count(db, expression, COUNT_CAP + 1):
+                and db.count(expression, COUNT_CAP + 1):
             found[word] = None
         else:
             found[word] = correct_word(db, word)
@@ -319,7 +318,7 @@ def correct_query(db: sqlite_utils.Database, query: str, missed: str | None = No
     return " ".join(found.get(word) or word for word in words)
 
 
-def correct_word(db: sqlite_utils.Database, word: str) -> str | None:
+def correct_word(db: Database, word: str) -> str | None:
     """Return the archive's closest spelling of `word` (Antropic -> Anthropic, 阶跃星晨 -> 阶跃星辰)."""
     if searchable_length(word) < 2:
         return None
@@ -331,7 +330,7 @@ def correct_word(db: sqlite_utils.Database, word: str) -> str | None:
     return display[match[2]] if match else None
 
 
-def _correct_cjk(db: sqlite_utils.Database, word: str) -> str | None:
+def _correct_cjk(db: Database, word: str) -> str | None:
     """Find the archive's text closest to a CJK word that has no hits.
 
     The longest pieces of the word that do occur are looked up; around each
@@ -355,7 +354,7 @@ def _correct_cjk(db: sqlite_utils.Database, word: str) -> str | None:
             expression = expression_for(db, piece)
             if expression is None:
                 continue
-            for item in items_by_id(db, fts.match_ids(db, expression, limit=30)):
+            for item in items_by_id(db, db.match_ids(expression, limit=30)):
                 text = normalize(item.title + " " + item.summary)
                 at = text.find(piece)
                 while at >= 0:
@@ -379,40 +378,40 @@ def _correct_cjk(db: sqlite_utils.Database, word: str) -> str | None:
 # --- digests and categories ----------------------------------------------------
 
 
-def categories(db: sqlite_utils.Database) -> list[CategoryCount]:
+def categories(db: Database) -> list[CategoryCount]:
     """Return every category with its item count, most items first."""
     rows = db.execute("SELECT category, count(*) FROM items GROUP BY category "
                       "ORDER BY count(*) DESC, category").fetchall()
     return [CategoryCount(name, n) for name, n in rows]
 
 
-def category_items(db: sqlite_utils.Database, category: str, limit: int = 5,
+def category_items(db: Database, category: str, limit: int = 5,
                    offset: int = 0) -> tuple[str | None, list[Item], int]:
     """Return (resolved category, newest items in it, total items); None when the category is unknown."""
     resolved = canonical_category(category) or _known_category(db, category)
     if resolved is None:
         return None, [], 0
-    total = db.execute("SELECT count(*) FROM items WHERE category = ?", (resolved,)).fetchone()[0]
-    rows = db.execute("SELECT * FROM items WHERE category = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+    total = db.execute("SELECT count(*) FROM items WHERE category = $1", (resolved,)).fetchone()[0]
+    rows = db.execute("SELECT * FROM items WHERE category = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
                       (resolved, limit, offset)).fetchall()
     return resolved, [row_to_item(r) for r in rows], total
 
 
-def digest_on(db: sqlite_utils.Database, date: str) -> tuple[DigestSummary, list[Item]] | None:
+def digest_on(db: Database, date: str) -> tuple[DigestSummary, list[Item]] | None:
     """Return the digest of `date` and its items in file order, or None if there is none."""
-    row = db.execute("SELECT date, title, item_count, summary FROM digests WHERE date = ?",
+    row = db.execute("SELECT date, title, item_count, summary FROM digests WHERE date = $1",
                      (date,)).fetchone()
     if row is None:
         return None
-    rows = db.execute("SELECT * FROM items WHERE id BETWEEN ? AND ? ORDER BY id",
+    rows = db.execute("SELECT * FROM items WHERE id BETWEEN $1 AND $2 ORDER BY id",
                       (item_id(date, 0), item_id(date, 999))).fetchall()
     return DigestSummary(*row), [row_to_item(r) for r in rows]
 
 
-def newest_date(db: sqlite_utils.Database, on_or_before: str | None = None) -> str | None:
+def newest_date(db: Database, on_or_before: str | None = None) -> str | None:
     """Return the newest digest date (on or before a date, if given), or None for an empty index."""
     if on_or_before:
-        row = db.execute("SELECT max(date) FROM digests WHERE date <= ?", (on_or_before,)).fetchone()
+        row = db.execute("SELECT max(date) FROM digests WHERE date <= $1", (on_or_before,)).fetchone()
     else:
         row = db.execute("SELECT max(date) FROM digests").fetchone()
     return row[0] if row else None
@@ -428,7 +427,7 @@ class ArchiveStats:
     last_date: str | None
 
 
-def archive_stats(db: sqlite_utils.Database) -> ArchiveStats:
+def archive_stats(db: Database) -> ArchiveStats:
     """Return how many digests and items the index holds and their date range."""
     digests, first, last = db.execute("SELECT count(*), min(date), max(date) FROM digests").fetchone()
     items = db.execute("SELECT count(*) FROM items").fetchone()[0]

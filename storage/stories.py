@@ -17,10 +17,9 @@ import json
 import re
 from pathlib import Path
 
-import sqlite_utils
 from rapidfuzz import fuzz, process
 
-from storage import fts
+from storage.backend import ALL_IDS, Database
 from storage.index import item_id, row_to_item
 from storage.model import Item, Story, WhatResult
 from storage.search import correct_word, expression_for, items_by_id
@@ -64,7 +63,7 @@ def _normalized_aliases(aliases: tuple[tuple[str, ...], ...]
     return [n for n, _ in flat], [g for _, g in flat]
 
 
-def what(db: sqlite_utils.Database, name: str, max_items: int = MAX_ITEMS) -> WhatResult:
+def what(db: Database, name: str, max_items: int = MAX_ITEMS) -> WhatResult:
     """Return the stories about `name`, oldest first (typos corrected when nothing matches)."""
     name = " ".join(name.split())[:100]
     if not name:
@@ -83,7 +82,7 @@ def what(db: sqlite_utils.Database, name: str, max_items: int = MAX_ITEMS) -> Wh
     return WhatResult(name, names, group_stories(items, names), corrected=corrected)
 
 
-def _items_naming(db: sqlite_utils.Database, names: tuple[str, ...], limit: int,
+def _items_naming(db: Database, names: tuple[str, ...], limit: int,
                   bounds: tuple[int, int] | None = None) -> list[Item]:
     """Return the newest `limit` items that mention any of `names`, oldest first.
 
@@ -93,11 +92,11 @@ def _items_naming(db: sqlite_utils.Database, names: tuple[str, ...], limit: int,
     expressions = [e for e in (expression_for(db, n) for n in names) if e]
     if not expressions:
         return []
-    ids = fts.match_ids(db, fts.any_of(db, expressions), bounds or fts.ALL_IDS, limit=limit)
+    ids = db.match_ids(db.any_of(expressions), bounds or ALL_IDS, limit=limit)
     return items_by_id(db, sorted(ids))
 
 
-def week_board(db: sqlite_utils.Database, end_date: str, days: int = 7) -> list[Story]:
+def week_board(db: Database, end_date: str, days: int = 7) -> list[Story]:
     """Return the stories of the `days` days ending `end_date` (inclusive), most reported first.
 
     Each alias group's items in the window are grouped as /what groups them;
@@ -113,7 +112,7 @@ def week_board(db: sqlite_utils.Database, end_date: str, days: int = 7) -> list[
     start = end - dt.timedelta(days=days - 1)
     bounds = (item_id(start.isoformat(), 0), item_id(end.isoformat(), 999))
     window = [row_to_item(row) for row in db.execute(
-        "SELECT * FROM items WHERE id BETWEEN ? AND ? ORDER BY id", bounds).fetchall()]
+        "SELECT * FROM items WHERE id BETWEEN $1 AND $2 ORDER BY id", bounds).fetchall()]
     if not window:
         return []
     found = []

@@ -133,7 +133,8 @@ def test_a_failed_migrate_leaves_the_target_untouched(cli_db: str, postgres_url:
     def broken(*args, **kwargs):
         raise MigrateError("disk full")
 
-    monkeypatch.setattr(postgres, "replace_fts_rows", broken)  # fails after every table was copied
+    # fails after every table was copied
+    monkeypatch.setattr(postgres.PostgresDatabase, "replace_fts_rows", broken)
     with pytest.raises(MigrateError):
         copy_to_postgres(cli_db, postgres_url)
     target = open_db(postgres_url)

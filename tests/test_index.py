@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from storage.index import MIGRATIONS, ingest_bytes, ingest_file, ingest_paths, open_db
+from storage.index import ingest_bytes, ingest_file, ingest_paths, open_db
 from storage.search import digest_on, search
+from storage.sqlite import MIGRATIONS
 
 
 def _count(db, table: str = "items") -> int:
@@ -99,7 +100,6 @@ def test_upgrade_from_schema_2_builds_the_prefix_and_title_tables(sqlite_db, tmp
     db.execute("DROP TABLE latin_tokens")
     db.execute("DROP TABLE item_titles")
     db.execute("PRAGMA user_version = 2")
-    db.conn.commit()
     reopened = open_db(tmp_path / "index.db")
     assert [r[0] for r in reopened.execute("SELECT token FROM latin_tokens ORDER BY token")] == before
     assert reopened.execute("SELECT * FROM item_titles ORDER BY id").fetchall() == titles
@@ -138,7 +138,6 @@ def test_postgres_upgrade_from_schema_2_adds_the_month_lexemes(postgres_url: str
 
 def test_postgres_ingest_leaves_no_gin_pending_list(postgres_url: str, digest_dir: Path) -> None:
     # Every search reads GIN's pending list in full, so an ingest merges it into the index.
-    from storage import postgres
 
     def pending_pages(db) -> int:  # merges the list and says how many pages it had
         return db.execute("SELECT gin_clean_pending_list(CAST('items_fts_doc' AS regclass))"
@@ -148,14 +147,14 @@ def test_postgres_ingest_leaves_no_gin_pending_list(postgres_url: str, digest_di
     ingest_paths(db, [digest_dir])
     assert pending_pages(db) == 0
     rows = [(row[0] + 500, "标题", "正文 词语") for row in db.execute("SELECT id FROM items")]
-    postgres.replace_fts_rows(db, 0, 0, rows, had_rows=False)  # without the ingest's clean-up
+    db.replace_fts_rows(0, 0, rows, had_rows=False)  # without the ingest's clean-up
     assert pending_pages(db) > 0
     digest = next(digest_dir.iterdir())
     ingest_bytes(db, digest.read_bytes().replace("红包".encode(), "红利".encode()), digest.name)
     assert pending_pages(db) == 0
-    postgres.replace_fts_rows(db, 0, 0, [(i + 100, t, b) for i, t, b in rows], had_rows=False)
+    db.replace_fts_rows(0, 0, [(i + 100, t, b) for i, t, b in rows], had_rows=False)
     assert pending_pages(db) > 0
-    postgres.replace_fts_rows(db, 0, 0, [(i + 200, t, b) for i, t, b in rows], had_rows=False)
+    db.replace_fts_rows(0, 0, [(i + 200, t, b) for i, t, b in rows], had_rows=False)
     digest.write_bytes(digest.read_bytes().replace("红包".encode(), "红海".encode()))
     assert ingest_file(db, digest).status == "indexed"
     assert pending_pages(db) == 0
@@ -181,7 +180,7 @@ def test_a_crash_mid_batch_rolls_the_batch_back_and_a_rescan_redoes_it(
     reported = []
     with pytest.raises(OSError):
         ingest_paths(db, [digest_dir], on_outcome=reported.append)
-    assert not db.conn.in_transaction and reported == []  # nothing reported that was not kept
+    assert not db.in_transaction and reported == []  # nothing reported that was not kept
     other = open_db(db_location)  # another connection sees only committed state
     assert _count(other, "digests") == _count(other, "files") == _count(other) == 0
     monkeypatch.setattr(index, "store_digest", real)
@@ -264,36 +263,6 @@ def test_health_says_whether_the_database_answers(db_location: str) -> None:
     assert not unhealthy.database_ok and unhealthy.detail.startswith("error: ")
 
 
-def test_postgres_bulk_inserts_become_one_statement_from_arrays() -> None:
-    from storage.postgres import _unnest_insert
-
-    columns = {"items_fts": [("id", "bigint"), ("doc", "tsvector")],
-               "terms": [("term", "text"), ("display", "text"), ("items", "integer")],
-               "tagged": [("id", "bigint"), ("tags", "text[]")]}.get
-    bulk = _unnest_insert("INSERT INTO items_fts VALUES (?, CAST(? AS tsvector))", 2, columns)
-    assert bulk.sql == ("INSERT INTO items_fts SELECT u.c0, u.c1 FROM unnest(CAST(? AS bigint[]), "
-                        "CAST(? AS tsvector[])) AS u(c0, c1)") and bulk.keys == ()
-    upsert = _unnest_insert("INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE SET "
-                            "items = terms.items + excluded.items", 3, columns)
-    assert upsert.sql.endswith("AS u(c0, c1, c2) ON CONFLICT (term) DO UPDATE SET items = "
-                               "terms.items + excluded.items") and upsert.keys == (0,)
-    # One statement cannot update a key twice, nor send a column of mixed Python types.
-    assert upsert.accepts([("kimi", "Kimi", 1), ("qwen", "Qwen", 2)])
-    assert not upsert.accepts([("kimi", "Kimi", 1), ("kimi", "KIMI", 2)])
-    assert not upsert.accepts([("kimi", "Kimi", 1), ("qwen", "Qwen", 2.5)])
-    assert upsert.accepts([("kimi", None, 1), ("qwen", "Qwen", None)])
-    # Anything else runs row by row: other statements, a value that is not `?` or CAST(? AS x),
-    # a width that is not the table's, array columns, DO UPDATE on a named constraint.
-    for sql, width in [("UPDATE terms SET items = items - ? WHERE term = ?", 2),
-                       ("INSERT INTO terms VALUES (?, 'x', ?)", 3),
-                       ("INSERT INTO terms VALUES (?, lower(?), ?)", 3),
-                       ("INSERT INTO terms VALUES (?, ?)", 2),
-                       ("INSERT INTO tagged VALUES (?, ?)", 2),
-                       ("INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT ON CONSTRAINT terms_pkey "
-                        "DO UPDATE SET items = 1", 3)]:
-        assert _unnest_insert(sql, width, columns) is None, sql
-
-
 def test_postgres_adds_the_month_to_rows_written_without_it(postgres_url: str,
                                                            digest_dir: Path) -> None:
     # A worker still on older code (a rolling upgrade) writes tsvectors without the month: the
@@ -301,28 +270,27 @@ def test_postgres_adds_the_month_to_rows_written_without_it(postgres_url: str,
     db = open_db(postgres_url)
     ingest_paths(db, [digest_dir])
     newest = db.execute("SELECT max(id) FROM items").fetchone()[0] + 1
-    db.execute("INSERT INTO items SELECT ?, date, position + 1, category, '鲸鱼快讯', summary, "
-               "background, analysis, points, source_name, source_url FROM items WHERE id = ?",
+    db.execute("INSERT INTO items SELECT $1, date, position + 1, category, '鲸鱼快讯', summary, "
+               "background, analysis, points, source_name, source_url FROM items WHERE id = $2",
                (newest, newest - 1))
-    db.execute("INSERT INTO items_fts VALUES (?, CAST(? AS tsvector))", (newest, "'鲸鱼':1 '红包':3"))
-    doc = db.execute("SELECT CAST(doc AS text) FROM items_fts WHERE id = ?", (newest,)).fetchone()[0]
+    db.execute("INSERT INTO items_fts VALUES ($1, CAST($2 AS tsvector))", (newest, "'鲸鱼':1 '红包':3"))
+    doc = db.execute("SELECT CAST(doc AS text) FROM items_fts WHERE id = $1", (newest,)).fetchone()[0]
     assert "'#m202602'" in doc
-    from storage import fts
     from storage.search import expression_for
 
-    assert fts.match_ids(db, expression_for(db, "红包"), limit=3)[0] == newest
+    assert db.match_ids(expression_for(db, "红包"), limit=3)[0] == newest
     assert newest in [item.id for item in search(db, "红包", limit=10).items]
     db.close()
 
 
 def test_a_database_newer_than_the_code_is_refused(db_location: str) -> None:
     from storage import postgres
-    from storage.index import MIGRATIONS as SQLITE_MIGRATIONS
     from storage.model import SchemaError
+    from storage.sqlite import MIGRATIONS as SQLITE_MIGRATIONS
 
     db = open_db(db_location)
     if db_location.startswith("postgresql://"):
-        db.execute("INSERT INTO schema_version VALUES (?)", (len(postgres.MIGRATIONS) + 1,))
+        db.execute("INSERT INTO schema_version VALUES ($1)", (len(postgres.MIGRATIONS) + 1,))
     else:
         db.execute(f"PRAGMA user_version = {len(SQLITE_MIGRATIONS) + 1}")
     db.close()
@@ -354,27 +322,79 @@ def test_postgres_month_lexemes_sort_as_dates() -> None:
     assert month_lexeme(item_id("0001-01-01", 0)) == "#m000101" < month_lexeme(item_id("0999-12-31", 0))
 
 
-def test_postgres_array_inserts_keep_upsert_semantics(postgres_url: str, monkeypatch) -> None:
-    from storage import postgres
-
-    monkeypatch.setattr(postgres, "BULK_ROWS", 2)  # several statements per call
-    db = open_db(postgres_url)
-    db.conn.executemany("INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE SET "
-                        "items = terms.items + excluded.items", [("kimi", "Kimi", 2), ("qwen", "Qwen", 1)])
-    db.conn.executemany("INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE SET "
-                        "items = terms.items + excluded.items",
-                        [("kimi", "KIMI", 3), ("o'neil", "O'Neil", 1)])
-    # The same key twice in one call: row by row, as before, so both add up.
-    db.conn.executemany("INSERT INTO terms VALUES (?, ?, ?) ON CONFLICT (term) DO UPDATE SET "
-                        "items = terms.items + excluded.items", [("qwen", "Qwen", 1), ("qwen", "Qwen", 2)])
+def test_upserts_add_up_and_a_failed_batch_writes_nothing(db) -> None:
+    upsert = ("INSERT INTO terms VALUES ($1, $2, $3) ON CONFLICT (term) DO UPDATE SET "
+              "items = terms.items + excluded.items")
+    db.execute("DELETE FROM terms")
+    db.executemany(upsert, [("kimi", "Kimi", 2), ("qwen", "Qwen", 1)])
+    db.executemany(upsert, [("kimi", "KIMI", 3), ("o'neil", "O'Neil", 1)])
+    db.executemany(upsert, [("qwen", "Qwen", 1), ("qwen", "Qwen", 2)])  # the same key twice
     assert db.execute("SELECT * FROM terms ORDER BY term").fetchall() == [
         ("kimi", "Kimi", 5), ("o'neil", "O'Neil", 1), ("qwen", "Qwen", 4)]
-    db.conn.executemany("INSERT INTO latin_tokens VALUES (?) ON CONFLICT DO NOTHING",
-                        [("a",), ("b",), ("a",), ("d",), ("b",)])
+    db.execute("DELETE FROM latin_tokens")
+    db.executemany("INSERT INTO latin_tokens VALUES ($1) ON CONFLICT DO NOTHING",
+                   [("a",), ("b",), ("a",), ("d",), ("b",)])
     assert db.execute("SELECT count(*) FROM latin_tokens").fetchone()[0] == 3
+    import sqlite3
+
     import psycopg
 
-    with pytest.raises(psycopg.errors.UniqueViolation):  # a plain insert still refuses a duplicate
-        db.conn.executemany("INSERT INTO latin_tokens VALUES (?)", [("c",), ("e",), ("a",)])
+    with pytest.raises((sqlite3.IntegrityError, psycopg.errors.UniqueViolation)):
+        db.executemany("INSERT INTO latin_tokens VALUES ($1)", [("c",), ("e",), ("a",)])
     assert db.execute("SELECT count(*) FROM latin_tokens").fetchone()[0] == 3  # all or nothing
+
+
+def test_sql_reaches_each_database_as_written(db) -> None:
+    # Nothing rewrites the SQL: a literal question mark, percent sign or "$1" in a string is text.
+    row = db.execute("SELECT '?', '%s', '100%', '$1', $1, $2 || '?'", ("红包", "x")).fetchone()
+    assert tuple(row) == ("?", "%s", "100%", "$1", "红包", "x?")
+    assert tuple(db.execute("SELECT $1, $1", (7,)).fetchone()) == (7, 7)  # a number used twice
+
+
+def test_bulk_rows_keep_awkward_values(db) -> None:
+    values = ["tab\there", "new\nline", "back\\slash", "quote ' and \"", "\\N", "", "🐳 鲸鱼", None]
+    db.insert_rows("files", [(f"p{n}", "hash", n, n, None, "indexed", value)
+                             for n, value in enumerate(values)])
+    got = db.execute("SELECT reason FROM files WHERE path LIKE 'p%' ORDER BY size").fetchall()
+    assert [row[0] for row in got] == values
+    db.insert_rows("meta", [("k", "v")], columns=["key", "value"])
+    assert db.execute("SELECT value FROM meta WHERE key = 'k'").fetchone()[0] == "v"
+
+
+def test_both_backends_have_the_same_tables_and_columns(postgres_url: str, tmp_path: Path) -> None:
+    sqlite_db, postgres_db = open_db(tmp_path / "parity.db"), open_db(postgres_url)
+    try:
+        sqlite_tables, postgres_tables = sqlite_db.tables(), postgres_db.tables()
+    finally:
+        sqlite_db.close()
+        postgres_db.close()
+    assert sqlite_tables == postgres_tables
+    assert {"items", "digests", "posts", "readers", "watches", "leases"} <= set(sqlite_tables)
+    assert sqlite_tables["items"][:3] == ["id", "date", "position"]
+
+
+def test_a_transaction_belongs_to_the_thread_that_opened_it(db_location: str) -> None:
+    import threading
+
+    db = open_db(db_location)
+    db.execute("INSERT INTO meta VALUES ('probe', 'before')")
+    seen: list[object] = []
+
+    def reader() -> None:
+        seen.append(db.in_transaction)
+        seen.append(db.execute("SELECT value FROM meta WHERE key = 'probe'").fetchone()[0])
+
+    with db.transaction():
+        db.execute("UPDATE meta SET value = 'inside' WHERE key = 'probe'")
+        other = threading.Thread(target=reader)
+        other.start()
+        other.join()
+        assert db.in_transaction
+    # The other thread was in no transaction and read the committed value, not the open one's.
+    assert seen == [False, "before"]
+    assert db.execute("SELECT value FROM meta WHERE key = 'probe'").fetchone()[0] == "inside"
+    with pytest.raises(RuntimeError), db.transaction():
+        db.execute("UPDATE meta SET value = 'rolled back' WHERE key = 'probe'")
+        raise RuntimeError("undo")
+    assert db.execute("SELECT value FROM meta WHERE key = 'probe'").fetchone()[0] == "inside"
     db.close()

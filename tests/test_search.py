@@ -8,7 +8,7 @@ import re
 import pytest
 
 import storage.search as search_module
-from storage import fts
+from storage.backend import ALL_IDS
 from storage.categories import FUNDING, PRODUCTS
 from storage.search import (
     categories,
@@ -46,15 +46,15 @@ PREFIXES = ["a", "ai", "an", "anthrop", "qw", "k", "kimi k", "open", "g", "gpt",
 
 def _star(db, query: str) -> str:
     """The query with its trailing prefix left as the backend's own prefix query."""
-    return fts.all_of(db, [fts.phrase(db, p, None) for p in query_phrases(query)])
+    return db.all_of([db.phrase(p, None) for p in query_phrases(query)])
 
 
 @pytest.mark.parametrize("query", PREFIXES)
 def test_prefix_expansion_finds_what_a_native_prefix_query_finds(db, query: str) -> None:
     # compile_query turns a trailing Latin prefix into exact tokens; it must not lose or add items.
-    star = set(fts.match_ids(db, _star(db, query)))
+    star = set(db.match_ids(_star(db, query)))
     compiled = compile_query(db, query)
-    assert set(fts.match_ids(db, compiled.expression)) == star
+    assert set(db.match_ids(compiled.expression)) == star
     if query not in ("a", "k", "g") and star:
         assert "*" not in compiled.expression
 
@@ -89,7 +89,7 @@ def test_every_item_containing_a_cjk_substring_is_found(db) -> None:
     assert len(queries) > 300
     for query in queries:
         expected = {i for i, t in texts.items() if query in t}
-        found = set(fts.match_ids(db, expression_for(db, query)))
+        found = set(db.match_ids(expression_for(db, query)))
         assert expected <= found, query
 
 
@@ -177,8 +177,8 @@ def test_newest_first_with_a_limit_is_the_head_of_all_hits(db_location: str) -> 
 
     db = open_db(db_location)
     texts = _spread_archive(db)
-    ranges = [fts.ALL_IDS, (item_id("2019-05-01", 0), item_id("2024-12-31", 999)),
-              (item_id("2025-11-20", 0), fts.ALL_IDS[1]), (0, item_id("2017-01-01", 0))]
+    ranges = [ALL_IDS, (item_id("2019-05-01", 0), item_id("2024-12-31", 999)),
+              (item_id("2025-11-20", 0), ALL_IDS[1]), (0, item_id("2017-01-01", 0))]
     for word, category in [("蓝鲸", None), ("蓝鲸计划", None), ("蓝鲸", FUNDING), ("常规", None),
                            ("鳄鱼", None)]:
         expression = expression_for(db, word)
@@ -186,9 +186,9 @@ def test_newest_first_with_a_limit_is_the_head_of_all_hits(db_location: str) -> 
             expected = sorted((i for i, text in texts.items() if word in text
                                and (category is None or text.startswith(category))
                                and bounds[0] <= i <= bounds[1]), reverse=True)
-            assert fts.match_ids(db, expression, bounds, category) == expected
+            assert db.match_ids(expression, bounds, category) == expected
             for limit in (1, 2, 5, 17, 60, 200):
-                got = fts.match_ids(db, expression, bounds, category, limit)
+                got = db.match_ids(expression, bounds, category, limit)
                 assert got == expected[:limit], (word, category, bounds, limit)
     db.close()
 
@@ -197,13 +197,13 @@ def test_newest_first_with_a_limit_is_the_head_of_all_hits(db_location: str) -> 
                                    "字节跳动豆包大模型发布会现场直播回放", " ".join(["鳄鱼潜艇"] * 20)])
 def test_typo_correction_makes_a_bounded_number_of_lookups(db, monkeypatch, query: str) -> None:
     calls: list[str] = []
-    real = fts.match_ids
+    real = type(db).match_ids
 
-    def counted(*args, **kwargs):
-        calls.append(args[1])
-        return real(*args, **kwargs)
+    def counted(self, *args, **kwargs):
+        calls.append(args[0])
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(fts, "match_ids", counted)
+    monkeypatch.setattr(type(db), "match_ids", counted)
     result = search(db, query)
     assert result.total == 0 and result.corrected is None
     # The search, one count per word (at most MAX_CORRECTED_WORDS), one word's CJK pieces.

@@ -75,7 +75,7 @@ def _window_items(db, first: str, last: str) -> set[int]:
     """Return the ids of the items dated `first` to `last` (inclusive)."""
     from storage.index import item_id
 
-    rows = db.execute("SELECT id FROM items WHERE id BETWEEN ? AND ?",
+    rows = db.execute("SELECT id FROM items WHERE id BETWEEN $1 AND $2",
                       (item_id(first, 0), item_id(last, 999))).fetchall()
     return {row[0] for row in rows}
 

@@ -52,7 +52,7 @@ async def test_killing_the_posting_process_loses_and_repeats_nothing(settings, f
     try:
         channel = int(CHANNEL_ID)
         await _until(lambda: len(fake_api.sent(channel)) >= 2, timeout=60, what="the post to start")
-        holder = db.execute("SELECT owner FROM leases WHERE name = ?",
+        holder = db.execute("SELECT owner FROM leases WHERE name = $1",
                             (f"post:{date}:{CHANNEL_ID}",)).fetchone()
         assert holder is not None, "no process holds the post"
         pid = int(holder[0].split(":")[1])

@@ -1,0 +1,143 @@
+"""The interface every storage module talks to: one `Database`, two backends.
+
+`storage/sqlite.py` (`SqliteDatabase`, the default) and `storage/postgres.py`
+(`PostgresDatabase`, for `DATABASE_URL=postgresql://...`) each own their
+schema, full-text index and its queries, bulk loading and connections. The
+query modules (search, stories, posts, readers, index) are written once
+against this class.
+
+SQL shared by both backends writes its parameters as `$1`, `$2`, ...: the
+numbered placeholders PostgreSQL parses natively (psycopg's raw cursors send
+them unchanged) and that SQLite parses as named parameters (bound by a mapping
+of "1", "2", ...). No statement is rewritten for either backend.
+
+Safe from any thread: SQLite opens one connection per thread (WAL: readers
+beside one writer); PostgreSQL lends a pooled connection per statement. A
+transaction belongs to the thread (and asyncio context) that opened it; other
+threads keep reading the last committed state meanwhile.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, ClassVar, Protocol
+
+from storage.text import Phrase
+
+ALL_IDS = (0, 2**62)  # every item id (ids are date.toordinal() * 1000 + position)
+
+
+class Cursor(Protocol):
+    """What a statement returns: its rows (read at once) and how many rows it changed."""
+
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Database(ABC):
+    """An index database. Open one with `storage.index.open_db(path_or_url)`."""
+
+    name: ClassVar[str]  # "sqlite" or "postgres"
+    url: str  # the file path or the postgresql:// URL it was opened with
+
+    # --- statements and transactions ---------------------------------------------------
+
+    @abstractmethod
+    def execute(self, sql: str, parameters: Sequence = ()) -> Cursor:
+        """Run one statement (`$1`-style parameters); return its cursor with the rows read."""
+
+    @abstractmethod
+    def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
+        """Run one statement for each row (all rows or none, inside one transaction)."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """Run the block in one transaction; inside an open one, the block joins it.
+
+        An exception rolls the whole transaction back and propagates.
+        """
+
+    @property
+    @abstractmethod
+    def in_transaction(self) -> bool:
+        """True inside a `transaction()` block of this thread."""
+
+    @abstractmethod
+    def insert_rows(self, table: str, rows: Sequence[Sequence],
+                    columns: Sequence[str] | None = None) -> None:
+        """Append rows to `table` (values for `columns`, default every column in table order):
+        the fastest way each backend has (SQLite: one prepared insert; PostgreSQL: COPY)."""
+
+    @abstractmethod
+    def tables(self) -> dict[str, list[str]]:
+        """Return every table of the schema with its column names, in order (the full-text
+        index's own table and the schema bookkeeping left out)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close every connection this object opened."""
+
+    # --- the full-text index -------------------------------------------------------------
+    # Both backends store the same tokens (storage/text.py: CJK bigrams, Latin words,
+    # numbers) and match a query word as a phrase of them, so a query finds the same items.
+
+    @staticmethod
+    @abstractmethod
+    def documents(rows: list[tuple[int, str, str]]) -> list[str] | None:
+        """Return what the full-text index stores for each (id, title tokens, body tokens) row,
+        if the backend builds it in Python (done in ingest's worker processes), else None."""
+
+    @abstractmethod
+    def replace_fts_rows(self, first: int, last: int, rows: list[tuple[int, str, str]],
+                         had_rows: bool, documents: list[str] | None = None) -> None:
+        """Replace the full-text rows with ids first..last by `rows` (id, title, body tokens).
+
+        `documents`: the rows' `documents()`, if already built.
+        """
+
+    @abstractmethod
+    def phrase(self, words: Phrase, last_tokens: Sequence[str] | None) -> str:
+        """Return one query word as this backend's full-text syntax.
+
+        `last_tokens`: the exact tokens a trailing prefix stands for (None: the
+        backend's own prefix query).
+        """
+
+    @abstractmethod
+    def all_of(self, expressions: Iterable[str]) -> str:
+        """Return the full-text expressions ANDed."""
+
+    @abstractmethod
+    def any_of(self, expressions: Iterable[str]) -> str:
+        """Return the full-text expressions ORed."""
+
+    @abstractmethod
+    def match_ids(self, expression: str, bounds: tuple[int, int] = ALL_IDS,
+                  category: str | None = None, limit: int | None = None) -> list[int]:
+        """Return the ids of items matching `expression` within `bounds`, newest first."""
+
+    def count(self, expression: str, cap: int) -> int:
+        """Return how many items match `expression`, counting at most `cap`."""
+        return len(self.match_ids(expression, limit=cap))
+
+    @abstractmethod
+    def after_ingest(self, bulk: bool) -> None:
+        """Let the backend catch up after digests were indexed (`bulk`: many at once)."""
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def numbered(count: int, start: int = 1) -> str:
+    """Return `count` placeholders `$start, ...` for an IN list or a VALUES row."""
+    return ", ".join(f"${n}" for n in range(start, start + count))
