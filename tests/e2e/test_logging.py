@@ -1,0 +1,102 @@
+"""Secrets in logs: with `digestbot run`'s own logging set-up at LOG_LEVEL=DEBUG, the bot token
+never reaches the log (HTTP clients stay at WARNING; any record carrying it shows `<token>`)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from bot.app import configure_logging
+from bot.config import Settings, load_settings
+from tests.e2e.conftest import ADMIN_ID, USER_ID, RunningBot
+from tests.e2e.fake_bot_api import FakeBotAPI
+
+DIGESTBOT = Path(sys.executable).with_name("digestbot")
+DEBUG_LINE = "Calling Bot API endpoint `sendMessage`"  # PTB's DEBUG record: proves DEBUG is on
+HTTPX_REQUEST_LINE = "HTTP Request:"  # httpx's INFO record of every request, URL (and token) included
+
+
+def _run_environment(fake_api: FakeBotAPI, digest_dir: Path, tmp_path: Path) -> dict[str, str]:
+    """The variables `digestbot run` is started with here: the fake Bot API, LOG_LEVEL=DEBUG."""
+    return {"BOT_TOKEN": fake_api.token, "TELEGRAM_API_URL": fake_api.base_url,
+            "ADMIN_IDS": str(ADMIN_ID), "DIGEST_DIR": str(digest_dir),
+            "DIGESTBOT_DB": str(tmp_path / "bot.db"), "LOG_LEVEL": "DEBUG"}
+
+
+@contextlib.contextmanager
+def _logging_as_digestbot_run(settings: Settings) -> Iterator[None]:
+    """Set up logging with the function `digestbot run` calls, on a root logger without handlers
+    as in a fresh process; put this process's logging back afterwards."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    clients = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
+    for handler in saved_handlers:  # pytest's own: basicConfig installs nothing while any exist
+        root.removeHandler(handler)
+    try:
+        configure_logging(settings)
+        yield
+    finally:
+        for handler in root.handlers[:]:
+            root.removeHandler(handler)
+            handler.close()
+        for handler in saved_handlers:
+            root.addHandler(handler)
+        root.setLevel(saved_level)
+        for name, level in clients.items():
+            logging.getLogger(name).setLevel(level)
+
+
+async def test_log_at_debug_shows_the_token_only_as_a_placeholder(fake_api, digest_dir, tmp_path,
+                                                                   capsys) -> None:
+    settings = load_settings(_run_environment(fake_api, digest_dir, tmp_path), env_file=None)
+    token = settings.bot_token
+    url = f"{settings.api_url}{token}/getUpdates"  # a Bot API URL carries the token
+    with _logging_as_digestbot_run(settings):
+        async with RunningBot(settings):  # real httpx requests to the fake Bot API
+            fake_api.push_command("/help", user_id=USER_ID)
+            await fake_api.wait_for_async("sendMessage")
+        # Records carrying the token: in the arguments, in the message itself, from the
+        # HTTP client at a level it still logs.
+        logging.getLogger("telegram.ext.Updater").error("network error while polling %s", url)
+        logging.getLogger("bot.schedule").debug(f"calling {url}")
+        logging.getLogger("httpx").warning("request to %s failed", url)
+    err = capsys.readouterr().err
+    assert DEBUG_LINE in err
+    assert HTTPX_REQUEST_LINE not in err
+    assert token not in err
+    redacted = url.replace(token, "<token>")
+    assert f"Set Bot API URL: {settings.api_url}<token>" in err  # PTB's own DEBUG record
+    assert f"network error while polling {redacted}" in err and f"calling {redacted}" in err
+    assert f"request to {redacted} failed" in err
+
+
+def test_digestbot_run_at_debug_keeps_the_token_out_of_stderr(fake_api, digest_dir,
+                                                              tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith((
+        "DIGEST", "DATABASE", "BOT_", "TELEGRAM", "LOG_", "WEBHOOK", "CHANNEL", "ADMIN"))}
+    env.update(_run_environment(fake_api, digest_dir, tmp_path))
+    log = tmp_path / "run.log"  # a file, not a pipe nobody reads, which would fill and block
+    with log.open("wb") as stderr:
+        process = subprocess.Popen([str(DIGESTBOT), "run"], cwd=tmp_path, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        fake_api.push_command("/help", user_id=USER_ID)
+        fake_api.wait_for("sendMessage", timeout=60)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    err = log.read_text(errors="replace")
+    assert DEBUG_LINE in err, err[-3000:]
+    assert HTTPX_REQUEST_LINE not in err
+    assert fake_api.token not in err
+    assert f"Set Bot API URL: {fake_api.base_url}<token>" in err  # PTB's DEBUG record of its URL
