@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from telegram.ext import CallbackContext
 
 import handlers.user
@@ -219,9 +221,24 @@ async def test_preview_goes_to_admin_only(bot, fake_api) -> None:
     assert not posts.post_stats(bot.db).runs_completed
 
 
+@pytest.mark.parametrize(("clock", "due"), [("06:00", False), ("09:00", True)],
+                         ids=["before-07:30", "after-07:30"])
 async def test_pause_resume_schedule_and_stats(start_bot, settings, fake_api,
-                                               monkeypatch) -> None:
-    date = _write_today_digest(settings)
+                                               monkeypatch, clock: str, due: bool) -> None:
+    # The scheduler's clock (bot/schedule.py reads dt.datetime.now) is fixed at `clock` on
+    # 2026-03-10 in the bot's time zone, so whether /schedule 07:30 is already due does not
+    # depend on when the test runs.
+    now = dt.datetime.combine(dt.date(2026, 3, 10), dt.time.fromisoformat(clock), settings.tz)
+
+    class FixedClock(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:
+            return now.astimezone(tz)
+
+    monkeypatch.setattr(schedule, "dt", types.SimpleNamespace(
+        datetime=FixedClock, date=dt.date, time=dt.time, timedelta=dt.timedelta))
+    date = now.date().isoformat()  # the scheduler's today: its digest is there
+    (Path(settings.digest_dir) / f"today-{date}.txt").write_bytes(_digest_for(date))
     with monkeypatch.context() as patch:
         patch.setattr(schedule, "daily_post", _no_daily_post)  # nothing posts before /pause
         async with start_bot() as first:
@@ -243,8 +260,7 @@ async def test_pause_resume_schedule_and_stats(start_bot, settings, fake_api,
         await _admin_says(fake_api, "时间格式不对")
         assert posts.get_setting(running.db, "post_time") is None
 
-        # Rescheduling catches up at once if 07:30 has already passed today.
-        due = dt.datetime.now(settings.tz).time() >= dt.time(7, 30)
+        # Rescheduling catches up at once if 07:30 has already passed today (`due`).
         fake_api.push_command("/schedule 07:30", user_id=ADMIN_ID)
         answer = await _admin_says(fake_api, "每日发布时间已改为")
         assert "07:30" in answer["text"] and settings.timezone in answer["text"]
