@@ -95,12 +95,16 @@ class Database(ABC):
         if the backend builds it in Python (done in ingest's worker processes), else None."""
 
     @abstractmethod
-    def replace_fts_rows(self, first: int, last: int, rows: list[tuple[int, str, str]],
-                         had_rows: bool, documents: list[str] | None = None) -> None:
-        """Replace the full-text rows with ids first..last by `rows` (id, title, body tokens).
+    def add_fts_rows(self, rows: Sequence[tuple[int, str, str]],
+                     documents: Sequence[str] | None = None) -> None:
+        """Add full-text rows of (item id, title tokens, body tokens).
 
         `documents`: the rows' `documents()`, if already built.
         """
+
+    @abstractmethod
+    def delete_fts_rows(self, first: int, last: int) -> None:
+        """Delete the full-text rows of the items with ids first..last."""
 
     @abstractmethod
     def phrase(self, words: Phrase, last_tokens: Sequence[str] | None) -> str:

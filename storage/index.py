@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.backend import Database
+from storage.backend import Database, numbered
 from storage.model import Digest, DigestError, Item
 from storage.parse import parse_bytes
 from storage.sqlite import SqliteDatabase
@@ -31,6 +31,7 @@ from storage.text import index_tokens, latin_words
 
 MAX_ITEMS_PER_DIGEST = 999
 BATCH_SECONDS = 1.0  # ingest commits at least this often
+BATCH_ITEMS = 2000  # ... and after this many items (each table gets one bulk write per batch)
 PARALLEL_MIN_FILES = 200  # files to index before worker processes are worth starting
 PARALLEL_CHUNK = 16  # files per task sent to a worker
 DIGEST_SUFFIXES = {".md", ".markdown", ".txt"}
@@ -122,39 +123,59 @@ def digest_rows(digest: Digest, backend: str = "sqlite") -> DigestRows:
                       backend_of(backend).documents(fts_rows))
 
 
-def store_digest(db: Database, digest: Digest, content_hash: str,
-                 rows: DigestRows | None = None) -> bool:
-    """Index `digest`, replacing that day's items in one transaction; return True if it replaced some."""
-    if len(digest.items) > MAX_ITEMS_PER_DIGEST:
-        raise DigestError(digest.path, 0, f"too many items ({len(digest.items)} > "
-                          f"{MAX_ITEMS_PER_DIGEST})")
-    rows = rows or digest_rows(digest, db.name)
-    first, last = item_id(digest.date, 0), item_id(digest.date, MAX_ITEMS_PER_DIGEST)
+def day_ids(date: str) -> tuple[int, int]:
+    """Return the first and last possible item id of the digest of `date`."""
+    return item_id(date, 0), item_id(date, MAX_ITEMS_PER_DIGEST)
+
+
+def store_digests(db: Database, digests: Sequence[tuple[Digest, str, DigestRows]]) -> set[str]:
+    """Index `digests` (each with its content hash and rows, one per date) in one transaction,
+    replacing those days' items; return the dates whose earlier items were replaced.
+
+    Each table gets one bulk write for all of them (PostgreSQL: a COPY each), not one per digest.
+    """
+    if not digests:
+        return set()
+    dates = [digest.date for digest, _, _ in digests]
     with db.transaction():
-        old = db.execute(
-            "SELECT title, summary, background, analysis, points FROM items "
-            "WHERE id BETWEEN $1 AND $2", (first, last)).fetchall()
-        if old:
+        replaced = {row[0] for row in db.execute(
+            f"SELECT date FROM digests WHERE date IN ({numbered(len(dates))})", dates)}
+        for date in sorted(replaced):
+            first, last = day_ids(date)
+            old = db.execute("SELECT title, summary, background, analysis, points FROM items "
+                             "WHERE id BETWEEN $1 AND $2", (first, last)).fetchall()
             _apply_terms(db, *_term_counts(" ".join(row[:4]) + row[4] for row in old), sign=-1)
             db.execute("DELETE FROM items WHERE id BETWEEN $1 AND $2", (first, last))
             db.execute("DELETE FROM item_titles WHERE id BETWEEN $1 AND $2", (first, last))
-        db.insert_rows("items", rows.items)
-        db.replace_fts_rows(first, last, rows.fts, bool(old), rows.docs)
-        db.insert_rows("item_titles", [(row[0], row[1]) for row in rows.fts])
+            db.delete_fts_rows(first, last)
+        terms: Counter[str] = Counter()
+        display: dict[str, str] = {}
+        latin: set[str] = set()
+        documents: list[str] | None = [] if all(r.docs is not None for _, _, r in digests) else None
+        for _, _, rows in digests:
+            terms.update(rows.terms)
+            for term, spelling in rows.display.items():
+                display.setdefault(term, spelling)
+            latin |= rows.latin
+            if documents is not None:
+                documents += rows.docs
+        db.insert_rows("items", [item for _, _, rows in digests for item in rows.items])
+        db.add_fts_rows([row for _, _, rows in digests for row in rows.fts], documents)
+        db.insert_rows("item_titles", [(row[0], row[1]) for _, _, rows in digests for row in rows.fts])
         db.executemany("INSERT INTO latin_tokens VALUES ($1) ON CONFLICT DO NOTHING",
-                       [(t,) for t in sorted(rows.latin)])
-        _apply_terms(db, rows.terms, rows.display, sign=+1)
-        db.execute(
+                       [(token,) for token in sorted(latin)])
+        _apply_terms(db, terms, display, sign=+1)
+        # Microseconds: watches compare it with their own creation time (storage/readers.py).
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+        db.executemany(
             "INSERT INTO digests VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (date) DO UPDATE "
             "SET title = excluded.title, summary = excluded.summary, layout = excluded.layout, "
             "path = excluded.path, content_hash = excluded.content_hash, "
             "item_count = excluded.item_count, indexed_at = excluded.indexed_at",
-            (digest.date, digest.title, digest.summary, digest.layout, digest.path,
-             content_hash, len(digest.items),
-             # Microseconds: watches compare it with their own creation time (storage/readers.py).
-             dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")))
+            [(digest.date, digest.title, digest.summary, digest.layout, digest.path, content_hash,
+              len(digest.items), now) for digest, content_hash, _ in digests])
         _bump_generation(db)
-    return bool(old)
+    return replaced
 
 
 def _term_counts(texts: Iterable[str]) -> tuple[Counter[str], dict[str, str]]:
@@ -228,7 +249,7 @@ def _prepare_chunk(paths: list[str], backend: str) -> list[Prepared]:
 
 def ingest_bytes(db: Database, raw: bytes, name: str) -> IngestOutcome:
     """Parse and index one digest given as bytes (an upload); unchanged content is skipped."""
-    return _after_one(db, _store_prepared(db, prepare_bytes(raw, name, db.name)))
+    return _after_one(db, _write(db, [_Entry(name, prepare_bytes(raw, name, db.name))])[0])
 
 
 def _after_one(db: Database, outcome: IngestOutcome) -> IngestOutcome:
@@ -236,22 +257,6 @@ def _after_one(db: Database, outcome: IngestOutcome) -> IngestOutcome:
     if outcome.status == "indexed" and not db.in_transaction:
         db.after_ingest(bulk=False)
     return outcome
-
-
-def _store_prepared(db: Database, prepared: Prepared) -> IngestOutcome:
-    name = prepared.name
-    if prepared.error:
-        return IngestOutcome(name, "rejected", reason=prepared.error)
-    try:
-        digest = prepared.digest
-        known = db.execute("SELECT content_hash FROM digests WHERE date = $1",
-                           (digest.date,)).fetchone()
-        if known and known[0] == prepared.content_hash:
-            return IngestOutcome(name, "unchanged", digest.date, len(digest.items))
-        replaced = store_digest(db, digest, prepared.content_hash, prepared.rows)
-    except DigestError as exc:
-        return IngestOutcome(name, "rejected", reason=_reason(exc))
-    return IngestOutcome(name, "indexed", digest.date, len(digest.items), replaced=replaced)
 
 
 def _reason(exc: DigestError) -> str:
@@ -269,42 +274,99 @@ class _Pending:
     outcome: IngestOutcome | None = None
 
 
-def _check(db: Database, path: Path) -> _Pending:
-    """Decide from the file's size and mtime alone whether it needs reading."""
+_FILES = "SELECT content_hash, size, mtime_ns, date, status, reason, path FROM files"
+
+
+def _check(db: Database, path: Path, seen: dict[str, tuple] | None = None) -> _Pending:
+    """Decide from the file's size and mtime alone whether it needs reading.
+
+    `seen`: every row of `files` by path, if the caller read them all at once.
+    """
     key = str(path.resolve())
     try:
         stat = path.stat()
     except OSError as exc:
         return _Pending(path, outcome=IngestOutcome(
             str(path), "rejected", reason=f"cannot read file: {exc.strerror}"))
-    known = db.execute("SELECT content_hash, size, mtime_ns, date, status, reason FROM files "
-                       "WHERE path = $1", (key,)).fetchone()
+    if seen is None:
+        known = db.execute(_FILES + " WHERE path = $1", (key,)).fetchone()
+    else:
+        known = seen.get(key)
     if known and known[1] == stat.st_size and known[2] == stat.st_mtime_ns:
         return _Pending(path, outcome=_known(str(path), known))
     return _Pending(path, key, stat, known)
 
 
-def _finish(db: Database, pending: _Pending, prepared: Prepared) -> IngestOutcome:
-    """Store a prepared file and remember its size, mtime and hash."""
-    path = str(pending.path)
-    if prepared.read_error:
-        return IngestOutcome(path, "rejected", reason=prepared.read_error)
-    known = pending.known
+@dataclass(eq=False)
+class _Entry:
+    """A prepared file (or upload) waiting in a batch; `pending` is None for an upload."""
+
+    name: str  # as reported
+    prepared: Prepared
+    pending: _Pending | None = None
+
+    @property
+    def date(self) -> str | None:
+        return self.prepared.digest.date if self.prepared.digest else None
+
+    @property
+    def items(self) -> int:
+        return len(self.prepared.digest.items) if self.prepared.digest else 0
+
+
+def _write(db: Database, batch: Sequence[_Entry | IngestOutcome]) -> list[IngestOutcome]:
+    """Store a batch's entries in one transaction, with each file's size, mtime and hash; return
+    the outcomes in batch order (outcomes decided earlier pass through)."""
+    entries = [entry for entry in batch if isinstance(entry, _Entry)]
+    if not entries:
+        return list(batch)
     with db.transaction():
-        if known and known[0] == prepared.content_hash:
-            outcome = _known(path, known)
+        decided = _store_entries(db, entries)
+        db.executemany(
+            "INSERT INTO files VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (path) DO UPDATE SET "
+            "content_hash = excluded.content_hash, size = excluded.size, "
+            "mtime_ns = excluded.mtime_ns, date = excluded.date, status = excluded.status, "
+            "reason = excluded.reason",
+            [(entry.pending.key, entry.prepared.content_hash, entry.pending.stat.st_size,
+              entry.pending.stat.st_mtime_ns, outcome.date,
+              "rejected" if outcome.status == "rejected" else "indexed", outcome.reason)
+             for entry, outcome in decided.items()
+             if entry.pending is not None and not entry.prepared.read_error])
+    return [decided[entry] if isinstance(entry, _Entry) else entry for entry in batch]
+
+
+def _store_entries(db: Database, entries: list[_Entry]) -> dict[_Entry, IngestOutcome]:
+    """Decide each entry (rejected, unchanged, indexed) and index the new ones together."""
+    decided: dict[_Entry, IngestOutcome] = {}
+    candidates: list[_Entry] = []
+    for entry in entries:
+        prepared, known = entry.prepared, entry.pending.known if entry.pending else None
+        if prepared.read_error:
+            decided[entry] = IngestOutcome(entry.name, "rejected", reason=prepared.read_error)
+        elif known and known[0] == prepared.content_hash:
+            decided[entry] = _known(entry.name, known)
+        elif prepared.error:
+            decided[entry] = IngestOutcome(entry.name, "rejected", reason=prepared.error)
+        elif entry.items > MAX_ITEMS_PER_DIGEST:
+            decided[entry] = IngestOutcome(entry.name, "rejected", reason=(
+                f"too many items ({entry.items} > {MAX_ITEMS_PER_DIGEST})"))
         else:
-            stored = _store_prepared(db, prepared)
-            outcome = IngestOutcome(path, stored.status, stored.date, stored.items,
-                                    stored.reason, stored.replaced)
-        db.execute("INSERT INTO files VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (path) DO UPDATE SET "
-                   "content_hash = excluded.content_hash, size = excluded.size, "
-                   "mtime_ns = excluded.mtime_ns, date = excluded.date, status = excluded.status, "
-                   "reason = excluded.reason",
-                   (pending.key, prepared.content_hash, pending.stat.st_size,
-                    pending.stat.st_mtime_ns, outcome.date,
-                    "rejected" if outcome.status == "rejected" else "indexed", outcome.reason))
-    return outcome
+            candidates.append(entry)
+    dates = [entry.date for entry in candidates]
+    stored = dict(db.execute(f"SELECT date, content_hash FROM digests WHERE date IN "
+                             f"({numbered(len(dates))})", dates).fetchall()) if dates else {}
+    fresh = []
+    for entry in candidates:
+        if stored.get(entry.date) == entry.prepared.content_hash:
+            decided[entry] = IngestOutcome(entry.name, "unchanged", entry.date, entry.items)
+        else:
+            fresh.append(entry)
+    replaced = store_digests(db, [(entry.prepared.digest, entry.prepared.content_hash,
+                                   entry.prepared.rows) for entry in fresh])
+    for entry in fresh:
+        decided[entry] = IngestOutcome(entry.name, "indexed", entry.date, entry.items,
+                                       replaced=entry.date in replaced)
+    return {entry: decided[entry] for entry in entries}
 
 
 def ingest_file(db: Database, path: str | Path) -> IngestOutcome:
@@ -312,7 +374,8 @@ def ingest_file(db: Database, path: str | Path) -> IngestOutcome:
     pending = _check(db, Path(path))
     if pending.outcome:
         return pending.outcome
-    return _after_one(db, _finish(db, pending, prepare_file(str(pending.path), db.name)))
+    prepared = prepare_file(str(pending.path), db.name)
+    return _after_one(db, _write(db, [_Entry(str(pending.path), prepared, pending)])[0])
 
 
 def _known(path: str, row: tuple) -> IngestOutcome:
@@ -347,7 +410,8 @@ def ingest_paths(db: Database, paths: Iterable[str | Path],
     unfinished batch is rolled back, files and digests together, so no half
     digest is kept and the next scan redoes it.
     """
-    checked = [_check(db, path) for path in digest_files(paths)]
+    seen = {row[6]: row for row in db.execute(_FILES).fetchall()}  # one query, not one per file
+    checked = [_check(db, path, seen) for path in digest_files(paths)]
     todo = [str(p.path) for p in checked if p.outcome is None]
     workers = workers if workers is not None else (os.cpu_count() or 1)
     outcomes: list[IngestOutcome] = []
@@ -361,22 +425,34 @@ def ingest_paths(db: Database, paths: Iterable[str | Path],
 
 def _batches(db: Database, checked: list[_Pending],
              prepared: Iterator[Prepared]) -> Iterator[list[IngestOutcome]]:
-    """Store the files that need it, in transactions of up to BATCH_SECONDS of work; yield the
-    outcomes of each committed batch (files decided without reading come as their own batch)."""
-    entries = iter(checked)
-    for entry in entries:
-        if entry.outcome:
-            yield [entry.outcome]
+    """Store the files that need it in batches (up to BATCH_ITEMS items or BATCH_SECONDS since the
+    batch's first file, one digest per date); yield each committed batch's outcomes in file order."""
+    batch: list[_Entry | IngestOutcome] = []
+    dates: set[str] = set()
+    entries, items, began = 0, 0, 0.0
+    for pending in checked:
+        if pending.outcome is not None:
+            batch.append(pending.outcome)
+            if not entries:  # nothing to write yet: report it at once
+                yield _write(db, batch)
+                batch = []
             continue
-        with db.transaction():
-            batch = [_finish(db, entry, next(prepared))]
+        entry = _Entry(str(pending.path), next(prepared), pending)
+        if entry.date in dates:  # the same day twice: the earlier file is stored first
+            yield _write(db, batch)
+            batch, dates, entries, items = [], set(), 0, 0
+        if not entries:
             began = time.monotonic()
-            while time.monotonic() - began < BATCH_SECONDS:
-                following = next(entries, None)
-                if following is None:
-                    break
-                batch.append(following.outcome or _finish(db, following, next(prepared)))
-        yield batch
+        batch.append(entry)
+        if entry.date is not None:
+            dates.add(entry.date)
+        entries += 1
+        items += entry.items
+        if items >= BATCH_ITEMS or time.monotonic() - began >= BATCH_SECONDS:
+            yield _write(db, batch)
+            batch, dates, entries, items = [], set(), 0, 0
+    if batch:
+        yield _write(db, batch)
 
 
 @contextmanager

@@ -52,7 +52,7 @@ def copy_to_postgres(source: str | Path, target_url: str, force: bool = False) -
                 target.insert_rows(table, rows, columns)
                 copied[table] = len(rows)
             fts_rows = src.execute("SELECT rowid, title, body FROM items_fts").fetchall()
-            target.replace_fts_rows(0, 0, fts_rows, had_rows=False)
+            target.add_fts_rows(fts_rows)
             copied["items_fts"] = len(fts_rows)
             target.execute("SELECT setval(pg_get_serial_sequence('queries', 'id'), "
                            "coalesce((SELECT max(id) FROM queries), 0) + 1, false)")

@@ -264,16 +264,17 @@ class PostgresDatabase(Database):
         """Return each row's tsvector literal (built in ingest's worker processes)."""
         return [tsvector_literal(title, body) for _, title, body in rows]
 
-    def replace_fts_rows(self, first: int, last: int, rows: list[tuple[int, str, str]],
-                         had_rows: bool, documents: list[str] | None = None) -> None:
-        """Replace the index rows with ids first..last by `rows` (COPY of their tsvectors)."""
-        with self.transaction():
-            if had_rows:
-                self.execute(f"DELETE FROM {FTS_TABLE} WHERE id BETWEEN $1 AND $2", (first, last))
-            if documents is None:
-                documents = self.documents(rows)
-            self.insert_rows(FTS_TABLE, [(row[0], document)
-                                         for row, document in zip(rows, documents, strict=True)])
+    def add_fts_rows(self, rows: Sequence[tuple[int, str, str]],
+                     documents: Sequence[str] | None = None) -> None:
+        """Add index rows: a COPY of their tsvectors (the trigger adds each month lexeme)."""
+        if documents is None:
+            documents = self.documents(list(rows))
+        self.insert_rows(FTS_TABLE, [(row[0], document)
+                                     for row, document in zip(rows, documents, strict=True)])
+
+    def delete_fts_rows(self, first: int, last: int) -> None:
+        """Delete the index rows with ids first..last."""
+        self.execute(f"DELETE FROM {FTS_TABLE} WHERE id BETWEEN $1 AND $2", (first, last))
 
     def phrase(self, words: Phrase, last_tokens: Sequence[str] | None) -> str:
         """Return one query word as a tsquery (see tsquery_phrase)."""

@@ -236,16 +236,14 @@ class SqliteDatabase(Database):
         """FTS5 takes the tokens as they are: nothing to build."""
         return None
 
-    def replace_fts_rows(self, first: int, last: int, rows: list[tuple[int, str, str]],
-                         had_rows: bool, documents: list[str] | None = None) -> None:
-        """Replace the FTS5 rows with rowids first..last by `rows`."""
-        with self.transaction():
-            connection = self._connection()
-            if had_rows:
-                connection.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid BETWEEN ? AND ?",
-                                   (first, last))
-            connection.executemany(f"INSERT INTO {FTS_TABLE} (rowid, title, body) VALUES (?,?,?)",
-                                   rows)
+    def add_fts_rows(self, rows: Sequence[tuple[int, str, str]],
+                     documents: Sequence[str] | None = None) -> None:
+        """Add FTS5 rows (rowid = item id); FTS5 takes the tokens as they are."""
+        self.insert_rows(FTS_TABLE, rows, ("rowid", "title", "body"))
+
+    def delete_fts_rows(self, first: int, last: int) -> None:
+        """Delete the FTS5 rows with rowids first..last."""
+        self.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid BETWEEN $1 AND $2", (first, last))
 
     def after_ingest(self, bulk: bool) -> None:
         """Nothing to do: FTS5 merges its segments as it goes."""

@@ -134,7 +134,7 @@ def test_a_failed_migrate_leaves_the_target_untouched(cli_db: str, postgres_url:
         raise MigrateError("disk full")
 
     # fails after every table was copied
-    monkeypatch.setattr(postgres.PostgresDatabase, "replace_fts_rows", broken)
+    monkeypatch.setattr(postgres.PostgresDatabase, "add_fts_rows", broken)
     with pytest.raises(MigrateError):
         copy_to_postgres(cli_db, postgres_url)
     target = open_db(postgres_url)

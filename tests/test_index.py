@@ -147,14 +147,14 @@ def test_postgres_ingest_leaves_no_gin_pending_list(postgres_url: str, digest_di
     ingest_paths(db, [digest_dir])
     assert pending_pages(db) == 0
     rows = [(row[0] + 500, "标题", "正文 词语") for row in db.execute("SELECT id FROM items")]
-    db.replace_fts_rows(0, 0, rows, had_rows=False)  # without the ingest's clean-up
+    db.add_fts_rows(rows)  # without the ingest's clean-up
     assert pending_pages(db) > 0
     digest = next(digest_dir.iterdir())
     ingest_bytes(db, digest.read_bytes().replace("红包".encode(), "红利".encode()), digest.name)
     assert pending_pages(db) == 0
-    db.replace_fts_rows(0, 0, [(i + 100, t, b) for i, t, b in rows], had_rows=False)
+    db.add_fts_rows([(i + 100, t, b) for i, t, b in rows])
     assert pending_pages(db) > 0
-    db.replace_fts_rows(0, 0, [(i + 200, t, b) for i, t, b in rows], had_rows=False)
+    db.add_fts_rows([(i + 200, t, b) for i, t, b in rows])
     digest.write_bytes(digest.read_bytes().replace("红包".encode(), "红海".encode()))
     assert ingest_file(db, digest).status == "indexed"
     assert pending_pages(db) == 0
@@ -165,17 +165,14 @@ def test_a_crash_mid_batch_rolls_the_batch_back_and_a_rescan_redoes_it(
         db_location: str, digest_dir: Path, monkeypatch) -> None:
     import storage.index as index
 
-    real = index.store_digest
-    calls = []
+    real = index.store_digests
 
-    def flaky(db, digest, content_hash, rows=None):
-        calls.append(digest.date)
-        if len(calls) == 3:
-            db.execute("DELETE FROM items")  # half-done damage that must not be committed
-            raise OSError("disk on fire")
-        return real(db, digest, content_hash, rows)
+    def flaky(db, digests):
+        real(db, digests)  # the whole batch written ...
+        db.execute("DELETE FROM items")  # ... then half-done damage that must not be committed
+        raise OSError("disk on fire")
 
-    monkeypatch.setattr(index, "store_digest", flaky)
+    monkeypatch.setattr(index, "store_digests", flaky)
     db = open_db(db_location)
     reported = []
     with pytest.raises(OSError):
@@ -183,7 +180,7 @@ def test_a_crash_mid_batch_rolls_the_batch_back_and_a_rescan_redoes_it(
     assert not db.in_transaction and reported == []  # nothing reported that was not kept
     other = open_db(db_location)  # another connection sees only committed state
     assert _count(other, "digests") == _count(other, "files") == _count(other) == 0
-    monkeypatch.setattr(index, "store_digest", real)
+    monkeypatch.setattr(index, "store_digests", real)
     assert [o.status for o in ingest_paths(db, [digest_dir])] == ["indexed"] * 5
     assert _count(other) == 62
 
@@ -397,4 +394,39 @@ def test_a_transaction_belongs_to_the_thread_that_opened_it(db_location: str) ->
         db.execute("UPDATE meta SET value = 'rolled back' WHERE key = 'probe'")
         raise RuntimeError("undo")
     assert db.execute("SELECT value FROM meta WHERE key = 'probe'").fetchone()[0] == "inside"
+    db.close()
+
+
+def _recounted_terms(db) -> list[tuple[str, int]]:
+    """The fuzzy vocabulary recomputed from the items now in the index."""
+    import storage.index as index
+
+    counts, _ = index._term_counts(" ".join(row[:4]) + row[4] for row in db.execute(
+        "SELECT title, summary, background, analysis, points FROM items"))
+    return sorted(counts.items())
+
+
+def test_one_batch_with_the_same_day_twice_keeps_the_later_file(db_location: str,
+                                                                digest_dir: Path,
+                                                                tmp_path: Path) -> None:
+    # Files are written in batches of many digests; a day that comes twice in one scan is stored
+    # once per file, in file order, so the later file wins and the vocabulary stays exact.
+    folder = tmp_path / "same-day"
+    folder.mkdir()
+    original = (digest_dir / "000_e3db2d51e8470e21.txt").read_text(encoding="utf-8")
+    (folder / "a.md").write_text(original, encoding="utf-8")
+    (folder / "b.md").write_text(original.replace("蘑菇物联", "蘑菇工场"), encoding="utf-8")
+    (folder / "c.md").write_text("no digest here", encoding="utf-8")
+    (folder / "d.md").write_text(original.replace("2026-01-30", "2026-01-31"), encoding="utf-8")
+    db = open_db(db_location)
+    outcomes = ingest_paths(db, [folder])
+    assert [(Path(o.path).name, o.status, o.replaced) for o in outcomes] == [
+        ("a.md", "indexed", False), ("b.md", "indexed", True), ("c.md", "rejected", False),
+        ("d.md", "indexed", False)]
+    assert search(db, "蘑菇工场").total == 1 and search(db, "蘑菇物联").total == 1  # d.md's
+    assert _count(db) == 2 * 13 and _count(db, "digests") == 2
+    terms = db.execute("SELECT term, items FROM terms ORDER BY term").fetchall()
+    assert [tuple(row) for row in terms] == _recounted_terms(db)
+    assert [o.status for o in ingest_paths(db, [folder])] == [
+        "unchanged", "unchanged", "rejected", "unchanged"]
     db.close()
