@@ -1,4 +1,10 @@
-"""The `digestbot` command: index digests and query them from a terminal."""
+"""The `digestbot` command: index digests and query them from a terminal.
+
+Start-up time is part of the command: parsing the arguments imports only the standard library,
+bot.config and storage.model, and each subcommand's handler imports what it needs when it runs,
+so `search`, `what`, `today`, `categories` and `--help` never load python-telegram-bot (ask,
+shell, run and push, in bot/offline.py), matplotlib or a database driver they do not use.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,8 @@ import json
 import sys
 from collections.abc import Sequence
 
-from bot.config import ConfigError, load_settings
-from storage.index import IngestOutcome, digest_files, ingest_paths, open_db
+from bot.config import ConfigError, Settings, load_settings
 from storage.model import Item, SchemaError
-from storage.search import categories, digest_on, newest_date, parse_date, search
-from storage.stories import what
 
 PROGRESS_MIN_FILES = 20  # fewer files than this print one line each, even on a terminal
 
@@ -79,13 +82,37 @@ def _parser() -> argparse.ArgumentParser:
                       help="replace what the target database already holds")
     copy.set_defaults(handler=_migrate)
 
-    from bot import offline  # ask, shell, run, push: the bot's own commands
-
-    offline.add_commands(sub)
+    # The bot's own commands; their handlers are in bot/offline.py, imported only when one runs.
+    ask = sub.add_parser("ask", help="run one bot command offline and print the replies")
+    ask.add_argument("text", help='e.g. "/search 红包"')
+    ask.add_argument("--user-id", type=int, default=0, help="sender (an ADMIN_IDS id for admin "
+                     "commands; default: the first admin, else 1000)")
+    ask.add_argument("--json", action="store_true")
+    ask.set_defaults(handler=_bot_command)
+    shell = sub.add_parser("shell", help="talk to the bot offline, interactively")
+    shell.add_argument("--user-id", type=int, default=0)
+    shell.set_defaults(handler=_bot_command)
+    run_cmd = sub.add_parser("run", help="start the bot (long polling, or webhook if WEBHOOK_URL)")
+    run_cmd.set_defaults(handler=_bot_command)
+    push = sub.add_parser("push", help="post a digest to CHANNEL_ID now")
+    push.add_argument("--date", help="YYYY-MM-DD (default: today in TIMEZONE)")
+    push.add_argument("--force", action="store_true", help="post again even if already posted")
+    push.set_defaults(handler=_bot_command)
     return parser
 
 
-def _ingest(args: argparse.Namespace, db_path: str, settings) -> int:
+def _bot_command(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    """Run ask, shell, run or push; only these import python-telegram-bot and the Application."""
+    from bot import offline
+
+    handlers = {"ask": offline._ask, "shell": offline._shell, "run": offline._run,
+                "push": offline._push}
+    return handlers[args.command](args, db_path, settings)
+
+
+def _ingest(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    from storage.index import IngestOutcome, digest_files, ingest_paths, open_db
+
     db = open_db(db_path)
     files = list(digest_files(args.paths))
     counts = {"indexed": 0, "unchanged": 0, "rejected": 0}
@@ -119,7 +146,7 @@ def _ingest(args: argparse.Namespace, db_path: str, settings) -> int:
     return 1 if counts["rejected"] else 0
 
 
-def _migrate(args: argparse.Namespace, db_path: str, settings) -> int:
+def _migrate(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     from storage.migrate import MigrateError, copy_to_postgres
 
     if not args.target.startswith(("postgresql://", "postgres://")):
@@ -137,6 +164,8 @@ def _migrate(args: argparse.Namespace, db_path: str, settings) -> int:
 
 
 def _date_arg(value: str | None, name: str) -> str | None:
+    from storage.search import parse_date
+
     if value is None:
         return None
     date = parse_date(value)
@@ -145,7 +174,10 @@ def _date_arg(value: str | None, name: str) -> str | None:
     return date
 
 
-def _search(args: argparse.Namespace, db_path: str, settings) -> int:
+def _search(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    from storage.index import open_db
+    from storage.search import search
+
     db = open_db(db_path)
     result = search(db, args.query, category=args.category,
                     since=_date_arg(args.since, "--since"), until=_date_arg(args.until, "--until"),
@@ -171,7 +203,10 @@ def _search(args: argparse.Namespace, db_path: str, settings) -> int:
     return 0
 
 
-def _what(args: argparse.Namespace, db_path: str, settings) -> int:
+def _what(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    from storage.index import open_db
+    from storage.stories import what
+
     db = open_db(db_path)
     result = what(db, args.name)
     if args.json:
@@ -199,7 +234,10 @@ def _what(args: argparse.Namespace, db_path: str, settings) -> int:
     return 0
 
 
-def _today(args: argparse.Namespace, db_path: str, settings) -> int:
+def _today(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    from storage.index import open_db
+    from storage.search import digest_on, newest_date
+
     db = open_db(db_path)
     date = _date_arg(args.date, "--date") or newest_date(db)
     found = digest_on(db, date) if date else None
@@ -219,7 +257,10 @@ def _today(args: argparse.Namespace, db_path: str, settings) -> int:
     return 0
 
 
-def _categories(args: argparse.Namespace, db_path: str, settings) -> int:
+def _categories(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    from storage.index import open_db
+    from storage.search import categories
+
     db = open_db(db_path)
     rows = categories(db)
     if args.json:

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dotenv import dotenv_values
-
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 
 
@@ -73,6 +71,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     """Return the settings from `environ` (default: os.environ) over the `.env` file, validated."""
     values: dict[str, str] = {}
     if env_file and Path(env_file).is_file():
+        from dotenv import dotenv_values  # 20-40 ms of imports (logging, tempfile): only when needed
+
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     values.update(os.environ if environ is None else environ)
 

@@ -115,25 +115,7 @@ class Session:
         return [{k: v for k, v in m.items() if k != "method"} for m in self.request.sent[start:]]
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Register ask, shell, run and push on the digestbot command."""
-    ask = sub.add_parser("ask", help="run one bot command offline and print the replies")
-    ask.add_argument("text", help='e.g. "/search 红包"')
-    ask.add_argument("--user-id", type=int, default=0, help="sender (an ADMIN_IDS id for admin "
-                     "commands; default: the first admin, else 1000)")
-    ask.add_argument("--json", action="store_true")
-    ask.set_defaults(handler=_ask)
-    shell = sub.add_parser("shell", help="talk to the bot offline, interactively")
-    shell.add_argument("--user-id", type=int, default=0)
-    shell.set_defaults(handler=_shell)
-    run_cmd = sub.add_parser("run", help="start the bot (long polling, or webhook if WEBHOOK_URL)")
-    run_cmd.set_defaults(handler=_run)
-    push = sub.add_parser("push", help="post a digest to CHANNEL_ID now")
-    push.add_argument("--date", help="YYYY-MM-DD (default: today in TIMEZONE)")
-    push.add_argument("--force", action="store_true", help="post again even if already posted")
-    push.set_defaults(handler=_push)
-
-
+# bot/cli.py registers ask, shell, run and push, and imports this module only to run one.
 def _user(args: argparse.Namespace, settings: Settings) -> int:
     return args.user_id or min(settings.admin_ids, default=1000)
 

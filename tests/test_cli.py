@@ -1,13 +1,23 @@
-"""The digestbot command line, run in-process."""
+"""The digestbot command line, run in-process (and in a subprocess where start-up is the point)."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+
+PROJECT = Path(__file__).resolve().parent.parent
+COMMANDS = ["ingest", "search", "what", "today", "categories", "migrate", "ask", "shell", "run",
+            "push"]
+# What the quick commands must not import: the bot (python-telegram-bot and its Application) and
+# the heavy libraries only other commands need.
+NOT_ON_THE_QUICK_PATH = ("telegram", "matplotlib", "bot.offline", "bot.app")
 
 
 def test_ingest_prints_one_line_per_file_and_exits_1_on_reject(tmp_path: Path, digest_dir: Path,
@@ -140,3 +150,42 @@ def test_a_failed_migrate_leaves_the_target_untouched(cli_db: str, postgres_url:
     target = open_db(postgres_url)
     assert target.execute("SELECT count(*) FROM items").fetchone()[0] == 0
     assert target.execute("SELECT count(*) FROM digests").fetchone()[0] == 0
+
+
+def test_help_lists_every_command_including_the_bot_commands(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    listed = capsys.readouterr().out.split("positional arguments:")[1].split("options:")[0]
+    # argparse indents each command by 4 and a help text that does not fit beside it by more
+    assert [line.split()[0] for line in listed.splitlines()
+            if line.startswith("    ") and line[4] != " "] == COMMANDS
+    with pytest.raises(SystemExit):
+        main(["ask", "--help"])
+    assert "--user-id" in capsys.readouterr().out
+
+
+def _modules_imported_by(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """Run `digestbot ARGS` in a fresh interpreter; return it and every module it imported."""
+    command = [sys.executable, "-X", "importtime", "-c",
+               "import sys; from bot.cli import main; sys.exit(main())", *args]
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    run = subprocess.run(command, capture_output=True, text=True, encoding="utf-8", cwd=cwd,
+                         env=env, timeout=120)
+    modules = {line.rsplit("|", 1)[1].strip() for line in run.stderr.splitlines()
+               if line.startswith("import time:")}
+    return run, modules
+
+
+@pytest.mark.parametrize("args", [["search", "红包", "--json"], ["what", "阶跃星辰"], ["today"],
+                                  ["categories"], ["--help"]], ids=lambda args: args[0])
+def test_quick_commands_import_neither_the_bot_nor_heavy_libraries(cli_db: str, tmp_path: Path,
+                                                                   args: list[str]) -> None:
+    run, modules = _modules_imported_by(["--db", cli_db, *args], tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "bot.cli" in modules and run.stdout.strip()
+    heavy = sorted(name for name in modules
+                   if any(name == top or name.startswith(top + ".") for top in NOT_ON_THE_QUICK_PATH))
+    assert heavy == []
+    if args[0] == "search":
+        assert len(json.loads(run.stdout)) == 6
