@@ -26,7 +26,7 @@ PACE_PER_S = 20.0  # messages per second, below the limiter's 30
 BURST = 20.0  # messages sent without pausing
 
 
-class _Pacer:
+class Pacer:
     """A leaky bucket that mirrors the rate limiter's, with a lower rate and capacity."""
 
     def __init__(self) -> None:
@@ -51,7 +51,7 @@ async def _run(db_path: Path, digest_dir: Path, reps: int, budget_s: float) -> d
     times: dict[str, list[float]] = {name: [] for name in COMMANDS}
     messages: dict[str, int] = dict.fromkeys(COMMANDS, 0)
     errors = 0
-    pacer = _Pacer()
+    pacer = Pacer()
     async with Session(settings, str(db_path)) as session:
         for texts in COMMANDS.values():  # warm-up: PTB's first-update paths, SQLite caches
             for text in texts:
