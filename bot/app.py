@@ -24,6 +24,7 @@ from bot import render, schedule
 from bot.config import Settings
 from bot.send import send
 from bot.state import CONTEXT_TYPES, BotState, Context
+from bot.updates import ChatOrderedUpdates
 from handlers import admin, readers, user
 
 if TYPE_CHECKING:
@@ -37,11 +38,13 @@ def build_application(settings: Settings, db: Database,
                       with_jobs: bool = True) -> Application:
     """Return the bot, wired to `db`; `request` replaces HTTP (the offline shell uses this).
 
-    Handlers and jobs get a `BotState` as `context.bot_data` (bot/state.py).
+    Handlers and jobs get a `BotState` as `context.bot_data` (bot/state.py); updates of
+    different chats are handled concurrently, one chat's in order (bot/updates.py).
     """
     builder = (
         ApplicationBuilder()
         .context_types(CONTEXT_TYPES)
+        .concurrent_updates(ChatOrderedUpdates())
         .token(token or settings.bot_token)
         .base_url(settings.api_url)
         .base_file_url(settings.file_api_url)
@@ -97,7 +100,7 @@ MENU = [BotCommand(name, description) for name, description, _ in render.HELP_CO
 
 async def _post_init(app: Application) -> None:
     await app.bot.set_my_commands(MENU)
-    schedule.start_jobs(app)
+    await schedule.start_jobs(app)
 
 
 async def on_error(update: object, context: Context) -> None:

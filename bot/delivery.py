@@ -15,12 +15,19 @@ marked blocked and skipped from then on, never retried.
 Several processes may share the database: leases (storage/posts.py) make one
 of them post, scan or check watches at a time; within a process, the locks in
 BotState do.
+
+Nothing here holds the event loop: every storage call runs in a worker thread
+(`asyncio.to_thread`, on that thread's own connection), and a scan or upload
+is one such call, however long it takes; only sending is done on the loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import os
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,14 +39,17 @@ from bot.render import readers as reader_render
 from bot.send import send
 from bot.state import BotState
 from storage import posts, readers
-from storage.index import IngestOutcome, scan_dir
-from storage.search import digest_on
+from storage.index import IngestOutcome, ingest_bytes, ingest_paths, save_digest_file
+from storage.model import Item
+from storage.readers import Reader, WatchAlert
+from storage.search import DigestSummary, digest_on
 from storage.stories import week_board
 
 if TYPE_CHECKING:
     from storage.backend import Database
 
 log = logging.getLogger(__name__)
+Found = tuple[DigestSummary, list[Item]]  # what digest_on returns for a date with a digest
 
 
 @dataclass(frozen=True)
@@ -59,7 +69,7 @@ class PostOutcome:
 async def post_digest(bot: Bot, state: BotState, date: str, chat_id: str | int,
                       force: bool = False) -> PostOutcome:
     """Post the digest of `date` to `chat_id`, continuing an interrupted post; once unless `force`."""
-    found = digest_on(state.db, date)
+    found = await asyncio.to_thread(digest_on, state.db, date)
     if found is None:
         return PostOutcome("missing", date)
     return await post_messages(bot, state, date, chat_id, render.channel_post(*found), force)
@@ -79,27 +89,34 @@ async def post_messages(bot: Bot, state: BotState, key: str, chat_id: str | int,
     chat = str(chat_id)
     lease, owner, seconds = f"post:{key}:{chat}", state.worker, state.settings.lease_seconds
     async with state.post_lock(f"{key}:{chat}"):
-        if not posts.acquire_lease(db, lease, owner, seconds):
+        if not await asyncio.to_thread(posts.acquire_lease, db, lease, owner, seconds):
             return PostOutcome("busy", key, 0, len(messages))
         try:
-            run = posts.start_run(db, key, chat, len(messages), force=force)
+            run, done = await asyncio.to_thread(_start_run, db, key, chat, len(messages), force)
             if run.completed_at is not None:
                 return PostOutcome("already", key, 0, len(messages))
-            done = posts.sent_sequence_numbers(db, run)
             sent = 0
             for seq, text in enumerate(messages):
                 if seq in done:
                     continue
-                if not posts.acquire_lease(db, lease, owner, seconds):  # too slow: another took over
-                    return PostOutcome("busy", key, sent, len(messages))
+                if not await asyncio.to_thread(posts.acquire_lease, db, lease, owner, seconds):
+                    return PostOutcome("busy", key, sent, len(messages))  # too slow: taken over
                 message = await send(bot, chat_id, render.Reply(text))
-                posts.record_message(db, run, seq, message.message_id)
+                await asyncio.to_thread(posts.record_message, db, run, seq, message.message_id)
                 sent += 1
-            posts.complete_run(db, run)
+            await asyncio.to_thread(posts.complete_run, db, run)
         finally:
-            posts.release_lease(db, lease, owner)
+            await asyncio.to_thread(posts.release_lease, db, lease, owner)
         log.info("posted %s to %s: %d of %d messages sent now", key, chat, sent, len(messages))
         return PostOutcome("posted", key, sent, len(messages))
+
+
+def _start_run(db: Database, key: str, chat: str, total: int,
+               force: bool) -> tuple[posts.PostRun, set[int]]:
+    """Return the post's run (a new one if none, or if `force` after a finished one) and the
+    sequence numbers of its messages already sent."""
+    run = posts.start_run(db, key, chat, total, force=force)
+    return run, (set() if run.completed_at is not None else posts.sent_sequence_numbers(db, run))
 
 
 # --- the daily post ------------------------------------------------------------------------------
@@ -113,13 +130,14 @@ async def post_day(bot: Bot, state: BotState, date: str) -> str:
     some post; retry later) or "done".
     """
     db, settings = state.db, state.settings
-    if digest_on(db, date) is None:
-        scan(state)
+    if await asyncio.to_thread(digest_on, db, date) is None:
+        await scan(state)
         await notify_watches(bot, state)
-        if digest_on(db, date) is None:
+        if await asyncio.to_thread(digest_on, db, date) is None:
             return "missing"
     busy = False
-    if settings.channel_id and not posts.is_posted(db, date, settings.channel_id):
+    if settings.channel_id and not await asyncio.to_thread(posts.is_posted, db, date,
+                                                           settings.channel_id):
         busy = (await post_digest(bot, state, date, settings.channel_id)).status == "busy"
     busy |= await deliver_subscriptions(bot, state, date) < 0
     return "busy" if busy else "done"
@@ -127,7 +145,7 @@ async def post_day(bot: Bot, state: BotState, date: str) -> str:
 
 async def report_missing_digest(bot: Bot, state: BotState, date: str, gave_up_at: dt.time) -> None:
     """Tell the admins, once per date across processes, that the day's post was skipped."""
-    if not posts.claim_once(state.db, f"missing:{date}"):
+    if not await asyncio.to_thread(posts.claim_once, state.db, f"missing:{date}"):
         return
     for admin in state.settings.admin_ids:
         await send(bot, admin, render.plain(
@@ -143,14 +161,12 @@ async def deliver_subscriptions(bot: Bot, state: BotState, date: str) -> int:
     item that day gets nothing.
     """
     db = state.db
-    found = digest_on(db, date)
+    found, unserved = await asyncio.to_thread(_unserved_subscribers, db, date)
     if found is None:
         return 0
     header, items = found
     served, busy = 0, False
-    for reader in readers.subscribers(db):
-        if posts.is_posted(db, date, str(reader.chat_id)):
-            continue
+    for reader in unserved:
         chosen = [i for i in items if not reader.categories or i.category in reader.categories]
         if not chosen:
             continue
@@ -159,7 +175,7 @@ async def deliver_subscriptions(bot: Bot, state: BotState, date: str) -> int:
                                           render.channel_post(header, chosen))
         except Forbidden:
             log.info("subscriber %s blocked the bot; marked blocked", reader.chat_id)
-            readers.mark_blocked(db, reader.chat_id)
+            await asyncio.to_thread(readers.mark_blocked, db, reader.chat_id)
             continue
         except TelegramError as exc:  # retried at the next daily run or restart
             log.warning("could not deliver %s to subscriber %s: %s", date, reader.chat_id,
@@ -170,13 +186,22 @@ async def deliver_subscriptions(bot: Bot, state: BotState, date: str) -> int:
     return -1 if busy else served
 
 
+def _unserved_subscribers(db: Database, date: str) -> tuple[Found | None, list[Reader]]:
+    """Return the digest of `date` (None if there is none) and the subscribers it was not yet
+    sent to."""
+    found = digest_on(db, date)
+    if found is None:
+        return None, []
+    return found, [r for r in readers.subscribers(db) if not posts.is_posted(db, date, str(r.chat_id))]
+
+
 # --- the Monday board ----------------------------------------------------------------------------
 
 
 async def post_week_board(bot: Bot, state: BotState, end: dt.date) -> PostOutcome:
     """Post the story board of the 7 days ending `end` to the channel, once per week."""
     key = f"week:{end.isoformat()}"
-    stories = week_board(state.db, end.isoformat())
+    stories = await asyncio.to_thread(week_board, state.db, end.isoformat())
     if not stories:
         return PostOutcome("missing", key)
     start = end - dt.timedelta(days=6)
@@ -188,15 +213,51 @@ async def post_week_board(bot: Bot, state: BotState, end: dt.date) -> PostOutcom
 # --- scans and watch alerts ----------------------------------------------------------------------
 
 
-def scan(state: BotState) -> list[IngestOutcome] | None:
-    """Re-scan DIGEST_DIR unless another process sharing the database is scanning (then None)."""
-    db, owner = state.db, state.worker
-    if not posts.acquire_lease(db, "rescan", owner, state.settings.lease_seconds):
+async def scan(state: BotState) -> list[IngestOutcome] | None:
+    """Re-scan DIGEST_DIR in a worker thread and return each file's outcome when it is done;
+    None if another process sharing the database is scanning.
+
+    One scan or upload at a time in this process (the others wait their turn).
+    """
+    async with state.index_lock:
+        return await asyncio.to_thread(_scan_under_lease, state)
+
+
+def _scan_under_lease(state: BotState) -> list[IngestOutcome] | None:
+    """Scan DIGEST_DIR holding the "rescan" lease, renewed while the scan commits its batches
+    (a scan of thousands of files can outlast LEASE_SECONDS); None if another process holds it."""
+    db, owner, seconds = state.db, state.worker, state.settings.lease_seconds
+    directory = state.settings.digest_dir
+    if not posts.acquire_lease(db, "rescan", owner, seconds):
         return None
+    renewed = time.monotonic()
+
+    def renew(_: IngestOutcome) -> None:  # called after each committed batch
+        nonlocal renewed
+        if time.monotonic() - renewed > seconds / 3:
+            posts.acquire_lease(db, "rescan", owner, seconds)
+            renewed = time.monotonic()
+
     try:
-        return scan_dir(db, state.settings.digest_dir)
+        return ingest_paths(db, [directory], on_outcome=renew) if os.path.isdir(directory) else []
     finally:
         posts.release_lease(db, "rescan", owner)
+
+
+async def index_upload(state: BotState, raw: bytes, name: str) -> tuple[IngestOutcome, Found | None]:
+    """Index an uploaded digest in a worker thread, keep the file in DIGEST_DIR, and return the
+    outcome and the digest as indexed (None if the file was rejected)."""
+    async with state.index_lock:
+        return await asyncio.to_thread(_index_upload, state.db, state.settings.digest_dir, raw, name)
+
+
+def _index_upload(db: Database, directory: str, raw: bytes,
+                  name: str) -> tuple[IngestOutcome, Found | None]:
+    outcome = ingest_bytes(db, raw, name)
+    if outcome.status == "rejected":
+        return outcome, None
+    save_digest_file(directory, outcome.date, raw)
+    return outcome, digest_on(db, outcome.date)
 
 
 async def rescan(bot: Bot, state: BotState) -> list[IngestOutcome] | None:
@@ -204,7 +265,7 @@ async def rescan(bot: Bot, state: BotState) -> list[IngestOutcome] | None:
 
     Returns the scan's outcomes, or None if another process was scanning.
     """
-    outcomes = scan(state)
+    outcomes = await scan(state)
     if outcomes is None:  # another process is scanning; it checks the watches afterwards
         return None
     for outcome in outcomes:
@@ -221,37 +282,42 @@ async def notify_watches(bot: Bot, state: BotState) -> int:
     no alert failed for a reason other than a block, so a failed alert is
     retried at the next scan (items already sent are never repeated).
     """
-    db, owner = state.db, state.worker
+    db, owner, seconds = state.db, state.worker, state.settings.lease_seconds
     async with state.watch_lock:
-        if not posts.acquire_lease(db, "watches", owner, state.settings.lease_seconds):
+        if not await asyncio.to_thread(posts.acquire_lease, db, "watches", owner, seconds):
             return 0  # another process is checking; it marks the digests it checked
         try:
             return await _notify(bot, db)
         finally:
-            posts.release_lease(db, "watches", owner)
+            await asyncio.to_thread(posts.release_lease, db, "watches", owner)
 
 
 async def _notify(bot: Bot, db: Database) -> int:
     """Send the alerts for the digests not yet checked; mark them checked unless one failed."""
-    versions = readers.unscanned_digests(db)
+    versions, alerts = await asyncio.to_thread(_pending_alerts, db)
     if not versions:
         return 0
-    alerts = readers.watch_alerts(db, versions)
     sent, failed = 0, False
     for alert in alerts:
         try:
             await send(bot, alert.chat_id, reader_render.watch_alert(alert))
         except Forbidden:
             log.info("watcher %s blocked the bot; marked blocked", alert.chat_id)
-            readers.mark_blocked(db, alert.chat_id)
+            await asyncio.to_thread(readers.mark_blocked, db, alert.chat_id)
             continue
         except TelegramError as exc:
             log.warning("could not send a watch alert to %s: %s", alert.chat_id,
                         type(exc).__name__)
             failed = True
             continue
-        readers.record_alert(db, alert)
+        await asyncio.to_thread(readers.record_alert, db, alert)
         sent += 1
     if not failed:
-        readers.mark_scanned(db, versions)
+        await asyncio.to_thread(readers.mark_scanned, db, versions)
     return sent
+
+
+def _pending_alerts(db: Database) -> tuple[list[tuple[str, str, str]], list[WatchAlert]]:
+    """Return the digest versions not yet checked against the watches and the alerts they make."""
+    versions = readers.unscanned_digests(db)
+    return versions, (readers.watch_alerts(db, versions) if versions else [])

@@ -4,10 +4,14 @@ The daily post fires at the post time (set with /schedule, else POST_TIME),
 catches up after a restart past that time, and while the day's digest is
 missing retries every 10 minutes until 23:00, then tells the admins once. The
 posting itself (exactly once, under leases) is bot/delivery.py's.
+
+The saved times are read with `post_time` and friends, plain functions that
+query the database: call them from the event loop through `asyncio.to_thread`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
@@ -55,7 +59,7 @@ async def daily_post(context: Context) -> None:
     """Job: post today's digest to the channel and to subscribers; if it is not there yet,
     retry every 10 minutes until 23:00, then tell the admins once."""
     state = context.bot_data
-    if is_paused(state):
+    if await asyncio.to_thread(is_paused, state):
         return
     now = dt.datetime.now(state.settings.tz)
     date = now.date().isoformat()
@@ -73,7 +77,7 @@ async def daily_post(context: Context) -> None:
 async def weekly_post(context: Context) -> None:
     """Job (Mondays): post the story board of the 7 days that ended yesterday to the channel, once."""
     state = context.bot_data
-    if not state.settings.channel_id or weekly_time(state) is None:
+    if not state.settings.channel_id or await asyncio.to_thread(weekly_time, state) is None:
         return
     end = dt.datetime.now(state.settings.tz).date() - dt.timedelta(days=1)
     outcome = await delivery.post_week_board(context.bot, state, end)
@@ -86,13 +90,13 @@ async def rescan(context: Context) -> None:
     await delivery.rescan(context.bot, context.bot_data)
 
 
-def schedule_weekly(app: Application) -> None:
+async def schedule_weekly(app: Application) -> None:
     """(Re)schedule the Monday board; catch up when started on a Monday after its time."""
     state: BotState = app.bot_data
+    at = await asyncio.to_thread(weekly_time, state)
     queue = app.job_queue
     for job in queue.get_jobs_by_name(WEEKLY_JOB):
         job.schedule_removal()
-    at = weekly_time(state)
     if at is None:
         return
     tz = state.settings.tz
@@ -102,23 +106,23 @@ def schedule_weekly(app: Application) -> None:
         queue.run_once(weekly_post, 0, name=f"{WEEKLY_JOB}-catch-up")
 
 
-def schedule_daily(app: Application) -> None:
+async def schedule_daily(app: Application) -> None:
     """(Re)schedule the daily post at the current post time; catch up if that time has passed today."""
     state: BotState = app.bot_data
+    tz = state.settings.tz
+    at = (await asyncio.to_thread(post_time, state)).replace(tzinfo=tz)
     queue = app.job_queue
     for job in queue.get_jobs_by_name(DAILY_JOB):
         job.schedule_removal()
-    tz = state.settings.tz
-    at = post_time(state).replace(tzinfo=tz)
     queue.run_daily(daily_post, time=at, name=DAILY_JOB)
     if dt.datetime.now(tz).time() >= at.replace(tzinfo=None):
         queue.run_once(daily_post, 0, name=RETRY_JOB)
 
 
-def start_jobs(app: Application) -> None:
+async def start_jobs(app: Application) -> None:
     """Schedule the daily post (with catch-up), the Monday board and the periodic re-scan."""
     state: BotState = app.bot_data
-    schedule_daily(app)
-    schedule_weekly(app)
+    await schedule_daily(app)
+    await schedule_weekly(app)
     app.job_queue.run_repeating(rescan, interval=state.settings.rescan_minutes * 60, first=1,
                                 name=RESCAN_JOB)

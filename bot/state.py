@@ -31,10 +31,11 @@ class BotState:
         # Who holds a lease on scheduled work when several processes share the database.
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         # Within this process: one sender per post (date or week, chat), one watch check and
-        # one scan at a time; across processes the leases in storage/posts.py do the same.
+        # one indexing job (scan or upload) at a time; across processes the leases in
+        # storage/posts.py do the same.
         self.post_locks: dict[str, asyncio.Lock] = {}
         self.watch_lock = asyncio.Lock()
-        self.scan_lock = asyncio.Lock()
+        self.index_lock = asyncio.Lock()
 
     def attach(self, db: Database, settings: Settings) -> None:
         """Give the state its database and settings (once, right after the Application is built)."""

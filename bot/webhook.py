@@ -58,9 +58,9 @@ class _Health(tornado.web.RequestHandler):
     def initialize(self, app: Application) -> None:
         self.app = app
 
-    def get(self) -> None:
+    async def get(self) -> None:
         state: BotState = self.app.bot_data
-        health = posts.health(state.db)
+        health = await asyncio.to_thread(posts.health, state.db)  # the loop serves updates meanwhile
         self.set_status(200 if health.database_ok else 503)
         self.finish({"ok": health.database_ok, "database": health.detail,
                      "last_post": health.last_post, "worker": state.worker})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from telegram import Update
@@ -9,11 +10,10 @@ from telegram import Update
 from bot import delivery, render, schedule
 from bot.config import parse_clock
 from bot.render import readers as reader_render
-from bot.state import Context
-from handlers.common import admin_only, reply, today_in_zone
+from bot.state import BotState, Context
+from handlers.common import admin_only, digest_or_newest, reply, today_in_zone
 from storage import posts, readers
-from storage.index import ingest_bytes, save_digest_file
-from storage.search import archive_stats, digest_on, newest_date, parse_date
+from storage.search import archive_stats, parse_date
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
@@ -47,10 +47,11 @@ async def push(update: Update, context: Context) -> None:
 
 @admin_only
 async def preview(update: Update, context: Context) -> None:
-    """/preview [DATE]: send the channel post to the admin only."""
-    db = context.bot_data.db
-    date, _ = _date_and_force(context.args, newest_date(db) or "")
-    found = digest_on(db, date) if date else None
+    """/preview [DATE]: send the channel post (default: the newest digest's) to the admin only."""
+    date, _ = _date_and_force(context.args, "")
+    found = None
+    if date is not None:
+        found = await asyncio.to_thread(digest_or_newest, context.bot_data.db, date or None)
     if found is None:
         await reply(update, context, render.no_digest(date or None))
         return
@@ -59,8 +60,9 @@ async def preview(update: Update, context: Context) -> None:
 
 @admin_only
 async def reindex(update: Update, context: Context) -> None:
-    """/reindex: re-scan DIGEST_DIR and report what changed."""
-    outcomes = delivery.scan(context.bot_data)
+    """/reindex: re-scan DIGEST_DIR (in a worker thread; readers are answered meanwhile) and
+    report what changed when it is done."""
+    outcomes = await delivery.scan(context.bot_data)
     if outcomes is None:
         await reply(update, context, render.plain("另一个机器人实例正在扫描日报目录，请稍后再试。"))
         return
@@ -71,26 +73,33 @@ async def reindex(update: Update, context: Context) -> None:
 @admin_only
 async def stats(update: Update, context: Context) -> None:
     """/stats: the archive, posts made, schedules, subscribers, watches and the week's queries."""
-    db = context.bot_data.db
-    week_ago = dt.date.fromisoformat(today_in_zone(context.bot_data.settings)) - dt.timedelta(days=6)
-    weekly = schedule.weekly_time(context.bot_data)
-    await reply(update, context, render.stats(
-        archive_stats(db), posts.post_stats(db), schedule.is_paused(context.bot_data),
-        f"{schedule.post_time(context.bot_data):%H:%M}",
-        readers.reader_stats(db, week_ago.isoformat()), f"{weekly:%H:%M}" if weekly else None))
+    state = context.bot_data
+    week_ago = dt.date.fromisoformat(today_in_zone(state.settings)) - dt.timedelta(days=6)
+    figures = await asyncio.to_thread(_stats_figures, state, week_ago.isoformat())
+    await reply(update, context, render.stats(*figures))
+
+
+def _stats_figures(state: BotState, since: str) -> tuple:
+    """Return the arguments of render.stats: archive, posts, paused, post time, readers (since
+    `since`), weekly board time (None when off)."""
+    db = state.db
+    weekly = schedule.weekly_time(state)
+    return (archive_stats(db), posts.post_stats(db), schedule.is_paused(state),
+            f"{schedule.post_time(state):%H:%M}", readers.reader_stats(db, since),
+            f"{weekly:%H:%M}" if weekly else None)
 
 
 @admin_only
 async def pause(update: Update, context: Context) -> None:
     """/pause: stop the daily post until /resume."""
-    posts.set_setting(context.bot_data.db, "paused", "1")
+    await asyncio.to_thread(posts.set_setting, context.bot_data.db, "paused", "1")
     await reply(update, context, render.plain("⏸ 每日发布已暂停。用 /resume 恢复。"))
 
 
 @admin_only
 async def resume(update: Update, context: Context) -> None:
     """/resume: restart the daily post."""
-    posts.set_setting(context.bot_data.db, "paused", "0")
+    await asyncio.to_thread(posts.set_setting, context.bot_data.db, "paused", "0")
     await reply(update, context, render.plain("▶️ 每日发布已恢复。"))
 
 
@@ -102,8 +111,8 @@ async def set_schedule(update: Update, context: Context) -> None:
         await reply(update, context, render.plain("时间格式不对，请用 /schedule 08:30"))
         return
     value = f"{at:%H:%M}"
-    posts.set_setting(context.bot_data.db, "post_time", value)
-    schedule.schedule_daily(context.application)
+    await asyncio.to_thread(posts.set_setting, context.bot_data.db, "post_time", value)
+    await schedule.schedule_daily(context.application)
     tz = context.bot_data.settings.timezone
     await reply(update, context, render.plain(f"⏰ 每日发布时间已改为 {value}（{tz}）。"))
 
@@ -118,27 +127,27 @@ async def weekly(update: Update, context: Context) -> None:
             await reply(update, context, render.plain("格式不对，请用 /weekly 09:00 或 /weekly off"))
             return
         value = "off" if text == "off" else f"{at:%H:%M}"
-        posts.set_setting(context.bot_data.db, "weekly_post", value)
-        schedule.schedule_weekly(context.application)
-    at = schedule.weekly_time(context.bot_data)
+        await asyncio.to_thread(posts.set_setting, context.bot_data.db, "weekly_post", value)
+        await schedule.schedule_weekly(context.application)
+    at = await asyncio.to_thread(schedule.weekly_time, context.bot_data)
     await reply(update, context, reader_render.weekly_post_setting(f"{at:%H:%M}" if at else None))
 
 
 @admin_only
 async def upload(update: Update, context: Context) -> None:
-    """A digest file sent by an admin in private: validate, index, preview with a publish button."""
+    """A digest file sent by an admin in private: validate, index (in a worker thread), preview
+    with a publish button."""
     document = update.message.document
     if document.file_size and document.file_size > MAX_UPLOAD_BYTES:
         await reply(update, context, render.plain("文件太大（上限 2 MB）。"))
         return
     raw = bytes(await (await document.get_file()).download_as_bytearray())
-    outcome = ingest_bytes(context.bot_data.db, raw, document.file_name or "upload.md")
-    ok = outcome.status != "rejected"
-    await reply(update, context, render.upload_result(outcome.line(), ok, outcome.date))
-    if ok:
-        save_digest_file(context.bot_data.settings.digest_dir, outcome.date, raw)
-        await reply(update, context, [render.Reply(text) for text in
-                                      render.channel_post(*digest_on(context.bot_data.db, outcome.date))])
+    outcome, found = await delivery.index_upload(context.bot_data, raw,
+                                                 document.file_name or "upload.md")
+    await reply(update, context, render.upload_result(outcome.line(), outcome.status != "rejected",
+                                                      outcome.date))
+    if found is not None:
+        await reply(update, context, [render.Reply(text) for text in render.channel_post(*found)])
         await delivery.notify_watches(context.bot, context.bot_data)
 
 

@@ -1,9 +1,14 @@
-"""Reader commands: /subscribe /unsubscribe /settings /watch /unwatch /watches /trend /week, inline mode."""
+"""Reader commands: /subscribe /unsubscribe /settings /watch /unwatch /watches /trend /week, inline mode.
+
+As in handlers/user.py, each handler makes one storage call in a worker thread;
+/trend draws its chart in a thread too.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -13,11 +18,17 @@ from bot import chart
 from bot.render import readers as reader_render
 from bot.send import send_photo
 from bot.state import Context
-from handlers.common import reply, today_in_zone
+from handlers.common import digest_or_newest, reply, today_in_zone
 from storage import readers
 from storage import search as index_search
 from storage.categories import CANONICAL, canonical_category
+from storage.model import Item, Story
+from storage.readers import Reader
+from storage.search import Trend
 from storage.stories import week_board
+
+if TYPE_CHECKING:
+    from storage.backend import Database
 
 INLINE_CACHE_S = 60
 
@@ -37,13 +48,15 @@ async def subscribe(update: Update, context: Context) -> None:
     if unknown:
         await reply(update, context, reader_render.unknown_categories(unknown))
         return
-    reader = readers.subscribe(context.bot_data.db, update.effective_chat.id, chosen)
+    reader = await asyncio.to_thread(readers.subscribe, context.bot_data.db,
+                                     update.effective_chat.id, chosen)
     await reply(update, context, reader_render.subscribed(reader))
 
 
 async def unsubscribe(update: Update, context: Context) -> None:
     """/unsubscribe: stop the private daily digest."""
-    was = readers.unsubscribe(context.bot_data.db, update.effective_chat.id)
+    was = await asyncio.to_thread(readers.unsubscribe, context.bot_data.db,
+                                  update.effective_chat.id)
     await reply(update, context, reader_render.unsubscribed(was))
 
 
@@ -52,16 +65,28 @@ async def settings(update: Update, context: Context) -> None:
     if not _private(update):
         await reply(update, context, reader_render.private_only("settings"))
         return
-    await reply(update, context, reader_render.settings_view(
-        readers.get_reader(context.bot_data.db, update.effective_chat.id)))
+    reader = await asyncio.to_thread(readers.get_reader, context.bot_data.db,
+                                     update.effective_chat.id)
+    await reply(update, context, reader_render.settings_view(reader))
 
 
 async def settings_button(update: Update, context: Context) -> None:
     """A /settings button: toggle a category (`r:c:N`, `r:c:-` = all) or the subscription (`r:s:1|0`)."""
     callback = update.callback_query
-    db = context.bot_data.db
-    chat_id = callback.message.chat.id
     _, kind, value = callback.data.split(":")
+    reader = await asyncio.to_thread(_toggle, context.bot_data.db, callback.message.chat.id,
+                                     kind, value)
+    view = reader_render.settings_view(reader)
+    await callback.answer("已更新")
+    try:
+        await callback.edit_message_text(view.text, reply_markup=view.keyboard)
+    except BadRequest as exc:  # the same view again: Telegram refuses an identical edit
+        if "not modified" not in str(exc):
+            raise
+
+
+def _toggle(db: Database, chat_id: int, kind: str, value: str) -> Reader | None:
+    """Apply a /settings button to the reader of `chat_id`; return the reader as it is now."""
     reader = readers.get_reader(db, chat_id)
     current = list(reader.categories) if reader else []
     if kind == "c":
@@ -71,19 +96,11 @@ async def settings_button(update: Update, context: Context) -> None:
             category = CANONICAL[int(value)]
             current = [c for c in current if c != category] if category in current \
                 else [*current, category]
-        reader = readers.subscribe(db, chat_id, current)
-    elif value == "1":
-        reader = readers.subscribe(db, chat_id, current)
-    else:
-        readers.unsubscribe(db, chat_id)
-        reader = readers.get_reader(db, chat_id)
-    view = reader_render.settings_view(reader)
-    await callback.answer("已更新")
-    try:
-        await callback.edit_message_text(view.text, reply_markup=view.keyboard)
-    except BadRequest as exc:  # the same view again: Telegram refuses an identical edit
-        if "not modified" not in str(exc):
-            raise
+        return readers.subscribe(db, chat_id, current)
+    if value == "1":
+        return readers.subscribe(db, chat_id, current)
+    readers.unsubscribe(db, chat_id)
+    return readers.get_reader(db, chat_id)
 
 
 async def watch(update: Update, context: Context) -> None:
@@ -95,10 +112,15 @@ async def watch(update: Update, context: Context) -> None:
     if index_search.searchable_length(keyword) < 2:
         await reply(update, context, reader_render.watch_usage("watch"))
         return
-    db = context.bot_data.db
-    status = readers.add_watch(db, update.effective_chat.id, keyword)
-    await reply(update, context, reader_render.watch_added(
-        " ".join(keyword.split()), status, readers.watches_of(db, update.effective_chat.id)))
+    status, watched = await asyncio.to_thread(_add_watch, context.bot_data.db,
+                                              update.effective_chat.id, keyword)
+    await reply(update, context, reader_render.watch_added(" ".join(keyword.split()), status,
+                                                           watched))
+
+
+def _add_watch(db: Database, chat_id: int, keyword: str) -> tuple[str, list[str]]:
+    """Add a watch; return what happened (as readers.add_watch says) and the reader's watches."""
+    return readers.add_watch(db, chat_id, keyword), readers.watches_of(db, chat_id)
 
 
 async def unwatch(update: Update, context: Context) -> None:
@@ -107,58 +129,81 @@ async def unwatch(update: Update, context: Context) -> None:
     if not keyword.strip():
         await reply(update, context, reader_render.watch_usage("unwatch"))
         return
-    removed = readers.remove_watch(context.bot_data.db, update.effective_chat.id, keyword)
+    removed = await asyncio.to_thread(readers.remove_watch, context.bot_data.db,
+                                      update.effective_chat.id, keyword)
     await reply(update, context, reader_render.watch_removed(" ".join(keyword.split()), removed))
 
 
 async def watches(update: Update, context: Context) -> None:
     """/watches: the reader's watched keywords."""
-    await reply(update, context, reader_render.watch_list(
-        readers.watches_of(context.bot_data.db, update.effective_chat.id)))
+    watched = await asyncio.to_thread(readers.watches_of, context.bot_data.db,
+                                      update.effective_chat.id)
+    await reply(update, context, reader_render.watch_list(watched))
 
 
 async def trend(update: Update, context: Context) -> None:
     """/trend 关键词: a PNG of mentions per week over the archive, the figures in the caption."""
-    query = " ".join(context.args)
-    db = context.bot_data.db
-    result = index_search.weekly_counts(db, query)
-    readers.record_use(db, today_in_zone(context.bot_data.settings), "trend", result.query)
+    state = context.bot_data
+    result = await asyncio.to_thread(_weekly_counts, state.db, " ".join(context.args),
+                                     today_in_zone(state.settings))
     text = reader_render.trend_text(result)
     if text is not None:
         await reply(update, context, text)
         return
-    weeks = [chart.WeekCount(week, items) for week, items in result.weeks]
-    font = chart.cjk_font_path(context.bot_data.settings.trend_font)
-    png = await asyncio.to_thread(chart.trend_png, result.query, weeks, font)
+    png = await asyncio.to_thread(_trend_png, result, state.settings.trend_font)
     await send_photo(context.bot, update.effective_chat.id, png,
                      reader_render.trend_caption(result))
 
 
+def _weekly_counts(db: Database, query: str, day: str) -> Trend:
+    """Return the mentions of `query` per week; a /trend counts in the day's usage figures."""
+    result = index_search.weekly_counts(db, query)
+    readers.record_use(db, day, "trend", result.query)
+    return result
+
+
+def _trend_png(result: Trend, preferred_font: str) -> bytes:
+    """Draw the /trend chart (finding a CJK font the first time): seconds, so in a thread."""
+    weeks = [chart.WeekCount(week, items) for week, items in result.weeks]
+    return chart.trend_png(result.query, weeks, chart.cjk_font_path(preferred_font))
+
+
 async def week(update: Update, context: Context) -> None:
     """/week [YYYY-MM-DD]: the stories of the 7 days ending that date (default: the newest digest)."""
-    db = context.bot_data.db
     asked = " ".join(context.args)
-    end = index_search.parse_date(asked) if asked else index_search.newest_date(db)
+    end = index_search.parse_date(asked) if asked else None
     if asked and end is None:
         await reply(update, context, reader_render.plain_date_error(asked))
         return
+    end, stories = await asyncio.to_thread(_week, context.bot_data.db, end)
     if end is None:
         await reply(update, context, reader_render.week_board([], "—", "—"))
         return
     start = (dt.date.fromisoformat(end) - dt.timedelta(days=6)).isoformat()
-    await reply(update, context, reader_render.week_board(week_board(db, end), start, end))
+    await reply(update, context, reader_render.week_board(stories, start, end))
+
+
+def _week(db: Database, end: str | None) -> tuple[str | None, list[Story]]:
+    """Return the week's end (`end`, else the newest digest's date; None for an empty archive)
+    and the stories of the 7 days ending then."""
+    end = end or index_search.newest_date(db)
+    return end, (week_board(db, end) if end else [])
 
 
 async def inline_query(update: Update, context: Context) -> None:
     """Inline mode (@Bot 关键词): up to 20 matching items to share; empty: the newest headlines."""
+    state = context.bot_data
     query = update.inline_query.query.strip()
-    db = context.bot_data.db
-    if index_search.searchable_length(query) >= 2:
-        items = index_search.search(db, query, limit=reader_render.INLINE_RESULTS).items
-        readers.record_use(db, today_in_zone(context.bot_data.settings), "inline", query)
-    else:
-        newest = index_search.newest_date(db)
-        found = index_search.digest_on(db, newest) if newest else None
-        items = found[1] if found else []
+    items = await asyncio.to_thread(_inline_items, state.db, query, today_in_zone(state.settings))
     await update.inline_query.answer(reader_render.inline_results(items),
                                      cache_time=INLINE_CACHE_S, is_personal=False)
+
+
+def _inline_items(db: Database, query: str, day: str) -> list[Item]:
+    """Return the items to offer for an inline query: matches, or the newest digest's items."""
+    if index_search.searchable_length(query) >= 2:
+        items = index_search.search(db, query, limit=reader_render.INLINE_RESULTS).items
+        readers.record_use(db, day, "inline", query)
+        return items
+    found = digest_or_newest(db, None)
+    return found[1] if found else []

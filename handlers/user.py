@@ -1,16 +1,30 @@
-"""Subscriber commands: /start /help /today /latest /search /category /what and their buttons."""
+"""Subscriber commands: /start /help /today /latest /search /category /what and their buttons.
+
+Each handler parses its arguments, makes one storage call in a worker thread
+(`asyncio.to_thread`: the event loop answers other readers meanwhile), renders
+and replies. Where a command needs several queries, a small function below
+makes them together, in that one call.
+"""
 
 from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.error import BadRequest
 
 from bot import render
 from bot.state import Context
-from handlers.common import is_admin, reply, today_in_zone
+from handlers.common import Found, digest_or_newest, is_admin, reply, today_in_zone
 from storage import posts, readers
 from storage import search as index_search
+from storage.model import Item, SearchResult, WhatResult
+from storage.search import CategoryCount
 from storage.stories import what as what_happened
+
+if TYPE_CHECKING:
+    from storage.backend import Database
 
 
 async def start(update: Update, context: Context) -> None:
@@ -20,34 +34,33 @@ async def start(update: Update, context: Context) -> None:
 
 async def today(update: Update, context: Context) -> None:
     """/today [YYYY-MM-DD]: that day's digest; without a date today's, else the newest, saying so."""
-    db = context.bot_data.db
+    state = context.bot_data
     asked = " ".join(context.args)
-    if asked:
-        date = index_search.parse_date(asked)
-        if date is None:
-            await reply(update, context, render.plain(f"日期格式不对：{asked}。请用 YYYY-MM-DD，"
-                                                      "例如 /today 2026-02-08"))
-            return
-        found = index_search.digest_on(db, date)
-        note = ""
-    else:
-        date = today_in_zone(context.bot_data.settings)
-        found = index_search.digest_on(db, date)
-        note = ""
-        if found is None and (newest := index_search.newest_date(db)):
-            found = index_search.digest_on(db, newest)
-            note = f"今天（{date}）的日报还没有发布，以下是最新一期（{newest}）。"
+    date = index_search.parse_date(asked) if asked else today_in_zone(state.settings)
+    if date is None:
+        await reply(update, context, render.plain(f"日期格式不对：{asked}。请用 YYYY-MM-DD，"
+                                                  "例如 /today 2026-02-08"))
+        return
+    found, newest = await asyncio.to_thread(_digest_or_fallback, state.db, date, not asked)
     if found is None:
         await reply(update, context, render.no_digest(date if asked else None))
         return
+    note = f"今天（{date}）的日报还没有发布，以下是最新一期（{newest}）。" if newest else ""
     await reply(update, context, render.today_messages(*found, note=note))
+
+
+def _digest_or_fallback(db: Database, date: str, fall_back: bool) -> tuple[Found | None, str | None]:
+    """Return the digest of `date`; if there is none and `fall_back`, the newest digest and its
+    date instead (the date is None when no fallback was used)."""
+    found = index_search.digest_on(db, date)
+    if found is None and fall_back and (newest := index_search.newest_date(db)):
+        return index_search.digest_on(db, newest), newest
+    return found, None
 
 
 async def latest(update: Update, context: Context) -> None:
     """/latest: headlines of the newest digest."""
-    db = context.bot_data.db
-    newest = index_search.newest_date(db)
-    found = index_search.digest_on(db, newest) if newest else None
+    found = await asyncio.to_thread(digest_or_newest, context.bot_data.db, None)
     if found is None:
         await reply(update, context, render.no_digest(None))
         return
@@ -56,30 +69,45 @@ async def latest(update: Update, context: Context) -> None:
 
 async def search(update: Update, context: Context) -> None:
     """/search 关键词: the first page of results with paging and category buttons."""
+    state = context.bot_data
     query = " ".join(context.args)
-    db = context.bot_data.db
-    result = index_search.search(db, query, limit=render.PAGE_SIZE)
-    if not result.message:
-        readers.record_use(db, today_in_zone(context.bot_data.settings), "search", result.query)
-    query_id = posts.remember_query(db, query) if not result.message else 0
+    result, query_id = await asyncio.to_thread(_first_page, state.db, query,
+                                               today_in_zone(state.settings))
     await reply(update, context, render.search_page(result, query_id, 0, None))
+
+
+def _first_page(db: Database, query: str, day: str) -> tuple[SearchResult, int]:
+    """Return the first page of results for `query` and the id its buttons refer to (0 when the
+    query was refused); a search counts in the day's usage figures."""
+    result = index_search.search(db, query, limit=render.PAGE_SIZE)
+    if result.message:
+        return result, 0
+    readers.record_use(db, day, "search", result.query)
+    return result, posts.remember_query(db, query)
 
 
 async def search_button(update: Update, context: Context) -> None:
     """A ◀ ▶ or category button under search results: edit the message to that page."""
     callback = update.callback_query
     _, query_id, page, code = callback.data.split(":", 3)
-    db = context.bot_data.db
-    query = posts.recall_query(db, int(query_id))
-    if query is None:
+    category = render.category_from_code(code)
+    result = await asyncio.to_thread(_search_page, context.bot_data.db, int(query_id), category,
+                                     int(page))
+    if result is None:
         await callback.answer("这条搜索已过期，请重新搜索。")
         return
-    category = render.category_from_code(code)
-    result = index_search.search(db, query, category=category, limit=render.PAGE_SIZE,
-                                 offset=int(page) * render.PAGE_SIZE)
-    page_reply = render.search_page(result, int(query_id), int(page), category)
     await callback.answer()
-    await _edit(callback, page_reply)
+    await _edit(callback, render.search_page(result, int(query_id), int(page), category))
+
+
+def _search_page(db: Database, query_id: int, category: str | None,
+                 page: int) -> SearchResult | None:
+    """Return page `page` of the saved search `query_id`, or None if it is no longer saved."""
+    query = posts.recall_query(db, query_id)
+    if query is None:
+        return None
+    return index_search.search(db, query, category=category, limit=render.PAGE_SIZE,
+                               offset=page * render.PAGE_SIZE)
 
 
 async def category(update: Update, context: Context) -> None:
@@ -87,28 +115,38 @@ async def category(update: Update, context: Context) -> None:
     db = context.bot_data.db
     name = " ".join(context.args)
     if not name:
-        counts = index_search.categories(db)
-        ids = {c.name: posts.remember_query(db, f"category:{c.name}") for c in counts}
+        counts, ids = await asyncio.to_thread(_category_menu, db)
         await reply(update, context, render.category_menu(counts, ids))
         return
-    resolved, items, total = index_search.category_items(db, name, limit=render.PAGE_SIZE)
+    resolved, items, total, query_id = await asyncio.to_thread(_category_first_page, db, name)
     if resolved is None:
         await reply(update, context, render.plain(f"未知分类：{name}。可用分类：政策、模型、产品、"
                                                   "投融资、行业，或发送 /category 选择。"))
         return
-    query_id = posts.remember_query(db, f"category:{resolved}")
     await reply(update, context, render.category_page(resolved, items, total, 0, query_id))
+
+
+def _category_menu(db: Database) -> tuple[list[CategoryCount], dict[str, int]]:
+    """Return the categories with their counts, and the saved-query id of each for its button."""
+    counts = index_search.categories(db)
+    return counts, {c.name: posts.remember_query(db, f"category:{c.name}") for c in counts}
+
+
+def _category_first_page(db: Database, name: str) -> tuple[str | None, list[Item], int, int]:
+    """Return (category, its newest items, its item count, saved-query id); the category is None
+    when `name` is not one."""
+    resolved, items, total = index_search.category_items(db, name, limit=render.PAGE_SIZE)
+    if resolved is None:
+        return None, [], 0, 0
+    return resolved, items, total, posts.remember_query(db, f"category:{resolved}")
 
 
 async def category_button(update: Update, context: Context) -> None:
     """A category or paging button: edit the message to that category's page."""
     callback = update.callback_query
     _, query_id, page = callback.data.split(":", 2)
-    db = context.bot_data.db
-    saved = posts.recall_query(db, int(query_id)) or ""
-    name = saved.removeprefix("category:")
-    resolved, items, total = index_search.category_items(
-        db, name, limit=render.PAGE_SIZE, offset=int(page) * render.PAGE_SIZE)
+    resolved, items, total = await asyncio.to_thread(_category_page, context.bot_data.db,
+                                                     int(query_id), int(page))
     await callback.answer()
     if resolved is None:
         await _edit(callback, render.plain("这个分类已不存在，请重新发送 /category。"))
@@ -116,13 +154,27 @@ async def category_button(update: Update, context: Context) -> None:
     await _edit(callback, render.category_page(resolved, items, total, int(page), int(query_id)))
 
 
+def _category_page(db: Database, query_id: int, page: int) -> tuple[str | None, list[Item], int]:
+    """Return page `page` of the category saved as `query_id` (category None if unknown)."""
+    saved = posts.recall_query(db, query_id) or ""
+    return index_search.category_items(db, saved.removeprefix("category:"),
+                                       limit=render.PAGE_SIZE, offset=page * render.PAGE_SIZE)
+
+
 async def what(update: Update, context: Context) -> None:
     """/what 名称: the story timeline of a company or product."""
-    db = context.bot_data.db
-    result = what_happened(db, " ".join(context.args))
-    if not result.message:
-        readers.record_use(db, today_in_zone(context.bot_data.settings), "what", result.query)
+    state = context.bot_data
+    result = await asyncio.to_thread(_what, state.db, " ".join(context.args),
+                                     today_in_zone(state.settings))
     await reply(update, context, render.what_timeline(result))
+
+
+def _what(db: Database, name: str, day: str) -> WhatResult:
+    """Return the stories about `name`; a lookup counts in the day's usage figures."""
+    result = what_happened(db, name)
+    if not result.message:
+        readers.record_use(db, day, "what", result.query)
+    return result
 
 
 async def _edit(callback, page_reply: render.Reply) -> None:

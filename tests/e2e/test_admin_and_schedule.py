@@ -80,6 +80,16 @@ async def _until(condition: Callable[[], bool], timeout: float = 10.0, what: str
         await asyncio.sleep(0.05)
 
 
+async def _until_first_rescan(running) -> None:
+    """Wait until the periodic re-scan that runs 1 s after start is over (it must not race the
+    test's own scan or leases: it runs in a worker thread while the test goes on)."""
+    (job,) = running.app.job_queue.get_jobs_by_name(schedule.RESCAN_JOB)
+    await _until(lambda: job.next_t > dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60),
+                 what="the first re-scan")
+    await asyncio.sleep(0.2)  # the job has fired; let it take the index lock
+    await _until(lambda: not running.app.bot_data.index_lock.locked(), what="the scan's end")
+
+
 def _admin_texts(fake_api) -> list[str]:
     """Texts sent to the admin, without the "no digest today" alert a catch-up after 23:00 sends."""
     return [m["text"] for m in fake_api.sent(ADMIN_ID) if "仍没有" not in (m["text"] or "")]
@@ -398,14 +408,7 @@ def _hostile_digest() -> str:
 
 async def test_long_digest_is_split_under_4096_and_escaped(bot, settings, fake_api) -> None:
     date = "2026-03-01"
-    queue = bot.app.job_queue
-
-    def rescan_ran() -> bool:  # the first periodic re-scan (1 s after start) must not race /reindex
-        (job,) = queue.get_jobs_by_name(schedule.RESCAN_JOB)
-        return job.next_t > dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60)
-
-    await _until(rescan_ran, what="the first re-scan")
-    await asyncio.sleep(0.2)
+    await _until_first_rescan(bot)
     (Path(settings.digest_dir) / f"{date}.md").write_text(_hostile_digest(), encoding="utf-8")
     fake_api.push_command("/reindex", user_id=ADMIN_ID)
     report = (await _admin_says(fake_api, "扫描完成"))["text"]

@@ -19,6 +19,7 @@ from tests.e2e.test_admin_and_schedule import (
     _expected_post,
     _no_daily_post,
     _until,
+    _until_first_rescan,
     _write_today_digest,
 )
 
@@ -59,6 +60,7 @@ async def test_a_dead_workers_post_is_finished_by_another(start_bot, settings, f
 
 async def test_admin_commands_say_so_when_another_worker_holds_the_work(bot, settings,
                                                                         fake_api) -> None:
+    await _until_first_rescan(bot)  # (and the catch-up post before it, which finds no digest)
     date = _write_today_digest(settings)
     ingest_paths(bot.db, [settings.digest_dir])  # indexed, but another worker holds the post
     assert posts.acquire_lease(bot.db, "rescan", "another-worker", 30)
