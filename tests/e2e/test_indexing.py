@@ -37,9 +37,11 @@ def generated_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _first_reply(calls: list[dict], chat_id: int) -> int:
-    """Return the position among `calls` of the first message the bot sent to `chat_id`."""
-    return next(i for i, c in enumerate(calls)
-                if c["status"] == 200 and str(c["params"].get("chat_id")) == str(chat_id))
+    """Return the position among `calls` of the first message the bot sent to `chat_id`
+    (len(calls) if none: not answered yet)."""
+    return next((i for i, c in enumerate(calls)
+                 if c["status"] == 200 and str(c["params"].get("chat_id")) == str(chat_id)),
+                len(calls))
 
 
 def _rescan_lease_holder(db) -> str | None:
@@ -80,7 +82,8 @@ async def test_readers_are_answered_while_reindex_scans_thousands_of_digests(
     # Every reader was answered before the admin's result, i.e. while the scan was running.
     for reader, text in READERS.items():
         assert _first_reply(calls, reader) < done_at, f"{text} waited for the scan"
-    inline = next(i for i, c in enumerate(calls) if c["method"] == "answerInlineQuery")
+    inline = next((i for i, c in enumerate(calls) if c["method"] == "answerInlineQuery"),
+                  len(calls))
     assert inline < done_at, "the inline query waited for the scan"
     replies = {reader: fake_api.sent(reader)[0]["text"] for reader in READERS}
     assert "融资" in replies[5001]
