@@ -190,3 +190,5 @@ def test_quick_commands_import_neither_the_bot_nor_heavy_libraries(cli_db: str, 
     assert heavy == []
     if args[0] == "search":
         assert len(json.loads(run.stdout)) == 6
+    if args[0] == "--help":  # the settings and the index are not needed to print the help
+        assert not {"bot.config", "storage.model"} & modules
