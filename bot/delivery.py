@@ -49,6 +49,9 @@ if TYPE_CHECKING:
     from storage.backend import Database
 
 log = logging.getLogger(__name__)
+# A scan writes small batches and rests after each, so readers' writes (usage counts, saved
+# searches) get SQLite's single write lock in between instead of waiting out the scan.
+SCAN_PAUSE_S, SCAN_BATCH_ITEMS = 0.05, 300
 Found = tuple[DigestSummary, list[Item]]  # what digest_on returns for a date with a digest
 
 
@@ -239,7 +242,10 @@ def _scan_under_lease(state: BotState) -> list[IngestOutcome] | None:
             renewed = time.monotonic()
 
     try:
-        return ingest_paths(db, [directory], on_outcome=renew) if os.path.isdir(directory) else []
+        if not os.path.isdir(directory):
+            return []
+        return ingest_paths(db, [directory], on_outcome=renew, pause_s=SCAN_PAUSE_S,
+                            batch_items=SCAN_BATCH_ITEMS)
     finally:
         posts.release_lease(db, "rescan", owner)
 

@@ -54,6 +54,15 @@ class Database(ABC):
         """Run one statement (`$1`-style parameters); return its cursor with the rows read."""
 
     @abstractmethod
+    def write(self, sql: str, parameters: Sequence = ()) -> Cursor:
+        """Run one statement that changes data; return its cursor (rowcount).
+
+        The same as `execute` except on SQLite, where the writes of this process
+        take turns (one writer at a time): a reader's write waits for the current
+        batch of a long ingest, not for the whole ingest.
+        """
+
+    @abstractmethod
     def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
         """Run one statement for each row (all rows or none, inside one transaction)."""
 

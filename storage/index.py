@@ -398,7 +398,8 @@ def digest_files(paths: Iterable[str | Path]) -> Iterator[Path]:
 
 def ingest_paths(db: Database, paths: Iterable[str | Path],
                  on_outcome: Callable[[IngestOutcome], None] | None = None,
-                 workers: int | None = None) -> list[IngestOutcome]:
+                 workers: int | None = None, pause_s: float = 0.0,
+                 batch_items: int = BATCH_ITEMS) -> list[IngestOutcome]:
     """Index every digest file under `paths`; a rejected file never stops the others.
 
     Files whose size and mtime are unchanged are skipped without reading. When
@@ -409,6 +410,13 @@ def ingest_paths(db: Database, paths: Iterable[str | Path],
     indexing raises (a disk error, not a bad file: those are rejected), the
     unfinished batch is rolled back, files and digests together, so no half
     digest is kept and the next scan redoes it.
+
+    `pause_s`, `batch_items`: rest this long after each batch that wrote digests,
+    and write at most this many items per batch, so that other threads' writes
+    get the database in between and wait at most one short batch (SQLite has one
+    writer at a time, and a writer that commits and begins again at once can keep
+    a waiting one out for many batches); the bot's scans use them, a command-line
+    ingest does not.
     """
     seen = {row[6]: row for row in db.execute(_FILES).fetchall()}  # one query, not one per file
     checked = [_check(db, path, seen) for path in digest_files(paths)]
@@ -416,16 +424,18 @@ def ingest_paths(db: Database, paths: Iterable[str | Path],
     workers = workers if workers is not None else (os.cpu_count() or 1)
     outcomes: list[IngestOutcome] = []
     with _preparer(todo, workers, db.name) as prepared:
-        for batch in _batches(db, checked, prepared):
+        for batch in _batches(db, checked, prepared, batch_items):
             outcomes += _report(batch, on_outcome)
+            if pause_s and any(outcome.status == "indexed" for outcome in batch):
+                time.sleep(pause_s)
     if any(o.status == "indexed" for o in outcomes):
         db.after_ingest(bulk=len(todo) >= PARALLEL_MIN_FILES)
     return outcomes
 
 
-def _batches(db: Database, checked: list[_Pending],
-             prepared: Iterator[Prepared]) -> Iterator[list[IngestOutcome]]:
-    """Store the files that need it in batches (up to BATCH_ITEMS items or BATCH_SECONDS since the
+def _batches(db: Database, checked: list[_Pending], prepared: Iterator[Prepared],
+             batch_items: int) -> Iterator[list[IngestOutcome]]:
+    """Store the files that need it in batches (up to `batch_items` items or BATCH_SECONDS since the
     batch's first file, one digest per date); yield each committed batch's outcomes in file order."""
     batch: list[_Entry | IngestOutcome] = []
     dates: set[str] = set()
@@ -448,7 +458,7 @@ def _batches(db: Database, checked: list[_Pending],
             dates.add(entry.date)
         entries += 1
         items += entry.items
-        if items >= BATCH_ITEMS or time.monotonic() - began >= BATCH_SECONDS:
+        if items >= batch_items or time.monotonic() - began >= BATCH_SECONDS:
             yield _write(db, batch)
             batch, dates, entries, items = [], set(), 0, 0
     if batch:

@@ -174,6 +174,10 @@ class PostgresDatabase(Database):
         with self._connection() as connection:
             return connection.execute(sql, parameters or None)
 
+    def write(self, sql: str, parameters: Sequence = ()) -> Cursor:
+        """Run one statement that changes data (row locks: writers wait only for each other's rows)."""
+        return self.execute(sql, parameters)
+
     def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
         """Run one statement for each row (psycopg pipelines them), all in one transaction."""
         with self.transaction(), self._connection() as connection, connection.cursor() as cursor:

@@ -40,7 +40,7 @@ def start_run(db: Database, date: str, chat_id: str, messages: int,
         if run is not None and (run.completed_at is None or not force):
             return run
         number = 0 if run is None else run.run + 1
-        db.execute("INSERT INTO post_runs VALUES ($1, $2, $3, $4, $5, NULL)",
+        db.write("INSERT INTO post_runs VALUES ($1, $2, $3, $4, $5, NULL)",
                    (date, chat_id, number, messages, _now()))
     return PostRun(date, chat_id, number, messages, None)
 
@@ -54,13 +54,13 @@ def sent_sequence_numbers(db: Database, run: PostRun) -> set[int]:
 
 def record_message(db: Database, run: PostRun, seq: int, message_id: int) -> None:
     """Record that message `seq` of `run` was sent (called right after Telegram confirms it)."""
-    db.execute("INSERT INTO posts VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+    db.write("INSERT INTO posts VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
                (run.date, run.chat_id, run.run, seq, message_id, _now()))
 
 
 def complete_run(db: Database, run: PostRun) -> None:
     """Mark `run` as fully sent."""
-    db.execute("UPDATE post_runs SET completed_at = $1 WHERE date = $2 AND chat_id = $3 AND run = $4",
+    db.write("UPDATE post_runs SET completed_at = $1 WHERE date = $2 AND chat_id = $3 AND run = $4",
                (_now(), run.date, run.chat_id, run.run))
 
 
@@ -98,20 +98,20 @@ def get_setting(db: Database, key: str) -> str | None:
 
 def set_setting(db: Database, key: str, value: str) -> None:
     """Persist a setting changed from Telegram."""
-    db.execute("INSERT INTO settings VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = "
+    db.write("INSERT INTO settings VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = "
                "excluded.value", (key, value))
 
 
 def claim_once(db: Database, key: str) -> bool:
     """Return True the first time `key` is claimed, False ever after (e.g. one admin alert a day)."""
-    cursor = db.execute("INSERT INTO settings VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    cursor = db.write("INSERT INTO settings VALUES ($1, $2) ON CONFLICT DO NOTHING",
                         (f"once:{key}", _now()))
     return cursor.rowcount == 1
 
 
 def remember_query(db: Database, text: str) -> int:
     """Return a short id for `text` (a search query or a category), for button callback data."""
-    db.execute("INSERT INTO queries (text, used_at) VALUES ($1, $2) ON CONFLICT (text) DO UPDATE "
+    db.write("INSERT INTO queries (text, used_at) VALUES ($1, $2) ON CONFLICT (text) DO UPDATE "
                "SET used_at = excluded.used_at", (text, _now()))
     return db.execute("SELECT id FROM queries WHERE text = $1", (text,)).fetchone()[0]
 
@@ -130,7 +130,7 @@ def acquire_lease(db: Database, name: str, owner: str, seconds: float) -> bool:
     renewing, so its work is taken over `seconds` later.
     """
     now = time.time()
-    cursor = db.execute(
+    cursor = db.write(
         "INSERT INTO leases VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, "
         "expires_at = excluded.expires_at WHERE leases.owner = excluded.owner OR leases.expires_at < $4",
         (name, owner, now + seconds, now))
@@ -139,7 +139,7 @@ def acquire_lease(db: Database, name: str, owner: str, seconds: float) -> bool:
 
 def release_lease(db: Database, name: str, owner: str) -> None:
     """Give the lease `name` back (only if `owner` holds it)."""
-    db.execute("DELETE FROM leases WHERE name = $1 AND owner = $2", (name, owner))
+    db.write("DELETE FROM leases WHERE name = $1 AND owner = $2", (name, owner))
 
 
 @dataclass(frozen=True)

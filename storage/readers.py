@@ -54,7 +54,7 @@ def get_reader(db: Database, chat_id: int) -> Reader | None:
 
 
 def _touch(db: Database, chat_id: int) -> None:
-    db.execute("INSERT INTO readers (chat_id, since, changed_at) VALUES ($1, $2, $3) "
+    db.write("INSERT INTO readers (chat_id, since, changed_at) VALUES ($1, $2, $3) "
                "ON CONFLICT (chat_id) DO UPDATE SET blocked = 0, changed_at = excluded.changed_at",
                (chat_id, _now(), _now()))
 
@@ -67,7 +67,7 @@ def subscribe(db: Database, chat_id: int, categories: list[str]) -> Reader:
     """Subscribe a reader to the daily digest, only `categories` (canonical names; empty = all)."""
     with db.transaction():
         _touch(db, chat_id)
-        db.execute("UPDATE readers SET subscribed = 1, categories = $1 WHERE chat_id = $2",
+        db.write("UPDATE readers SET subscribed = 1, categories = $1 WHERE chat_id = $2",
                    (json.dumps(sorted(set(categories), key=_category_order), ensure_ascii=False),
                     chat_id))
     return get_reader(db, chat_id)
@@ -75,14 +75,14 @@ def subscribe(db: Database, chat_id: int, categories: list[str]) -> Reader:
 
 def unsubscribe(db: Database, chat_id: int) -> bool:
     """Stop a reader's daily digest; return False if they were not subscribed."""
-    cursor = db.execute("UPDATE readers SET subscribed = 0, changed_at = $1 WHERE chat_id = $2 "
+    cursor = db.write("UPDATE readers SET subscribed = 0, changed_at = $1 WHERE chat_id = $2 "
                         "AND subscribed = 1", (_now(), chat_id))
     return cursor.rowcount == 1
 
 
 def mark_blocked(db: Database, chat_id: int) -> None:
     """Record that Telegram refused to deliver to this chat (the reader blocked the bot)."""
-    db.execute("UPDATE readers SET blocked = 1, changed_at = $1 WHERE chat_id = $2", (_now(), chat_id))
+    db.write("UPDATE readers SET blocked = 1, changed_at = $1 WHERE chat_id = $2", (_now(), chat_id))
 
 
 def subscribers(db: Database) -> list[Reader]:
@@ -107,13 +107,13 @@ def add_watch(db: Database, chat_id: int, keyword: str) -> str:
             return "exists"
         if len(known) >= MAX_WATCHES:
             return "full"
-        db.execute("INSERT INTO watches VALUES ($1, $2, $3)", (chat_id, keyword, _now()))
+        db.write("INSERT INTO watches VALUES ($1, $2, $3)", (chat_id, keyword, _now()))
     return "added"
 
 
 def remove_watch(db: Database, chat_id: int, keyword: str) -> bool:
     """Remove a watch (case-insensitive); return False if the reader had no such watch."""
-    cursor = db.execute("DELETE FROM watches WHERE chat_id = $1 AND lower(keyword) = lower($2)",
+    cursor = db.write("DELETE FROM watches WHERE chat_id = $1 AND lower(keyword) = lower($2)",
                         (chat_id, " ".join(keyword.split())))
     return cursor.rowcount > 0
 
@@ -207,7 +207,7 @@ def record_alert(db: Database, alert: WatchAlert) -> None:
 
 def record_use(db: Database, day: str, command: str, query: str) -> None:
     """Count one use of a command with its query string (nothing about who asked)."""
-    db.execute("INSERT INTO usage VALUES ($1, $2, $3, 1) ON CONFLICT (day, command, query) DO UPDATE "
+    db.write("INSERT INTO usage VALUES ($1, $2, $3, 1) ON CONFLICT (day, command, query) DO UPDATE "
                "SET uses = usage.uses + 1", (day, command, " ".join(query.split())[:100]))
 
 

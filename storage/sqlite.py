@@ -4,8 +4,8 @@ One file, opened in WAL mode: each thread that touches the database gets its
 own connection, so readers are answered from the last committed state while one
 writer indexes. A transaction is `BEGIN IMMEDIATE` (it takes the write lock
 at once, so a read-then-write block never fails half-way on a stale snapshot)
-on the calling thread's connection; another thread that wants to write waits
-for it (up to BUSY_TIMEOUT_S).
+on the calling thread's connection; the process's writers take turns on a lock
+(another process's writer waits up to BUSY_TIMEOUT_S).
 
 Full text: an FTS5 table with the `ascii` tokenizer over our own tokens
 (storage/text.py), rowid = item id, so `ORDER BY rowid DESC` is newest first.
@@ -136,6 +136,10 @@ class SqliteDatabase(Database):
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
         self._opened_lock = threading.Lock()
+        # This process's writers take turns here, in the order they came, rather than through
+        # SQLite's busy timeout (which polls, and can miss the moment a long ingest lets go
+        # between batches for many batches in a row).
+        self._write_turn = threading.Lock()
         self._closed = False
         connection = self._connection()  # the first one migrates (and keeps a :memory: alive)
         if not self._uri:
@@ -173,6 +177,13 @@ class SqliteDatabase(Database):
             return self._connection().execute(sql, _named(parameters))
         return self._connection().execute(sql)
 
+    def write(self, sql: str, parameters: Sequence = ()) -> Cursor:
+        """Run one statement that changes data, in this process's turn of writers."""
+        if self._connection().in_transaction:  # this thread's transaction already has the turn
+            return self.execute(sql, parameters)
+        with self._write_turn:
+            return self.execute(sql, parameters)
+
     def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
         """Run one statement for each row, all in one transaction."""
         with self.transaction():
@@ -189,13 +200,14 @@ class SqliteDatabase(Database):
         if connection.in_transaction:
             yield
             return
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            connection.rollback()
-            raise
-        connection.commit()
+        with self._write_turn:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
 
     @property
     def in_transaction(self) -> bool:
