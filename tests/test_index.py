@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -429,4 +431,39 @@ def test_one_batch_with_the_same_day_twice_keeps_the_later_file(db_location: str
     assert [tuple(row) for row in terms] == _recounted_terms(db)
     assert [o.status for o in ingest_paths(db, [folder])] == [
         "unchanged", "unchanged", "rejected", "unchanged"]
+    db.close()
+
+
+def test_a_readers_write_waits_for_one_batch_of_a_scan_not_the_whole_scan(
+        db_location: str, digest_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    # The bot's scans write small batches and rest between them; a reader's write (a usage count)
+    # sent while the first batch is being written lands before the scan's last batch.
+    import threading
+
+    import storage.index as index
+    from storage import readers
+
+    folder = tmp_path / "scan"
+    shutil.copytree(digest_dir, folder)
+    real, events = index.store_digests, []
+    started = threading.Event()
+
+    def slow(db, digests):  # a batch that takes a while to write, holding the writer's turn
+        started.set()
+        time.sleep(0.3)
+        events.append(("batch", digests[0][0].date))
+        return real(db, digests)
+
+    monkeypatch.setattr(index, "store_digests", slow)
+    db = open_db(db_location)
+    scan = threading.Thread(target=ingest_paths, args=(db, [folder]),
+                            kwargs={"batch_items": 1, "pause_s": 0.05})
+    scan.start()
+    assert started.wait(10)
+    readers.record_use(db, "2026-02-08", "search", "红包")
+    events.append(("reader", None))
+    scan.join()
+    assert [kind for kind, _ in events].index("reader") < 4  # before the last of the 5 batches
+    assert db.execute("SELECT uses FROM usage").fetchone()[0] == 1
+    assert _count(db, "digests") == 5
     db.close()
