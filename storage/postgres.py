@@ -156,7 +156,11 @@ class PostgresDatabase(Database):
         # The open transaction's connection, per thread / asyncio context.
         self._held: ContextVar[psycopg.Connection | None] = ContextVar(
             f"digestbot_transaction_{id(self)}", default=None)
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:  # a refused or unreachable database: no pool left running
+            self._pool.close()
+            raise
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[psycopg.Connection]:
