@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import InvalidToken
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -21,7 +22,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import render, schedule
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.send import send
 from bot.state import CONTEXT_TYPES, BotState, Context
 from bot.updates import ChatOrderedUpdates
@@ -117,17 +118,26 @@ async def on_error(update: object, context: Context) -> None:
 
 
 class RedactToken(logging.Filter):
-    """Replace the bot token in every log record (Bot API URLs contain it)."""
+    """Replace the bot token in every log record (Bot API URLs contain it): in the message, and in
+    the traceback and stack of a record that carries one (an exception's text may quote a URL)."""
 
     def __init__(self, token: str) -> None:
         super().__init__()
         self.token = token
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.token:
-            message = record.getMessage()
-            if self.token in message:
-                record.msg, record.args = message.replace(self.token, "<token>"), None
+        if not self.token:
+            return True
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<token>"), None
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text when it is set, so the traceback is formatted once, here.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and self.token in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.token, "<token>")
+        if record.stack_info and self.token in record.stack_info:
+            record.stack_info = record.stack_info.replace(self.token, "<token>")
         return True
 
 
@@ -146,9 +156,13 @@ def run(settings: Settings, db: Database) -> None:
     """Run the bot: long polling, or a webhook server when WEBHOOK_URL is set."""
     settings.require_bot()
     app = build_application(settings, db)
-    if settings.webhook_url:
-        from bot.webhook import run_webhook
+    try:
+        if settings.webhook_url:
+            from bot.webhook import run_webhook
 
-        run_webhook(app, settings)
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+            run_webhook(app, settings)
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:  # its message quotes the token: say what is wrong without it
+        raise ConfigError("BOT_TOKEN was rejected by Telegram: expected the token @BotFather "
+                          "gave you for this bot") from None

@@ -100,3 +100,31 @@ def test_digestbot_run_at_debug_keeps_the_token_out_of_stderr(fake_api, digest_d
     assert HTTPX_REQUEST_LINE not in err
     assert fake_api.token not in err
     assert f"Set Bot API URL: {fake_api.base_url}<token>" in err  # PTB's DEBUG record of its URL
+
+
+def test_a_traceback_quoting_the_token_is_redacted_too(fake_api, digest_dir, tmp_path,
+                                                       capsys) -> None:
+    settings = load_settings(_run_environment(fake_api, digest_dir, tmp_path), env_file=None)
+    token = settings.bot_token
+    with _logging_as_digestbot_run(settings):
+        try:
+            raise ConnectionError(f"cannot reach {settings.api_url}{token}/getMe")
+        except ConnectionError:
+            logging.getLogger("bot.app").exception("error while handling update 7")
+    err = capsys.readouterr().err
+    assert "error while handling update 7" in err and "Traceback" in err
+    assert f"cannot reach {settings.api_url}<token>/getMe" in err
+    assert token not in err
+
+
+def test_digestbot_run_with_a_rejected_token_says_so_without_printing_it(fake_api, digest_dir,
+                                                                          tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith((
+        "DIGEST", "DATABASE", "BOT_", "TELEGRAM", "LOG_", "WEBHOOK", "CHANNEL", "ADMIN"))}
+    env.update(_run_environment(fake_api, digest_dir, tmp_path))
+    env["BOT_TOKEN"] = "123:REVOKED-token-secret"  # the fake Bot API answers 401 Unauthorized
+    finished = subprocess.run([str(DIGESTBOT), "run"], cwd=tmp_path, env=env, timeout=120,
+                              capture_output=True, text=True)
+    assert finished.returncode == 2, finished.stderr[-3000:]
+    assert "configuration error: BOT_TOKEN was rejected by Telegram" in finished.stderr
+    assert "REVOKED-token-secret" not in finished.stderr + finished.stdout  # PTB's own traceback too
