@@ -9,9 +9,11 @@ and read `context.bot_data.db`, `.settings`, `.worker` instead of string keys.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import socket
+from collections.abc import AsyncIterator, Hashable
 from typing import TYPE_CHECKING, TypeAlias
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
@@ -20,6 +22,40 @@ from bot.config import Settings
 
 if TYPE_CHECKING:
     from storage.backend import Database
+
+
+class KeyedLocks:
+    """One asyncio lock per key (first come, first served), forgotten as soon as nobody holds
+    or waits for it, so a lock per post or per chat does not pile up over months."""
+
+    def __init__(self) -> None:
+        self._held: dict[Hashable, _Held] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: Hashable) -> AsyncIterator[None]:
+        """Hold the lock of `key` for the block, after those who asked for it earlier."""
+        held = self._held.get(key)
+        if held is None:
+            held = self._held[key] = _Held()
+        held.users += 1
+        try:
+            async with held.lock:
+                yield
+        finally:
+            held.users -= 1
+            if held.users == 0:
+                del self._held[key]
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+
+class _Held:
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0  # holding or waiting
 
 
 class BotState:
@@ -33,7 +69,7 @@ class BotState:
         # Within this process: one sender per post (date or week, chat), one watch check and
         # one indexing job (scan or upload) at a time; across processes the leases in
         # storage/posts.py do the same.
-        self.post_locks: dict[str, asyncio.Lock] = {}
+        self.post_locks = KeyedLocks()
         self.watch_lock = asyncio.Lock()
         self.index_lock = asyncio.Lock()
 
@@ -55,9 +91,9 @@ class BotState:
             raise RuntimeError("BotState has no settings: build the bot with build_application")
         return self._settings
 
-    def post_lock(self, key: str) -> asyncio.Lock:
-        """Return the lock of one post (`key` names the date or week and the chat)."""
-        return self.post_locks.setdefault(key, asyncio.Lock())
+    def post_lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """Hold the lock of one post (`key` names the date or week and the chat): `async with`."""
+        return self.post_locks.hold(key)
 
 
 # The type of `context` in every handler and job callback: `context.bot_data` is a BotState.

@@ -8,22 +8,15 @@ the admin's next command still waits for the scan (one chat, in order).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.state import KeyedLocks
+
 MAX_CONCURRENT_UPDATES = 64
-
-
-class _ChatQueue:
-    __slots__ = ("lock", "pending")
-
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()  # FIFO: a chat's updates run in the order they arrived
-        self.pending = 0
 
 
 class ChatOrderedUpdates(BaseUpdateProcessor):
@@ -32,22 +25,12 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
         super().__init__(max_concurrent_updates)
-        self._chats: dict[object, _ChatQueue] = {}
+        self.chats = KeyedLocks()  # a chat's updates queue on its lock in the order they came
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run `coroutine` (the handlers of `update`) after the earlier updates of its chat."""
-        key = _chat_key(update)
-        queue = self._chats.get(key)
-        if queue is None:
-            queue = self._chats[key] = _ChatQueue()
-        queue.pending += 1
-        try:
-            async with queue.lock:
-                await coroutine
-        finally:
-            queue.pending -= 1
-            if queue.pending == 0:
-                del self._chats[key]
+        async with self.chats.hold(_chat_key(update)):
+            await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""

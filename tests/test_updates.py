@@ -38,7 +38,7 @@ async def test_a_slow_update_holds_back_its_own_chat_but_not_another() -> None:
         release.set()
         await asyncio.gather(*tasks)
     assert finished[2:] == ["admin /reindex", "admin /stats"]  # in the order they came
-    assert processor._chats == {}  # nothing kept for chats with nothing pending
+    assert len(processor.chats) == 0  # nothing kept for chats with nothing pending
 
 
 async def _until(condition) -> None:
