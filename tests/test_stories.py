@@ -132,3 +132,84 @@ def test_week_board_bad_input(db) -> None:
             week_board(db, date)
     with pytest.raises(ValueError):
         week_board(db, "2026-02-08", days=0)
+
+
+def test_normalize_is_nfkc_lower_case_for_every_character() -> None:
+    # normalize() swaps common full-width punctuation before NFKC (much cheaper); the result
+    # must be exactly NFKC + lower case, or every stored index would differ.
+    import sys
+    import unicodedata
+
+    from storage.text import normalize
+
+    def nfkc(text: str) -> str:
+        return unicodedata.normalize("NFKC", text).lower()
+
+    characters = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000]
+    assert [c for c in characters if normalize(c) != nfkc(c)] == []
+    marks = [c for c in characters if unicodedata.combining(c)]
+    for full in "，：（）；！？％　ＡＩ":
+        for mark in marks:
+            for text in (full + mark, "a" + full + mark + mark, mark + full, "阶跃" + full + "Ｋ" + mark):
+                assert normalize(text) == nfkc(text), ascii(text)
+    text = "阶跃星辰（StepFun）完成超５０亿元Ｂ＋轮融资，估值？！；　１００％"
+    assert normalize(text) == nfkc(text) == "阶跃星辰(stepfun)完成超50亿元b+轮融资,估值?!; 100%"
+
+
+def _every_pair(features: list[tuple[int, int, set[str]]]) -> list[tuple[float, int, int]]:
+    """The pairs as the plain definition has them: every pair compared, one by one."""
+    from storage.stories import SHARED_MARKER_SIMILARITY, WORDING_SIMILARITY
+
+    pairs = []
+    for i, (mask_a, size_a, markers_a) in enumerate(features):
+        for j, (mask_b, size_b, markers_b) in enumerate(features[i + 1:], i + 1):
+            if not size_a or not size_b:
+                continue
+            shared = bool(markers_a and markers_b)
+            if shared and not markers_a & markers_b:
+                continue
+            similarity = (mask_a & mask_b).bit_count() / min(size_a, size_b)
+            if similarity >= (SHARED_MARKER_SIMILARITY if shared else WORDING_SIMILARITY):
+                pairs.append((similarity, i, j))
+    return sorted(pairs)
+
+
+def test_story_pairs_are_those_of_comparing_every_pair() -> None:
+    import random
+
+    from storage.stories import _similar_pairs
+
+    rng = random.Random(3)
+    markers = ["5亿", "10亿", "k2.5", "qwen3"]
+    for _ in range(30):
+        features = []
+        for _ in range(rng.choice([0, 1, 2, 40, 150])):
+            size = rng.choice([0, 1, 3, 5, 10, 20, 25, 60])
+            words = rng.sample(range(80), min(size, rng.choice([size, 40])))
+            named = set(rng.sample(markers, rng.choice([0, 0, 1, 1, 2])))
+            features.append((sum(1 << w for w in words), size, named))
+        assert sorted(_similar_pairs(features)) == _every_pair(features)
+    # Overlaps right at the thresholds (3 of 5 words is 0.6; 3 of 20 is 0.15).
+    edge = [(0b11111, 5, set()), (0b00111, 5, set()), (0b111 << 10 | 0b111, 20, {"5亿"}),
+            (0b111, 20, {"5亿"}), (0b11, 5, set())]
+    assert sorted(_similar_pairs(edge)) == _every_pair(edge) != []
+
+
+def test_context_is_the_sentences_that_name_x() -> None:
+    import re
+
+    from storage.model import Item
+    from storage.stories import _context
+    from storage.text import normalize
+
+    item = Item(date="2026-02-08", category="模型", title="Kimi发布K2.5！开源",
+                summary="月之暗面称KIMI下载量破亿；同日Qwen更新。Kimi与Ｋｉｍｉ\n无关句子",
+                points=("要点：kimi登顶",))
+
+    def names(*forms: str) -> re.Pattern:
+        return re.compile("|".join(map(re.escape, forms)), re.IGNORECASE)
+
+    assert _context(item, names("Kimi", "kimi")) == normalize(
+        "Kimi发布K2.5\n月之暗面称KIMI下载量破亿\nKimi与Ｋｉｍｉ\n要点：kimi登顶")
+    assert _context(item, names("月之暗面")) == "月之暗面称kimi下载量破亿"
+    assert _context(item, names("阶跃星辰")) == normalize(f"{item.title}\n{item.summary}")
