@@ -15,20 +15,24 @@ import datetime as dt
 import functools
 import json
 import re
+import threading
+import weakref
 from bisect import bisect_right
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
 from storage.backend import ALL_IDS, Database
-from storage.index import item_id, row_to_item
+from storage.index import generation, item_id, row_to_item
 from storage.model import Item, Story, WhatResult
 from storage.search import correct_word, expression_for, items_by_id
 from storage.text import normalize, searchable_length, token_set, tokens
 
 ALIASES_FILE = Path(__file__).with_name("aliases.json")
 MAX_ITEMS = 120  # newest items considered for a timeline
+MAX_REMEMBERED_ITEMS = 2_000  # items per database whose words grouping keeps (see _features)
 SHARED_MARKER_SIMILARITY = 0.15
 WORDING_SIMILARITY = 0.6
 
@@ -81,7 +85,7 @@ def what(db: Database, name: str, max_items: int = MAX_ITEMS) -> WhatResult:
             names = resolve_names(better)
             items = _items_naming(db, names, max_items)
             corrected = better if items else None
-    return WhatResult(name, names, group_stories(items, names), corrected=corrected)
+    return WhatResult(name, names, group_stories(items, names, db), corrected=corrected)
 
 
 def _items_naming(db: Database, names: tuple[str, ...], limit: int,
@@ -121,11 +125,11 @@ def week_board(db: Database, end_date: str, days: int = 7) -> list[Story]:
     for group in load_aliases():
         naming = _items_naming(db, group, len(window), bounds)
         if naming:
-            found.extend(group_stories(naming, group))
+            found.extend(group_stories(naming, group, db))
     kept = _distinct_stories(found)
     covered = {item.id for story in kept for item in story.items}
     rest = [item for item in window if item.id not in covered]
-    kept.extend(group_stories(rest, ()))
+    kept.extend(group_stories(rest, (), db))
     kept.sort(key=lambda s: (-len(s.dates), -len(s.items), _negated_date(s.dates[-1]),
                              s.items[0].position))
     return kept
@@ -170,25 +174,30 @@ def _context(item: Item, in_sentence: re.Pattern) -> str:
     return normalize("\n".join(hits) if hits else f"{item.title}\n{item.summary}")
 
 
+def _forms(names: tuple[str, ...]) -> set[str]:
+    """Return every name as written and normalized (spaces around it dropped)."""
+    return {form for n in names if n.strip() for form in (n.strip(), normalize(n.strip()))}
+
+
+def _any_of(forms: set[str]) -> re.Pattern:
+    """Return a pattern that finds any of `forms`, ignoring case (none: one that finds nothing)."""
+    return re.compile("|".join(map(re.escape, sorted(forms))) or "(?!)", re.IGNORECASE)
+
+
 def _markers(text: str) -> set[str]:
     """Return the amounts of money (50亿, 200亿美元) and versioned names (k2.5) in normalized `text`."""
     amounts = {f"{float(n):g}{unit}{usd or ''}" for n, unit, usd in _AMOUNT.findall(text)}
     return amounts | {v.replace(" ", "") for v in _VERSION.findall(text)}
 
 
-def group_stories(items: list[Item], names: tuple[str, ...]) -> list[Story]:
-    """Return `items` grouped into stories; stories and their items in date order."""
-    name_tokens = {t for n in names for t in tokens(n)}
-    forms = {form for n in names if n.strip() for form in (n.strip(), normalize(n.strip()))}
-    wanted = re.compile("|".join(map(re.escape, sorted(forms))) or "(?!)", re.IGNORECASE)
-    # A name with a sentence end in it can never be inside a sentence.
-    inner = sorted(f for f in forms if not any(c in _SENTENCE_ENDS + "\n" for c in f))
-    in_sentence = re.compile("|".join(map(re.escape, inner)) or "(?!)", re.IGNORECASE)
-    contexts = [_context(item, in_sentence) for item in items]
-    words = [token_set(context) - name_tokens for context in contexts]
-    # Each item's words as a bit mask: a pair's overlap is one AND and a popcount.
-    features = [(mask, len(item_words), _markers(context))
-                for context, item_words, mask in zip(contexts, words, _word_masks(words), strict=True)]
+def group_stories(items: list[Item], names: tuple[str, ...],
+                  db: Database | None = None) -> list[Story]:
+    """Return `items` grouped into stories; stories and their items in date order.
+
+    `db`: the items' database, to keep their words until its content changes.
+    """
+    wanted = _any_of(_forms(names))
+    features = _features(items, names, db)
     parent = list(range(len(items)))
     members = {i: [i] for i in range(len(items))}  # root -> the items of its group
     marked = {i: [f[2]] if f[2] else [] for i, f in enumerate(features)}  # root -> its items' markers
@@ -224,17 +233,70 @@ def group_stories(items: list[Item], names: tuple[str, ...]) -> list[Story]:
     return stories
 
 
-def _word_masks(words: list[set[str]]) -> list[int]:
-    """Return each item's words as a bit mask (a bit per distinct word of all items).
+@dataclass
+class _Words:
+    """Items' features as group_stories compares them, for one set of names (see _features)."""
 
-    A pair's overlap is then one AND and a popcount (120 items are 7,140 pairs;
-    set intersections took 15 ms of them).
+    bits: dict[str, int] = field(default_factory=dict)  # word -> its bit in the masks
+    items: dict[int, tuple[int, int, frozenset[str]]] = field(default_factory=dict)  # id -> feature
+
+
+# Database -> (its index generation, names -> their _Words). One lock: two threads must not
+# number new words at once.
+_remembered: weakref.WeakKeyDictionary[Database, tuple[int, dict[tuple[str, ...], _Words]]] = \
+    weakref.WeakKeyDictionary()
+_remembered_lock = threading.Lock()
+
+
+def _features(items: list[Item], names: tuple[str, ...],
+              db: Database | None) -> list[tuple[int, int, frozenset[str]]]:
+    """Return each item's (word bit mask, number of words, markers), as group_stories compares them.
+
+    An item's words are the index tokens of what it says about X (`_context`),
+    without the names' own tokens; its mask has a bit per word, so a pair's
+    overlap is one AND and a popcount (120 items are 7,140 pairs).
+
+    Normalizing and tokenizing is most of grouping's time, and asking about X
+    again finds the same items, so with `db` every item's feature is kept per
+    set of names until the index changes (storage.index.generation), for up
+    to MAX_REMEMBERED_ITEMS items.
     """
-    bit = {word: 1 << i for i, word in enumerate(dict.fromkeys(chain.from_iterable(words)))}
-    return [sum(map(bit.__getitem__, item_words)) for item_words in words]
+    if db is None or any(item.id is None for item in items):
+        return _add_features(_Words(), items, names, keep=False)
+    current = generation(db)
+    with _remembered_lock:
+        seen, by_names = _remembered.get(db, (None, {}))
+        if seen != current or sum(len(w.items) for w in by_names.values()) > MAX_REMEMBERED_ITEMS:
+            by_names = {}
+            _remembered[db] = (current, by_names)
+        return _add_features(by_names.setdefault(names, _Words()), items, names, keep=True)
 
 
-def _similar_pairs(features: list[tuple[int, int, set[str]]]) -> list[tuple[float, int, int]]:
+def _add_features(known: _Words, items: list[Item], names: tuple[str, ...],
+                  keep: bool) -> list[tuple[int, int, frozenset[str]]]:
+    """Return the features of `items`, computing those `known` lacks (kept there if `keep`)."""
+    missing = [item for item in items if item.id not in known.items] if keep else items
+    if missing:
+        name_tokens = {t for n in names for t in tokens(n)}
+        # A name with a sentence end in it can never be inside a sentence.
+        in_sentence = _any_of({form for form in _forms(names)
+                               if not any(c in _SENTENCE_ENDS + "\n" for c in form)})
+        contexts = [_context(item, in_sentence) for item in missing]
+        words = [token_set(context) - name_tokens for context in contexts]
+        bits = known.bits
+        for word in dict.fromkeys(chain.from_iterable(words)):
+            if word not in bits:
+                bits[word] = 1 << len(bits)
+        computed = [(sum(map(bits.__getitem__, item_words)), len(item_words),
+                     frozenset(_markers(context)))
+                    for context, item_words in zip(contexts, words, strict=True)]
+        if not keep:
+            return computed
+        known.items.update(zip((item.id for item in missing), computed, strict=True))
+    return [known.items[item.id] for item in items]
+
+
+def _similar_pairs(features: list[tuple[int, int, frozenset[str]]]) -> list[tuple[float, int, int]]:
     """Return (similarity, i, j), i < j, for every pair of items that may report the same event.
 
     Each feature is (word bit mask, number of words, markers). Similarity is the

@@ -213,3 +213,34 @@ def test_context_is_the_sentences_that_name_x() -> None:
         "Kimi发布K2.5\n月之暗面称KIMI下载量破亿\nKimi与Ｋｉｍｉ\n要点：kimi登顶")
     assert _context(item, names("月之暗面")) == "月之暗面称kimi下载量破亿"
     assert _context(item, names("阶跃星辰")) == normalize(f"{item.title}\n{item.summary}")
+
+
+def test_what_asked_again_tells_the_same_stories(db) -> None:
+    # /what keeps each item's words until the index changes; asking again (or about fewer
+    # items) must group exactly as from scratch.
+    from storage.stories import _items_naming, group_stories, resolve_names
+
+    for name, limit in (("千问", 120), ("阶跃星辰", 120), ("腾讯", 120), ("千问", 4), ("红包", 120)):
+        names = resolve_names(name)
+        from_scratch = group_stories(_items_naming(db, names, limit), names)
+        assert what(db, name, limit).stories == from_scratch
+        assert what(db, name, limit).stories == from_scratch
+    board = week_board(db, "2026-02-08")
+    assert week_board(db, "2026-02-08") == board
+
+
+def test_what_reads_a_reindexed_digest_again(db, digest_dir) -> None:
+    from storage.index import ingest_paths
+    from storage.stories import _items_naming, group_stories, resolve_names
+
+    assert ("2026-01-27", "2026-01-28", "2026-02-03", "2026-02-08") in [
+        s.dates for s in what(db, "阶跃星辰").stories]
+    # The 2026-02-08 digest now says 80亿: a conflicting amount, so that day is its own story.
+    path = digest_dir / "003_88ec4899e4da85ae.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("50亿", "80亿"), encoding="utf-8")
+    assert [o.status for o in ingest_paths(db, [digest_dir])].count("indexed") == 1
+    names = resolve_names("阶跃星辰")
+    stories = what(db, "阶跃星辰").stories
+    assert stories == group_stories(_items_naming(db, names, 120), names)
+    assert [s.dates for s in stories] == [("2026-01-27", "2026-01-28", "2026-02-03"),
+                                          ("2026-02-03",), ("2026-02-08",)]
