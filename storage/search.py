@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import weakref
 from dataclasses import dataclass
-
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
 
 from storage.backend import ALL_IDS, Database, numbered
 from storage.categories import canonical_category
@@ -196,7 +194,9 @@ def _rank(db: Database, compiled: CompiledQuery, window: list[int]) -> list[int]
     return [identifier for _, identifier in keyed]
 
 
-_idf_cache: dict[int, tuple[int, dict[str, float]]] = {}
+# Per database object (weak: a closed database's entry goes with it; an id could be reused).
+_idf_cache: weakref.WeakKeyDictionary[Database, tuple[int, dict[str, float]]] = (
+    weakref.WeakKeyDictionary())
 
 
 def _idf(db: Database, compiled: CompiledQuery) -> list[float]:
@@ -208,10 +208,10 @@ def _idf(db: Database, compiled: CompiledQuery) -> list[float]:
     if len(compiled.phrase_expressions) == 1:
         return [1.0]
     current = generation(db)
-    cached = _idf_cache.get(id(db))
+    cached = _idf_cache.get(db)
     if cached is None or cached[0] != current:
         cached = (current, {})
-        _idf_cache[id(db)] = cached
+        _idf_cache[db] = cached
     table = cached[1]
     if "" not in table:
         table[""] = float(db.execute("SELECT count(*) FROM items").fetchone()[0])
@@ -286,12 +286,13 @@ def weekly_counts(db: Database, query: str) -> Trend:
 
 # --- typo correction ------------------------------------------------------------
 
-_vocabulary_cache: dict[int, tuple[int, list[str], list[str]]] = {}
+_vocabulary_cache: weakref.WeakKeyDictionary[Database, tuple[int, list[str], list[str]]] = (
+    weakref.WeakKeyDictionary())
 
 
 def _latin_vocabulary(db: Database) -> tuple[list[str], list[str]]:
     """Return (lower-cased terms, display forms) of the archive's Latin words, cached per generation."""
-    key = id(db)
+    key = db
     current = generation(db)
     cached = _vocabulary_cache.get(key)
     if cached is None or cached[0] != current:
@@ -327,6 +328,8 @@ def correct_word(db: Database, word: str) -> str | None:
         return None
     if is_cjk(word):
         return _correct_cjk(db, normalize(word))
+    from rapidfuzz import fuzz, process  # here: typo correction only (start-up of exact queries)
+
     terms, display = _latin_vocabulary(db)
     match = process.extractOne(word.lower(), terms, scorer=fuzz.ratio,
                                score_cutoff=MIN_FUZZY_SCORE + 10)
@@ -344,6 +347,8 @@ def _correct_cjk(db: Database, word: str) -> str | None:
     MAX_CJK_PROBES of them: a long mixed query such as `OpenAI发布GPT模型更新`
     made 70 look-ups (0.8 s on PostgreSQL).
     """
+    from rapidfuzz.distance import Levenshtein  # here: typo correction only
+
     length = len(word)
     candidates: dict[str, tuple[float, int]] = {}  # window -> (score, occurrences)
     looked_up: set[str] = set()

@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-
 from storage.backend import ALL_IDS, Database
 from storage.index import generation, item_id, row_to_item
 from storage.model import Item, Story, WhatResult
@@ -55,6 +53,8 @@ def resolve_names(name: str, aliases: tuple[tuple[str, ...], ...] | None = None)
     names, groups = _normalized_aliases(aliases)
     if wanted in names:
         return groups[names.index(wanted)]
+    from rapidfuzz import fuzz, process  # here: only a name that is no alias needs it (start-up)
+
     match = process.extractOne(wanted, names, scorer=fuzz.ratio, score_cutoff=85)
     if match:
         return groups[match[2]]
