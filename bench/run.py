@@ -31,6 +31,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+from bench import busy, startup  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from bench.handlers import time_handlers  # noqa: E402
 from storage.backend import Database  # noqa: E402
@@ -267,6 +268,8 @@ def render(r: dict) -> str:
               f"   errors: {r['handler_errors']}", "",
               f"  peak RSS {r['peak_rss_mb']} MB (after each phase: "
               + ", ".join(f"{k} {v}" for k, v in r["rss_mb_after"].items()) + ")"]
+    if "while_indexing" in r:
+        lines += ["", busy.render("  readers while indexing", r["while_indexing"])]
     return "\n".join(lines)
 
 
@@ -284,6 +287,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="asks per command (default: queries / 10, at least 5)")
     parser.add_argument("--database-url", help="also run on this PostgreSQL database (in a new "
                         "schema, dropped afterwards) and print both")
+    parser.add_argument("--busy-items", type=int, default=24_000, help="new items indexed while "
+                        "readers' commands are timed (bench/busy.py); 0 skips it")
+    parser.add_argument("--startup-pairs", type=int, default=10, help="paired start-up runs per "
+                        "command (bench/startup.py); 0 skips it")
     args = parser.parse_args(argv)
     handler_reps = args.handler_reps or max(5, args.queries // 10)
     with tempfile.TemporaryDirectory(prefix="digestbot-bench-") as tmp:
@@ -291,11 +298,18 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         result = benchmark(work, args.items, args.seed, args.queries, args.budget,
                            args.baseline_reps, handler_reps)
+        if args.busy_items:
+            result["while_indexing"] = busy.measure(args.busy_items, args.seed)
         if args.database_url:
             with _fresh_schema(args.database_url) as url:
                 pg = benchmark(work, args.items, args.seed, args.queries, args.budget,
                                args.baseline_reps, handler_reps, database_url=url)
+            if args.busy_items:
+                with _fresh_schema(args.database_url) as url:
+                    pg["while_indexing"] = busy.measure(args.busy_items, args.seed, url)
             result = {"sqlite": result, "postgres": pg}
+        if args.startup_pairs:
+            result["startup"] = startup.measure(args.startup_pairs)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n",
                                        encoding="utf-8")
@@ -306,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
               + render(result["postgres"]))
     else:
         print(render(result))
+    if not args.json and "startup" in result:
+        print("\n" + startup.render(result["startup"]))
     return 0
 
 

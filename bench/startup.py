@@ -81,6 +81,42 @@ def default_digestbot() -> list[str]:
     return [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
 
 
+def measure(pairs: int = 20, digestbot: list[str] | None = None,
+            bytecode_cache: bool = True) -> dict:
+    """Return the paired start-up figures of each quick command (see the module docstring)."""
+    digestbot = digestbot or default_digestbot()
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="digestbot-startup-") as workdir:
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE",
+                                                                 "PYTHONPYCACHEPREFIX")}
+        if bytecode_cache:
+            env["PYTHONPYCACHEPREFIX"] = str(Path(workdir) / "pycache")
+        else:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        db = str(Path(workdir) / "digests.db")
+        wall_ms([*digestbot, "--db", db, "ingest", str(DIGESTS)], workdir, env)
+        results = [time_command(digestbot, db, command, pairs, workdir, env)
+                   for command in COMMANDS]
+    return {"pairs": pairs, "digestbot": " ".join(digestbot), "bytecode_cache": bytecode_cache,
+            "cores": os.cpu_count(), "python": platform.python_version(),
+            "load_average": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+            "commands": results}
+
+
+def render(report: dict) -> str:
+    """Return the human-readable table of a `measure` report."""
+    lines = [f"digestbot start-up: {report['pairs']} pairs per command; {report['cores']} cores, "
+             f"Python {report['python']}; load average {report['load_average'][0]} -> "
+             f"{report['load_average'][1]}; bytecode "
+             f"{'cached' if report['bytecode_cache'] else 'compiled on every run'}",
+             f"{'command':<22}{'bare ms':>9}{'digestbot ms':>14}{'ratio':>7}{'pair ratio':>12}"]
+    for result in report["commands"]:
+        lines.append(f"{padded(result['command'], 22)}{result['bare_ms']:>9.1f}"
+                     f"{result['digestbot_ms']:>14.1f}{result['ratio']:>7.2f}"
+                     f"{result['pair_ratio']:>12.2f}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=int, default=20, help="paired runs per command")
@@ -90,35 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-bytecode-cache", action="store_true", help="compile every module "
                         "on every run (PYTHONDONTWRITEBYTECODE=1) instead of caching bytecode")
     args = parser.parse_args(argv)
-    digestbot = [args.digestbot] if args.digestbot else default_digestbot()
-    load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="digestbot-startup-") as workdir:
-        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE",
-                                                                 "PYTHONPYCACHEPREFIX")}
-        if args.no_bytecode_cache:
-            env["PYTHONDONTWRITEBYTECODE"] = "1"
-        else:
-            env["PYTHONPYCACHEPREFIX"] = str(Path(workdir) / "pycache")
-        db = str(Path(workdir) / "digests.db")
-        wall_ms([*digestbot, "--db", db, "ingest", str(DIGESTS)], workdir, env)
-        results = [time_command(digestbot, db, command, args.pairs, workdir, env)
-                   for command in COMMANDS]
-    report = {"pairs": args.pairs, "digestbot": " ".join(digestbot),
-              "bytecode_cache": not args.no_bytecode_cache, "cores": os.cpu_count(),
-              "python": platform.python_version(),
-              "load_average": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
-              "commands": results}
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
-        return 0
-    print(f"digestbot start-up: {args.pairs} pairs per command; {report['cores']} cores, "
-          f"Python {report['python']}; load average {report['load_average'][0]} -> "
-          f"{report['load_average'][1]}; bytecode "
-          f"{'cached' if report['bytecode_cache'] else 'compiled on every run'}")
-    print(f"{'command':<22}{'bare ms':>9}{'digestbot ms':>14}{'ratio':>7}{'pair ratio':>12}")
-    for result in results:
-        print(f"{padded(result['command'], 22)}{result['bare_ms']:>9.1f}{result['digestbot_ms']:>14.1f}"
-              f"{result['ratio']:>7.2f}{result['pair_ratio']:>12.2f}")
+    report = measure(args.pairs, [args.digestbot] if args.digestbot else None,
+                     not args.no_bytecode_cache)
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else render(report))
     return 0
 
 

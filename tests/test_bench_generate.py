@@ -61,8 +61,8 @@ def test_about_ninety_percent_of_items_mention_ai(tmp_path: Path) -> None:
 
 
 def test_run_prints_one_json_object_with_numeric_keys(tmp_path: Path, capsys) -> None:
-    assert bench_run.main(["--items", "300", "--queries", "30", "--json",
-                           "--workdir", str(tmp_path)]) == 0
+    assert bench_run.main(["--items", "300", "--queries", "30", "--json", "--busy-items", "150",
+                           "--startup-pairs", "1", "--workdir", str(tmp_path)]) == 0
     report = json.loads(capsys.readouterr().out)
     for key in REQUIRED_KEYS:
         value = report[key]
@@ -73,3 +73,12 @@ def test_run_prints_one_json_object_with_numeric_keys(tmp_path: Path, capsys) ->
     assert report["per_kind"] and all(isinstance(k["p50"], float) and isinstance(k["p95"], float)
                                       for k in report["per_kind"].values())
     assert report["handler_errors"] == 0
+    # Readers timed while /reindex indexes new digests; each command's answers, and the admin's.
+    busy = report["while_indexing"]
+    assert busy["new_items"] == 150 and busy["new_digests"] >= 10 and busy["admin_told"]
+    assert set(busy["idle"]) == set(busy["during_scan"]) == {"/search 融资", "/today",
+                                                             "/what 阶跃星辰", "/help"}
+    # Start-up of the quick commands beside a bare Python, one pair each.
+    startup = {row["command"]: row for row in report["startup"]["commands"]}
+    assert {"search 红包 --json", "--help"} <= set(startup)
+    assert all(row["bare_ms"] > 0 and row["digestbot_ms"] > 0 for row in startup.values())
