@@ -96,7 +96,8 @@ async def _measure(location: str, digest_dir: Path, items: int, seed: int) -> di
         _, admin_replies = await reindex
         scan_s = time.perf_counter() - began
     return {"new_digests": len(files), "new_items": items, "scan_s": round(scan_s, 2),
-            "admin_told": bool(admin_replies), "answered_during_scan": answered,
+            "admin_told": any("扫描完成" in (m.get("text") or "") for m in admin_replies),
+            "answered_during_scan": answered,
             "idle": {t: {"p50": _pct(v, 50), "p95": _pct(v, 95), "n": len(v)} for t, v in idle.items()},
             "during_scan": {t: {"p50": _pct(v, 50), "p95": _pct(v, 95), "max": _pct(v, 100),
                                 "n": len(v)} for t, v in busy.items()}}

@@ -362,6 +362,9 @@ def stats(archive: ArchiveStats, made: PostStats, paused: bool, post_time: str,
     return Reply("\n".join(lines))
 
 
+REINDEX_STARTED = Reply("🔄 正在扫描日报目录，完成后把结果发给你；其间机器人照常回答读者。")
+
+
 def reindex_report(outcomes: list[IngestOutcome]) -> Reply:
     """Return the /reindex answer: counts, then every file that changed or was rejected."""
     changed = [o for o in outcomes if o.status != "unchanged"]

@@ -412,6 +412,8 @@ async def test_long_digest_is_split_under_4096_and_escaped(bot, settings, fake_a
     (Path(settings.digest_dir) / f"{date}.md").write_text(_hostile_digest(), encoding="utf-8")
     fake_api.push_command("/reindex", user_id=ADMIN_ID)
     report = (await _admin_says(fake_api, "扫描完成"))["text"]
+    said = [m["text"] for m in fake_api.sent(ADMIN_ID)]
+    assert said.index(render.REINDEX_STARTED.text) == said.index(report) - 1  # said at once
     assert "新索引 1" in report and "拒绝 0" in report
     assert f"{date}  {len(ESCAPE_TITLES)} items" in report
 

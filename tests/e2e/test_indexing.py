@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.generate import ITEMS_PER_DAY, generate
+from bot import render
 from tests.e2e.conftest import ADMIN_ID
 from tests.e2e.test_admin_and_schedule import _until_first_rescan
 
@@ -72,12 +73,15 @@ async def test_readers_are_answered_while_reindex_scans_thousands_of_digests(
 
     await fake_api.wait_for_async(
         lambda c: c["method"] == "sendMessage" and c["status"] == 200
-        and str(c["params"].get("chat_id")) == str(ADMIN_ID), timeout=SCAN_TIMEOUT_S)
+        and str(c["params"].get("chat_id")) == str(ADMIN_ID)
+        and str(c["params"].get("text")).startswith("🔄 扫描完成"), timeout=SCAN_TIMEOUT_S)
     calls = fake_api.calls()
-    (result,) = [m["text"] for m in fake_api.sent(ADMIN_ID)]
+    started, result = [m["text"] for m in fake_api.sent(ADMIN_ID)]  # "scanning" at once, then this
+    assert started == render.REINDEX_STARTED.text
     assert result.startswith(f"🔄 扫描完成：{GENERATED_DIGESTS + BUNDLED_DIGESTS} 个文件，"
                              f"新索引 {GENERATED_DIGESTS}，未变 {BUNDLED_DIGESTS}，拒绝 0")
-    done_at = _first_reply(calls, ADMIN_ID)
+    done_at = next(i for i, c in enumerate(calls) if c["method"] == "sendMessage"
+                   and str(c["params"].get("text")).startswith("🔄 扫描完成"))
 
     # Every reader was answered before the admin's result, i.e. while the scan was running.
     for reader, text in READERS.items():

@@ -137,7 +137,7 @@ async def test_watch_fires_once_for_a_new_digest_and_never_repeats_an_item(
     path.touch()
     path.write_bytes(_digest_for(date))
     fake_api.push_command("/reindex", user_id=ADMIN_ID)
-    await _replies(fake_api, ADMIN_ID, count=2)
+    await _replies(fake_api, ADMIN_ID, count=4)  # each /reindex: "scanning" at once, then the result
     await asyncio.sleep(0.5)
     alerts = [m for m in _sent_to(fake_api, READER_A) if "新日报里有你关注的内容" in m["text"]]
     assert len(alerts) == 1
