@@ -28,6 +28,7 @@ import datetime as dt
 import logging
 import os
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -216,23 +217,32 @@ async def post_week_board(bot: Bot, state: BotState, end: dt.date) -> PostOutcom
 # --- scans and watch alerts ----------------------------------------------------------------------
 
 
-async def scan(state: BotState) -> list[IngestOutcome] | None:
+async def scan(state: BotState, started: Callable[[], Awaitable[object]] | None = None
+               ) -> list[IngestOutcome] | None:
     """Re-scan DIGEST_DIR in a worker thread and return each file's outcome when it is done;
     None if another process sharing the database is scanning.
 
     One scan or upload at a time in this process (the others wait their turn).
+    `started` is awaited once this process holds the scan, before it begins (/reindex says so).
     """
+    db, owner, seconds = state.db, state.worker, state.settings.lease_seconds
     async with state.index_lock:
-        return await asyncio.to_thread(_scan_under_lease, state)
+        if not await asyncio.to_thread(posts.acquire_lease, db, "rescan", owner, seconds):
+            return None
+        try:
+            if started is not None:
+                await started()
+        except BaseException:
+            await asyncio.to_thread(posts.release_lease, db, "rescan", owner)
+            raise
+        return await asyncio.to_thread(_scan_holding_lease, state)
 
 
-def _scan_under_lease(state: BotState) -> list[IngestOutcome] | None:
-    """Scan DIGEST_DIR holding the "rescan" lease, renewed while the scan commits its batches
-    (a scan of thousands of files can outlast LEASE_SECONDS); None if another process holds it."""
+def _scan_holding_lease(state: BotState) -> list[IngestOutcome]:
+    """Scan DIGEST_DIR while holding the "rescan" lease, renewed while the scan commits its
+    batches (a scan of thousands of files can outlast LEASE_SECONDS); release it at the end."""
     db, owner, seconds = state.db, state.worker, state.settings.lease_seconds
     directory = state.settings.digest_dir
-    if not posts.acquire_lease(db, "rescan", owner, seconds):
-        return None
     renewed = time.monotonic()
 
     def renew(_: IngestOutcome) -> None:  # called after each committed batch

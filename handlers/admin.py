@@ -62,8 +62,8 @@ async def preview(update: Update, context: Context) -> None:
 async def reindex(update: Update, context: Context) -> None:
     """/reindex: re-scan DIGEST_DIR (in a worker thread; readers are answered meanwhile) and
     report what changed when it is done (a scan of a big archive takes a while: say so at once)."""
-    await reply(update, context, render.REINDEX_STARTED)
-    outcomes = await delivery.scan(context.bot_data)
+    outcomes = await delivery.scan(context.bot_data,
+                                   started=lambda: reply(update, context, render.REINDEX_STARTED))
     if outcomes is None:
         await reply(update, context, render.plain("另一个机器人实例正在扫描日报目录，请稍后再试。"))
         return
