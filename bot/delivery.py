@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -40,10 +39,9 @@ from bot.render import readers as reader_render
 from bot.send import send
 from bot.state import BotState
 from storage import posts, readers
-from storage.index import IngestOutcome, ingest_bytes, ingest_paths, save_digest_file
-from storage.model import Item
+from storage.index import IngestOutcome, ingest_bytes, save_digest_file, scan_dir
 from storage.readers import Reader, WatchAlert
-from storage.search import DigestSummary, digest_on
+from storage.search import Found, digest_on
 from storage.stories import week_board
 
 if TYPE_CHECKING:
@@ -53,7 +51,6 @@ log = logging.getLogger(__name__)
 # A scan writes small batches and rests after each, so readers' writes (usage counts, saved
 # searches) get SQLite's single write lock in between instead of waiting out the scan.
 SCAN_PAUSE_S, SCAN_BATCH_ITEMS = 0.05, 300
-Found = tuple[DigestSummary, list[Item]]  # what digest_on returns for a date with a digest
 
 
 @dataclass(frozen=True)
@@ -252,10 +249,8 @@ def _scan_holding_lease(state: BotState) -> list[IngestOutcome]:
             renewed = time.monotonic()
 
     try:
-        if not os.path.isdir(directory):
-            return []
-        return ingest_paths(db, [directory], on_outcome=renew, pause_s=SCAN_PAUSE_S,
-                            batch_items=SCAN_BATCH_ITEMS)
+        return scan_dir(db, directory, on_outcome=renew, pause_s=SCAN_PAUSE_S,
+                        batch_items=SCAN_BATCH_ITEMS)
     finally:
         posts.release_lease(db, "rescan", owner)
 

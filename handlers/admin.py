@@ -11,9 +11,9 @@ from bot import delivery, render, schedule
 from bot.config import parse_clock
 from bot.render import readers as reader_render
 from bot.state import BotState, Context
-from handlers.common import admin_only, digest_or_newest, reply, today_in_zone
+from handlers.common import admin_only, reply, today_in_zone
 from storage import posts, readers
-from storage.search import archive_stats, parse_date
+from storage.search import archive_stats, digest_or_newest, parse_date
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 

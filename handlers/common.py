@@ -1,4 +1,4 @@
-"""What every handler needs: who is an admin, today's date, the newest digest, sending replies.
+"""What every handler needs: who is an admin, today's date, sending replies.
 
 The index and the settings come with the context: `context.bot_data` is the
 application's `BotState` (bot/state.py), so a handler reads
@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
 from telegram import Update
 
@@ -19,23 +18,8 @@ from bot import render
 from bot.config import Settings
 from bot.send import send
 from bot.state import Context
-from storage.model import Item
-from storage.search import DigestSummary, digest_on, newest_date
-
-if TYPE_CHECKING:
-    from storage.backend import Database
 
 Handler = Callable[[Update, Context], Awaitable[None]]
-Found = tuple[DigestSummary, list[Item]]  # a digest and its items, as digest_on returns them
-
-
-def digest_or_newest(db: Database, date: str | None) -> Found | None:
-    """Return the digest of `date` (the newest digest when None), or None if there is none.
-
-    Blocking (two queries): call it through `asyncio.to_thread`.
-    """
-    date = date or newest_date(db)
-    return digest_on(db, date) if date else None
 
 
 def today_in_zone(settings: Settings) -> str:

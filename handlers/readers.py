@@ -18,7 +18,7 @@ from bot import chart
 from bot.render import readers as reader_render
 from bot.send import send_photo
 from bot.state import Context
-from handlers.common import digest_or_newest, reply, today_in_zone
+from handlers.common import reply, today_in_zone
 from storage import readers
 from storage import search as index_search
 from storage.categories import CANONICAL, canonical_category
@@ -205,5 +205,5 @@ def _inline_items(db: Database, query: str, day: str) -> list[Item]:
         items = index_search.search(db, query, limit=reader_render.INLINE_RESULTS).items
         readers.record_use(db, day, "inline", query)
         return items
-    found = digest_or_newest(db, None)
+    found = index_search.digest_or_newest(db, None)
     return found[1] if found else []

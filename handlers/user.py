@@ -16,7 +16,7 @@ from telegram.error import BadRequest
 
 from bot import render
 from bot.state import Context
-from handlers.common import Found, digest_or_newest, is_admin, reply, today_in_zone
+from handlers.common import is_admin, reply, today_in_zone
 from storage import posts, readers
 from storage import search as index_search
 from storage.model import Item, SearchResult, WhatResult
@@ -49,7 +49,8 @@ async def today(update: Update, context: Context) -> None:
     await reply(update, context, render.today_messages(*found, note=note))
 
 
-def _digest_or_fallback(db: Database, date: str, fall_back: bool) -> tuple[Found | None, str | None]:
+def _digest_or_fallback(db: Database, date: str,
+                        fall_back: bool) -> tuple[index_search.Found | None, str | None]:
     """Return the digest of `date`; if there is none and `fall_back`, the newest digest and its
     date instead (the date is None when no fallback was used)."""
     found = index_search.digest_on(db, date)
@@ -60,7 +61,7 @@ def _digest_or_fallback(db: Database, date: str, fall_back: bool) -> tuple[Found
 
 async def latest(update: Update, context: Context) -> None:
     """/latest: headlines of the newest digest."""
-    found = await asyncio.to_thread(digest_or_newest, context.bot_data.db, None)
+    found = await asyncio.to_thread(index_search.digest_or_newest, context.bot_data.db, None)
     if found is None:
         await reply(update, context, render.no_digest(None))
         return

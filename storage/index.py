@@ -126,19 +126,17 @@ def day_ids(date: str) -> tuple[int, int]:
     return item_id(date, 0), item_id(date, MAX_ITEMS_PER_DIGEST)
 
 
-def store_digests(db: Database, digests: Sequence[tuple[Digest, str, DigestRows]]) -> set[str]:
-    """Index `digests` (each with its content hash and rows, one per date) in one transaction,
-    replacing those days' items; return the dates whose earlier items were replaced.
+def store_digests(db: Database, digests: Sequence[tuple[Digest, str, DigestRows]],
+                  replacing: set[str]) -> None:
+    """Index `digests` (each with its content hash and rows, one per date) in one transaction;
+    `replacing`: the dates among them already indexed, whose earlier items are replaced.
 
     Each table gets one bulk write for all of them (PostgreSQL: a COPY each), not one per digest.
     """
     if not digests:
-        return set()
-    dates = [digest.date for digest, _, _ in digests]
+        return
     with db.transaction():
-        replaced = {row[0] for row in db.execute(
-            f"SELECT date FROM digests WHERE date IN ({numbered(len(dates))})", dates)}
-        for date in sorted(replaced):
+        for date in sorted(replacing):
             first, last = day_ids(date)
             old = db.execute("SELECT title, summary, background, analysis, points FROM items "
                              "WHERE id BETWEEN $1 AND $2", (first, last)).fetchall()
@@ -173,7 +171,6 @@ def store_digests(db: Database, digests: Sequence[tuple[Digest, str, DigestRows]
             [(digest.date, digest.title, digest.summary, digest.layout, digest.path, content_hash,
               len(digest.items), now) for digest, content_hash, _ in digests])
         _bump_generation(db)
-    return replaced
 
 
 def _term_counts(texts: Iterable[str]) -> tuple[Counter[str], dict[str, str]]:
@@ -359,11 +356,12 @@ def _store_entries(db: Database, entries: list[_Entry]) -> dict[_Entry, IngestOu
             decided[entry] = IngestOutcome(entry.name, "unchanged", entry.date, entry.items)
         else:
             fresh.append(entry)
-    replaced = store_digests(db, [(entry.prepared.digest, entry.prepared.content_hash,
-                                   entry.prepared.rows) for entry in fresh])
+    replacing = {entry.date for entry in fresh if entry.date in stored}
+    store_digests(db, [(entry.prepared.digest, entry.prepared.content_hash, entry.prepared.rows)
+                       for entry in fresh], replacing)
     for entry in fresh:
         decided[entry] = IngestOutcome(entry.name, "indexed", entry.date, entry.items,
-                                       replaced=entry.date in replaced)
+                                       replaced=entry.date in replacing)
     return {entry: decided[entry] for entry in entries}
 
 
@@ -501,11 +499,17 @@ def _report(pending: list[IngestOutcome],
     return done
 
 
-def scan_dir(db: Database, directory: str | Path) -> list[IngestOutcome]:
-    """Re-scan a digest folder; return the outcome of each file (most are "unchanged")."""
+def scan_dir(db: Database, directory: str | Path,
+             on_outcome: Callable[[IngestOutcome], None] | None = None, pause_s: float = 0.0,
+             batch_items: int = BATCH_ITEMS) -> list[IngestOutcome]:
+    """Re-scan a digest folder; return the outcome of each file (most are "unchanged").
+
+    A missing folder has no files. The options are ingest_paths'.
+    """
     if not os.path.isdir(directory):
         return []
-    return ingest_paths(db, [directory])
+    return ingest_paths(db, [directory], on_outcome=on_outcome, pause_s=pause_s,
+                        batch_items=batch_items)
 
 
 def save_digest_file(directory: str | Path, date: str, raw: bytes) -> Path | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from storage.backend import ALL_IDS, Database, numbered
 from storage.categories import canonical_category
-from storage.index import generation, item_id, row_to_item
+from storage.index import day_ids, generation, item_id, row_to_item
 from storage.model import Item, SearchResult
 from storage.text import (
     Phrase,
@@ -99,7 +99,7 @@ def _known_category(db: Database, name: str) -> str | None:
 
 def _id_bounds(since: str | None, until: str | None) -> tuple[int, int]:
     low = item_id(since, 0) if since else 0
-    high = item_id(until, 999) if until else 2**62
+    high = day_ids(until)[1] if until else ALL_IDS[1]
     return low, high
 
 
@@ -405,15 +405,24 @@ def category_items(db: Database, category: str, limit: int = 5,
     return resolved, [row_to_item(r) for r in rows], total
 
 
-def digest_on(db: Database, date: str) -> tuple[DigestSummary, list[Item]] | None:
+Found = tuple[DigestSummary, list[Item]]  # a digest and its items, as digest_on returns them
+
+
+def digest_on(db: Database, date: str) -> Found | None:
     """Return the digest of `date` and its items in file order, or None if there is none."""
     row = db.execute("SELECT date, title, item_count, summary FROM digests WHERE date = $1",
                      (date,)).fetchone()
     if row is None:
         return None
     rows = db.execute("SELECT * FROM items WHERE id BETWEEN $1 AND $2 ORDER BY id",
-                      (item_id(date, 0), item_id(date, 999))).fetchall()
+                      day_ids(date)).fetchall()
     return DigestSummary(*row), [row_to_item(r) for r in rows]
+
+
+def digest_or_newest(db: Database, date: str | None) -> Found | None:
+    """Return the digest of `date` (the newest digest when None), or None if there is none."""
+    date = date or newest_date(db)
+    return digest_on(db, date) if date else None
 
 
 def newest_date(db: Database, on_or_before: str | None = None) -> str | None:

@@ -115,7 +115,6 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-
 def _named(parameters: Sequence) -> dict[str, object]:
     """Bind `$1`, `$2`, ... (SQLite's named parameters "1", "2", ...) to a sequence's values."""
     return {str(number): value for number, value in enumerate(parameters, start=1)}
@@ -136,9 +135,9 @@ class SqliteDatabase(Database):
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
         self._opened_lock = threading.Lock()
-        # This process's writers take turns here, in the order they came, rather than through
-        # SQLite's busy timeout (which polls, and can miss the moment a long ingest lets go
-        # between batches for many batches in a row).
+        # This process's writers take turns on this lock rather than through SQLite's busy
+        # timeout, which polls and can miss the moment a long ingest lets go between batches for
+        # many batches in a row; a lock wakes a waiter as soon as it is released.
         self._write_turn = threading.Lock()
         self._closed = False
         connection = self._connection()  # the first one migrates (and keeps a :memory: alive)

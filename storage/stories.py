@@ -23,7 +23,7 @@ from itertools import chain
 from pathlib import Path
 
 from storage.backend import ALL_IDS, Database
-from storage.index import generation, item_id, row_to_item
+from storage.index import day_ids, generation, row_to_item
 from storage.model import Item, Story, WhatResult
 from storage.search import correct_word, expression_for, items_by_id
 from storage.text import normalize, searchable_length, token_set, tokens
@@ -116,7 +116,7 @@ def week_board(db: Database, end_date: str, days: int = 7) -> list[Story]:
         raise ValueError(f"days must be at least 1, not {days}")
     end = dt.date.fromisoformat(end_date)
     start = end - dt.timedelta(days=days - 1)
-    bounds = (item_id(start.isoformat(), 0), item_id(end.isoformat(), 999))
+    bounds = (day_ids(start.isoformat())[0], day_ids(end.isoformat())[1])
     window = [row_to_item(row) for row in db.execute(
         "SELECT * FROM items WHERE id BETWEEN $1 AND $2 ORDER BY id", bounds).fetchall()]
     if not window:

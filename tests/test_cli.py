@@ -16,9 +16,11 @@ PROJECT = Path(__file__).resolve().parent.parent
 COMMANDS = ["ingest", "search", "what", "today", "categories", "migrate", "ask", "shell", "run",
             "push"]
 # What the quick commands must not import: the bot (python-telegram-bot and its Application) and
-# the heavy libraries only other commands need (charts; PostgreSQL; sqlite-utils, which loads numpy).
+# the heavy libraries only other commands need (charts; PostgreSQL; sqlite-utils, which loads numpy;
+# rapidfuzz, for typo correction only; multiprocessing, for a big ingest only).
 NOT_ON_THE_QUICK_PATH = ("telegram", "matplotlib", "bot.offline", "bot.app", "numpy", "psycopg",
-                         "psycopg_pool", "sqlite_utils")
+                         "psycopg_pool", "sqlite_utils", "rapidfuzz", "multiprocessing",
+                         "concurrent.futures")
 
 
 def test_ingest_prints_one_line_per_file_and_exits_1_on_reject(tmp_path: Path, digest_dir: Path,

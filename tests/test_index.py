@@ -169,8 +169,8 @@ def test_a_crash_mid_batch_rolls_the_batch_back_and_a_rescan_redoes_it(
 
     real = index.store_digests
 
-    def flaky(db, digests):
-        real(db, digests)  # the whole batch written ...
+    def flaky(db, digests, replacing):
+        real(db, digests, replacing)  # the whole batch written ...
         db.execute("DELETE FROM items")  # ... then half-done damage that must not be committed
         raise OSError("disk on fire")
 
@@ -448,11 +448,11 @@ def test_a_readers_write_waits_for_one_batch_of_a_scan_not_the_whole_scan(
     real, events = index.store_digests, []
     started = threading.Event()
 
-    def slow(db, digests):  # a batch that takes a while to write, holding the writer's turn
+    def slow(db, digests, replacing):  # a batch that takes a while to write, holding the turn
         started.set()
         time.sleep(0.3)
         events.append(("batch", digests[0][0].date))
-        return real(db, digests)
+        return real(db, digests, replacing)
 
     monkeypatch.setattr(index, "store_digests", slow)
     db = open_db(db_location)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 
@@ -250,3 +251,23 @@ def test_typo_correction_makes_a_bounded_number_of_lookups(db, monkeypatch, quer
     words = min(len(set(query.split())), search_module.MAX_CORRECTED_WORDS)
     assert len(calls) <= 1 + words * (1 + search_module.MAX_CJK_PROBES), calls
     assert len(calls) == len(set(calls))  # no word or piece looked up twice
+
+
+def test_search_caches_go_with_their_database(tmp_path: Path, digest_dir: Path) -> None:
+    # Per-database caches (word rarity, the typo vocabulary) are keyed by the database object
+    # itself, weakly: a closed, dropped database leaves nothing behind for one that reuses its id.
+    import gc
+
+    from storage.index import ingest_paths, open_db
+
+    database = open_db(tmp_path / "cached.db")
+    ingest_paths(database, [digest_dir])
+    assert search(database, "AI 融资").total > 0  # two words: their rarity is cached
+    assert search(database, "Antropic").corrected == "Anthropic"  # the vocabulary is cached
+    assert database in search_module._idf_cache and database in search_module._vocabulary_cache
+    before = len(search_module._idf_cache), len(search_module._vocabulary_cache)
+    database.close()
+    del database
+    gc.collect()
+    assert (len(search_module._idf_cache), len(search_module._vocabulary_cache)) == (
+        before[0] - 1, before[1] - 1)
