@@ -39,6 +39,7 @@ class Settings:
     weekly_post: dt.time | None = None  # Mondays at this time: last week's story board; None = off
     trend_font: str = ""  # a font file that can draw Chinese for /trend; "" = look for one
     lease_seconds: int = 30  # a worker that dies mid-post is taken over after this long
+    web_url: str = ""  # the web archive's public base URL (no trailing slash); "" = no links to it
 
     @property
     def database(self) -> str:
@@ -102,6 +103,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         weekly_post=_weekly_post(get("WEEKLY_POST", "off")),
         trend_font=_font(get("TREND_FONT")),
         lease_seconds=_int("LEASE_SECONDS", get("LEASE_SECONDS", "30"), 2, 300),
+        web_url=_url("WEB_URL", get("WEB_URL")).rstrip("/") if get("WEB_URL") else "",
     )
 
 

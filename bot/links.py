@@ -1,0 +1,37 @@
+"""Addresses of the web archive's pages, for everything that links to them (bot, MCP, targets).
+
+Each function takes the site's public base URL (Settings.web_url, no trailing slash) and returns ""
+when it is empty, so a caller can write `if url := day_url(base, date)` and link only when set.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+
+def day_url(base: str, date: str) -> str:
+    """Return the page of one day's digest: BASE/d/YYYY-MM-DD."""
+    return f"{base}/d/{date}" if base else ""
+
+
+def item_url(base: str, item_id: int) -> str:
+    """Return an item's permalink: BASE/item/ID."""
+    return f"{base}/item/{item_id}" if base else ""
+
+
+def search_url(base: str, query: str, category: str | None = None) -> str:
+    """Return the full result list of a search: BASE/search?q=...[&category=...]."""
+    if not base:
+        return ""
+    params = {"q": query} | ({"category": category} if category else {})
+    return f"{base}/search?{urlencode(params)}"
+
+
+def what_url(base: str, name: str) -> str:
+    """Return the story timeline of a name: BASE/what/NAME (percent-encoded)."""
+    return f"{base}/what/{quote(name, safe='')}" if base else ""
+
+
+def week_url(base: str, date: str) -> str:
+    """Return the story board of the 7 days ending `date`: BASE/week/YYYY-MM-DD."""
+    return f"{base}/week/{date}" if base else ""
