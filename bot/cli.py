@@ -24,7 +24,7 @@ PROGRESS_MIN_FILES = 20  # fewer files than this print one line each, even on a 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit status."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_exclusions_as_words(list(sys.argv[1:] if argv is None else argv)))
     # after parsing, so --help and usage errors need neither (dataclasses alone is ~15 ms)
     from bot.config import ConfigError, load_settings
     from storage.model import SchemaError
@@ -47,6 +47,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def _exclusions_as_words(argv: list[str]) -> list[str]:
+    """Return argv where, after `search`, an excluded word (`-文心`, `-OpenAI`) reads as a query word.
+
+    argparse takes any `-x` token for an option; one starting with a space is a
+    positional (and the query's words are split on whitespace anyway). `-h` and
+    `--...` stay options.
+    """
+    if "search" not in argv:
+        return argv
+    start = argv.index("search") + 1
+    return argv[:start] + [f" {token}" if token.startswith("-") and len(token) > 1
+                           and not token.startswith("--") and token != "-h" else token
+                           for token in argv[start:]]
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="digestbot", description=(
         "Index AI-news digests and answer questions about them, from a terminal or Telegram."))
@@ -59,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     ingest.set_defaults(handler=_ingest)
 
     find = sub.add_parser("search", help="keyword search")
-    find.add_argument("query")
+    find.add_argument("query", nargs="+", help="words to find; -word or !word excludes items "
+                      "containing it (e.g. 红包 -文心)")
     find.add_argument("--category", help="政策/模型/产品/投融资/行业 or policy/models/...")
     find.add_argument("--since", help="YYYY-MM-DD")
     find.add_argument("--until", help="YYYY-MM-DD")
@@ -185,13 +201,15 @@ def _search(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     from storage.search import search
 
     db = open_db(db_path)
-    result = search(db, args.query, category=args.category,
+    result = search(db, " ".join(args.query), category=args.category,
                     since=_date_arg(args.since, "--since"), until=_date_arg(args.until, "--until"),
                     limit=max(1, min(args.limit, 1000)))
     if args.json:
         _print_json([item.to_json() for item in result.items])
         return 0
     messages = {"empty": "empty query", "too_short": "query too short: type at least 2 characters",
+                "only_excluded": "the query only excludes words (-word): add a word to find, "
+                                 "e.g. 红包 -文心",
                 "unknown_category": f"unknown category {args.category!r}: try 政策 模型 产品 "
                                     "投融资 行业 (or policy models products funding industry)"}
     if result.message:

@@ -191,19 +191,26 @@ def _week(db: Database, end: str | None) -> tuple[str | None, list[Story]]:
 
 
 async def inline_query(update: Update, context: Context) -> None:
-    """Inline mode (@Bot 关键词): up to 20 matching items to share; empty: the newest headlines."""
+    """Inline mode (@Bot 关键词): up to 20 matching items to share; empty: the newest headlines.
+
+    A query that cannot be searched (exclusions only) gets no items and a button saying why.
+    """
     state = context.bot_data
     query = update.inline_query.query.strip()
-    items = await asyncio.to_thread(_inline_items, state.db, query, today_in_zone(state.settings))
+    items, refused = await asyncio.to_thread(_inline_items, state.db, query,
+                                             today_in_zone(state.settings))
     await update.inline_query.answer(reader_render.inline_results(items),
+                                     button=reader_render.inline_refusal(refused),
                                      cache_time=INLINE_CACHE_S, is_personal=False)
 
 
-def _inline_items(db: Database, query: str, day: str) -> list[Item]:
-    """Return the items to offer for an inline query: matches, or the newest digest's items."""
+def _inline_items(db: Database, query: str, day: str) -> tuple[list[Item], str | None]:
+    """Return the items to offer for an inline query (matches, or the newest digest's items) and
+    why the query was refused (SearchResult.message), if it was."""
     if index_search.searchable_length(query) >= 2:
-        items = index_search.search(db, query, limit=reader_render.INLINE_RESULTS).items
-        readers.record_use(db, day, "inline", query)
-        return items
+        result = index_search.search(db, query, limit=reader_render.INLINE_RESULTS)
+        if not result.message:
+            readers.record_use(db, day, "inline", query)
+        return result.items, result.message
     found = index_search.digest_or_newest(db, None)
-    return found[1] if found else []
+    return (found[1] if found else []), None

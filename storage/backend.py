@@ -132,6 +132,10 @@ class Database(ABC):
         """Return the full-text expressions ORed."""
 
     @abstractmethod
+    def excluding(self, expression: str, excluded: str) -> str:
+        """Return the items matching `expression` and not `excluded` (both full-text expressions)."""
+
+    @abstractmethod
     def match_ids(self, expression: str, bounds: tuple[int, int] = ALL_IDS,
                   category: str | None = None, limit: int | None = None) -> list[int]:
         """Return the ids of items matching `expression` within `bounds`, newest first."""

@@ -296,6 +296,10 @@ class PostgresDatabase(Database):
         """Return the tsquery expressions ORed."""
         return " | ".join(f"({e})" for e in expressions)
 
+    def excluding(self, expression: str, excluded: str) -> str:
+        """Return the tsquery `expression & !excluded`."""
+        return f"({expression}) & !({excluded})"
+
     def match_ids(self, expression: str, bounds: tuple[int, int] = ALL_IDS,
                   category: str | None = None, limit: int | None = None) -> list[int]:
         """Return the ids of items matching the tsquery `expression`, newest first.

@@ -20,7 +20,7 @@ from storage.categories import CANONICAL
 from storage.model import Item
 from storage.search import search
 from storage.stories import resolve_names
-from storage.text import normalize
+from storage.text import exclusion, normalize, searchable_length, split_query
 
 MAX_WATCHES = 20
 MAX_WATCH_CHARS = 50
@@ -96,10 +96,14 @@ def subscribers(db: Database) -> list[Reader]:
 
 
 def add_watch(db: Database, chat_id: int, keyword: str) -> str:
-    """Add a watch; return "added", "exists", "full" (MAX_WATCHES reached) or "too_long"."""
+    """Add a watch; return "added", "exists", "full" (MAX_WATCHES reached), "too_long" or
+    "only_excluded" (the keyword only excludes words: `-文心`)."""
     keyword = " ".join(keyword.split())
     if len(keyword) > MAX_WATCH_CHARS:
         return "too_long"
+    wanted, excluded = split_query(keyword)
+    if excluded and not searchable_length(" ".join(wanted)):
+        return "only_excluded"
     with db.transaction():
         _touch(db, chat_id)
         known = [w.lower() for w in watches_of(db, chat_id)]
@@ -160,7 +164,8 @@ def watch_alerts(db: Database, versions: list[tuple[str, str, str]]) -> list[Wat
     watch only fires for digests indexed after it was set (a watch set today
     does not dig up last year's archive). A watch matches as /search does (every
     word, CJK substrings, Latin prefixes), and through the alias table as /what
-    does (千问 also finds 通义千问 and Qwen). Blocked readers are skipped.
+    does (千问 also finds 通义千问 and Qwen); its excluded words (`千问 -免单`) are subtracted
+    from each name's matches. Blocked readers are skipped.
     """
     indexed_at = {date: at for date, _, at in versions}
     if not indexed_at:
@@ -171,8 +176,10 @@ def watch_alerts(db: Database, versions: list[tuple[str, str, str]]) -> list[Wat
     matches_of: dict[str, list[Item]] = {}
     for keyword in {keyword for _, keyword, _ in rows}:
         found: dict[int, Item] = {}
-        for name in resolve_names(keyword):
-            result = search(db, name, since=min(indexed_at), until=max(indexed_at),
+        wanted, excluded = split_query(keyword)
+        unless = "".join(" " + exclusion(word) for word in excluded)
+        for name in resolve_names(" ".join(wanted)):
+            result = search(db, name + unless, since=min(indexed_at), until=max(indexed_at),
                             limit=WATCH_MATCHES_PER_KEYWORD, fuzzy=False)
             found.update((item.id, item) for item in result.items if item.date in indexed_at)
         matches_of[keyword] = sorted(found.values(), key=lambda it: (it.date, it.position))

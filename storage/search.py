@@ -24,6 +24,7 @@ from storage.text import (
     normalize,
     query_phrases,
     searchable_length,
+    split_query,
 )
 
 WINDOW = 200  # hits considered for ranking
@@ -60,14 +61,14 @@ def search(db: Database, query: str, category: str | None = None,
            offset: int = 0, fuzzy: bool = True) -> SearchResult:
     """Return one page of items matching `query`, best first; typos are corrected when nothing matches.
 
+    `-词`, `!词`, `-Word` exclude the items containing that word (never typo-corrected).
     `category` accepts canonical names, short names (政策, 模型, ...) and English
     (policy, models, ...); an unknown category gives a message, not an error.
     """
     query = " ".join(query.split())[:MAX_QUERY_CHARS]
-    if not query:
-        return SearchResult(query, [], 0, message="empty")
-    if searchable_length(query) < 2:
-        return SearchResult(query, [], 0, message="too_short")
+    refused = _refusal(query)
+    if refused:
+        return SearchResult(query, [], 0, message=refused)
     resolved = None
     if category:
         resolved = canonical_category(category) or _known_category(db, category)
@@ -90,6 +91,18 @@ def search(db: Database, query: str, category: str | None = None,
     return SearchResult(query, [], 0)
 
 
+def _refusal(query: str) -> str | None:
+    """Return why `query` cannot be searched ("empty", "only_excluded", "too_short"), or None."""
+    if not query:
+        return "empty"
+    wanted, excluded = split_query(query)
+    if excluded and searchable_length(" ".join(wanted)) == 0:
+        return "only_excluded"
+    if searchable_length(" ".join(wanted)) < 2:
+        return "too_short"
+    return None
+
+
 def _known_category(db: Database, name: str) -> str | None:
     """Return a non-canonical category kept from a file's header, if `name` is one."""
     row = db.execute("SELECT category FROM items WHERE category = $1 LIMIT 1",
@@ -105,28 +118,37 @@ def _id_bounds(since: str | None, until: str | None) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class CompiledQuery:
-    """A query as an FTS5 MATCH expression, and each of its words as FTS5 and as index text."""
+    """A query as a full-text expression, and each of its words to find as one and as index text."""
 
-    expression: str
-    phrase_expressions: tuple[str, ...]  # one per query word, ANDed in `expression`
-    needles: tuple[str, ...]  # one per query word: how it reads in " "-padded index tokens
+    expression: str  # the words to find ANDed, less the items matching any excluded word
+    phrase_expressions: tuple[str, ...]  # one per word to find, ANDed in `expression`
+    needles: tuple[str, ...]  # one per word to find: how it reads in " "-padded index tokens
+    excluded: tuple[str, ...] = ()  # one per excluded word (`-词`), ORed and subtracted
 
 
 def compile_query(db: Database, query: str) -> CompiledQuery | None:
-    """Return `query` compiled against this archive's vocabulary, or None if it has no searchable text.
+    """Return `query` compiled against this archive's vocabulary, or None if it has no word to find
+    with searchable text (a query of exclusions only has none).
 
-    A trailing Latin prefix becomes an OR of the archive's exact tokens that
+    `-词` / `!词` words are subtracted from what the other words find. A
+    trailing Latin prefix becomes an OR of the archive's exact tokens that
     start with it (`ai` -> "ai" OR "aigc"): FTS5 streams exact tokens
     newest-first and stops at the LIMIT, where a prefix query (`"ai" *`) first
     merges the doclists of every such token over the whole archive.
     """
-    phrases = query_phrases(query)
+    wanted, excluded = split_query(query)
+    phrases = query_phrases(" ".join(wanted))
     if not phrases:
         return None
     expressions = tuple(db.phrase(phrase, _expansions(db, phrase)) for phrase in phrases)
     # In " "-padded token text, " kimi" is every token starting with kimi, " 红包 " the token only.
     needles = tuple(" " + " ".join(p.tokens) + ("" if p.prefix else " ") for p in phrases)
-    return CompiledQuery(db.all_of(expressions), expressions, needles)
+    expression = db.all_of(expressions)
+    subtracted = tuple(db.phrase(phrase, _expansions(db, phrase))
+                       for phrase in query_phrases(" ".join(excluded)))
+    if subtracted:
+        expression = db.excluding(expression, db.any_of(subtracted))
+    return CompiledQuery(expression, expressions, needles, subtracted)
 
 
 def expression_for(db: Database, query: str) -> str | None:
@@ -253,7 +275,7 @@ class Trend:
     query: str
     total: int  # every matching item, not capped
     weeks: tuple[tuple[dt.date, int], ...]  # (Monday of the week, items), oldest first, gaps as 0
-    message: str | None = None  # "empty" | "too_short"
+    message: str | None = None  # "empty" | "too_short" | "only_excluded"
 
 
 def weekly_counts(db: Database, query: str) -> Trend:
@@ -262,9 +284,10 @@ def weekly_counts(db: Database, query: str) -> Trend:
     The weeks run from the archive's first digest to its last, Monday to Sunday.
     """
     query = " ".join(query.split())[:MAX_QUERY_CHARS]
-    if not query:
-        return Trend(query, 0, (), "empty")
-    compiled = compile_query(db, query) if searchable_length(query) >= 2 else None
+    refused = _refusal(query)
+    if refused:
+        return Trend(query, 0, (), refused)
+    compiled = compile_query(db, query)
     if compiled is None:
         return Trend(query, 0, (), "too_short")
     first, last = db.execute("SELECT min(date), max(date) FROM digests").fetchone()
@@ -307,10 +330,12 @@ def correct_query(db: Database, query: str, missed: str | None = None) -> str | 
 
     `missed`: an expression known to find nothing (the whole query's, when it was
     searched without filters); a word with that expression is not looked up again.
+    An excluded word (`-词`) is kept as written: "correcting" it would exclude something else.
     """
     words = query.split()
+    wanted = split_query(query)[0]
     found: dict[str, str | None] = {}  # word -> its correction (None: it finds items, or no better)
-    for word in dict.fromkeys(words[:MAX_CORRECTED_WORDS]):
+    for word in dict.fromkeys(w for w in words[:MAX_CORRECTED_WORDS] if w in wanted):
         expression = expression_for(db, word)
         if expression is not None and expression != missed \
                 and db.count(expression, COUNT_CAP + 1):

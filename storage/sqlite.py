@@ -271,6 +271,10 @@ class SqliteDatabase(Database):
         """Return the expressions ORed, each parenthesised."""
         return " OR ".join(f"({e})" for e in expressions)
 
+    def excluding(self, expression: str, excluded: str) -> str:
+        """Return FTS5's binary NOT: the left side's rows that the right side does not match."""
+        return f"({expression}) NOT ({excluded})"
+
     def match_ids(self, expression: str, bounds: tuple[int, int] = ALL_IDS,
                   category: str | None = None, limit: int | None = None) -> list[int]:
         """Return matching ids newest first: FTS5 walks its rowids backwards and stops at the limit."""

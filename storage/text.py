@@ -127,6 +127,32 @@ def word_phrase(word: str) -> Phrase | None:
     return Phrase(tuple(out), prefix)
 
 
+EXCLUDE_MARKS = "-!"  # a word starting with one of these (after NFKC: also － ！) is excluded
+
+
+def split_query(query: str) -> tuple[list[str], list[str]]:
+    """Return (the words to find, the words to exclude) of a query, each as written.
+
+    `-词`, `!词` and `-Word` exclude: the word comes back without its mark. A
+    mark with nothing searchable after it (`-`, `--`) is left among the words to
+    find, where it has no searchable text and so matches nothing and is dropped.
+    """
+    wanted: list[str] = []
+    excluded: list[str] = []
+    for word in query.split():
+        if len(word) > 1 and normalize(word[0]) in EXCLUDE_MARKS \
+                and _RUN.search(normalize(word[1:])):
+            excluded.append(word[1:])
+        else:
+            wanted.append(word)
+    return wanted, excluded
+
+
+def exclusion(word: str) -> str:
+    """Return an excluded word as a query writes it (`-词`)."""
+    return "-" + word
+
+
 def query_phrases(query: str) -> list[Phrase]:
     """Return the phrases of `query`, one per whitespace-separated word that has searchable text."""
     return [p for p in map(word_phrase, query.split()) if p is not None]

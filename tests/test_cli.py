@@ -194,3 +194,16 @@ def test_quick_commands_import_neither_the_bot_nor_heavy_libraries(cli_db: str, 
         assert len(json.loads(run.stdout)) == 6
     if args[0] == "--help":  # the settings and the index are not needed to print the help
         assert not {"bot.config", "storage.model"} & modules
+
+
+def test_search_excludes_words_on_both_backends(db_location: str, digest_dir: Path, capsys) -> None:
+    assert main(["--db", db_location, "ingest", str(digest_dir)]) == 0
+    capsys.readouterr()
+    # Unquoted: `-文心` is an excluded word, not an option; quoted and with `!` the same.
+    for argv in (["红包", "-文心"], ["红包 -文心"], ["--json", "红包", "!文心"]):
+        assert main(["--db", db_location, "search", *argv, "--json"]) == 0
+        titles = {item["title"] for item in json.loads(capsys.readouterr().out)}
+        assert titles == {"腾讯元宝发放10亿元红包", "阿里千问启动30亿元春节免单活动",
+                          "千问宣布投入30亿入局春节AI大战"}
+    assert main(["--db", db_location, "search", "-文心"]) == 1
+    assert "only excludes" in capsys.readouterr().err

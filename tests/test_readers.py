@@ -105,3 +105,24 @@ def test_week_board_render_numbers_stories_with_days(db) -> None:
     assert text.startswith("📅 <b>一周事件榜</b> 02-02 ~ 02-08") and "1. <b>" in text
     assert "2 天 · 2 篇（02-03、02-08）" in text
     assert all(utf16_len(r.text) <= MAX_LENGTH for r in replies)
+
+
+def test_watch_with_exclusions_skips_items_mentioning_them(db) -> None:
+    readers.mark_scanned(db, readers.unscanned_digests(db))
+    assert readers.add_watch(db, 7, "红包 -文心") == "added"
+    assert readers.add_watch(db, 8, "千问 !免单") == "added"  # through the aliases, less 免单
+    ingest_bytes(db, _redated("2026-03-02"), "new.md")
+    alerts = {a.chat_id: a for a in readers.watch_alerts(db, readers.unscanned_digests(db))}
+    red = {item.title for item, _ in alerts[7].matches}
+    assert "腾讯元宝发放10亿元红包" in red and "阿里千问启动30亿元春节免单活动" in red
+    assert "百度文心投入5亿元红包" not in red
+    qwen = {item.title for item, _ in alerts[8].matches}
+    assert "通义千问Qwen3系列发布" in qwen and not any("免单" in t for t in qwen)
+    assert {kw for _, kws in alerts[7].matches for kw in kws} == {"红包 -文心"}
+
+
+def test_a_watch_of_exclusions_only_is_refused(db) -> None:
+    assert readers.add_watch(db, 7, "-文心") == "only_excluded"
+    assert readers.add_watch(db, 7, "-文心 !千问") == "only_excluded"
+    assert readers.watches_of(db, 7) == []
+    assert "红包 -文心" in reader_render.watch_added("-文心", "only_excluded", []).text

@@ -18,6 +18,7 @@ from storage.search import (
     correct_word,
     expression_for,
     search,
+    weekly_counts,
 )
 from storage.text import normalize, query_phrases
 
@@ -164,7 +165,11 @@ HOSTILE = [
     ("^", "too_short", set()),
     ("a:b", None, set()),
     ("title:红包", None, set()),  # no column filter: "title" right before 红包
-    ("-红包", None, RED_PACKETS),  # no negation: the same six items as 红包
+    ("-红包", "only_excluded", set()),  # an exclusion with nothing to find
+    ("红包 -", None, RED_PACKETS),  # a lone mark excludes nothing
+    ('红包 -"*', None, RED_PACKETS),  # a mark before no searchable text excludes nothing
+    ("红包 -NOT -OR -AND(", None, RED_PACKETS),  # FTS5 operators after a mark are plain words
+    ("红包 -红包", None, set()),
     ("{}()[]", "too_short", set()),
     ("\x00", "too_short", set()),
     ("  \t ", "empty", set()),
@@ -271,3 +276,72 @@ def test_search_caches_go_with_their_database(tmp_path: Path, digest_dir: Path) 
     gc.collect()
     assert (len(search_module._idf_cache), len(search_module._vocabulary_cache)) == (
         before[0] - 1, before[1] - 1)
+
+
+# --- exclusions (-词, !词, -Word) ----------------------------------------------------------
+
+RED_PACKETS_WITHOUT_WENXIN = {"腾讯元宝发放10亿元红包", "阿里千问启动30亿元春节免单活动",
+                              "千问宣布投入30亿入局春节AI大战"}
+
+
+def _text(item) -> str:
+    return normalize(" ".join([item.title, item.summary, item.background, item.analysis,
+                               *item.points]))
+
+
+@pytest.mark.parametrize("query", ["红包 -文心", "红包 !文心", "红包 －文心", "红包 ！文心",
+                                   "-文心 红包"])
+def test_exclusion_drops_every_item_mentioning_the_word(db, query: str) -> None:
+    result = search(db, query, limit=50)
+    assert result.message is None and result.corrected is None
+    assert set(titles(result)) == RED_PACKETS_WITHOUT_WENXIN and result.total == 3
+    assert not any("文心" in _text(item) for item in result.items)
+
+
+@pytest.mark.parametrize(("query", "excluded"), [
+    ("红包", ["文心", "千问"]), ("AI", ["OpenAI"]), ("AI", ["模型", "Anthropic"]),
+    ("千问", ["qwen"]), ("Qwen", ["阿里"]), ("融资", ["亿元", "美元"]), ("Kimi", ["K2"])])
+def test_exclusion_finds_the_query_less_what_the_excluded_words_find(db, query: str,
+                                                                      excluded: list[str]) -> None:
+    # Set difference on both backends: the excluded words match exactly as /search matches them
+    # (CJK substrings, Latin prefixes, case), so -Word removes what `Word` alone finds.
+    everything = {item.id for item in search(db, query, limit=1000, fuzzy=False).items}
+    dropped = set().union(*({item.id for item in search(db, word, limit=1000, fuzzy=False).items}
+                            for word in excluded))
+    full = query + "".join(f" -{word}" for word in excluded)
+    result = search(db, full, limit=1000, fuzzy=False)
+    assert {item.id for item in result.items} == everything - dropped
+    assert result.total == len(everything - dropped) and dropped & everything
+
+
+def test_exclusion_with_category_and_dates(db) -> None:
+    result = search(db, "红包 -文心", category="products", since="2026-02-04", limit=50)
+    assert set(titles(result)) == {"腾讯元宝发放10亿元红包", "阿里千问启动30亿元春节免单活动"}
+
+
+def test_exclusions_only_get_a_message(db) -> None:
+    for query in ("-文心", "-文心 !千问", "-OpenAI", "！文心"):
+        result = search(db, query)
+        assert result.message == "only_excluded" and result.items == [] and result.total == 0
+        assert weekly_counts(db, query).message == "only_excluded"
+    assert search(db, "红 -文心").message == "too_short"  # the word to find is too short
+
+
+def test_typo_correction_never_changes_an_excluded_word(db) -> None:
+    # 文新 is no word of the archive (a typo of 文心): it stays excluded as written, excluding nothing.
+    kept = search(db, "红包 -文新", limit=50)
+    assert kept.corrected is None and kept.total == 6
+    # The word to find is corrected; the excluded one is not, even though it finds nothing either.
+    fixed = search(db, "Antropic -Claudee", limit=50)
+    assert fixed.corrected == "Anthropic -Claudee"
+    assert {i.id for i in fixed.items} == {i.id for i in search(db, "Anthropic", limit=50).items}
+    fixed = search(db, "Antropic -Claude", limit=50)
+    assert fixed.corrected == "Anthropic -Claude"
+    assert not any("claude" in _text(item) for item in fixed.items)
+
+
+def test_excluded_words_are_kept_out_of_the_ranking(db) -> None:
+    compiled = compile_query(db, "红包 -文心 -千问")
+    assert len(compiled.phrase_expressions) == len(compiled.needles) == 1
+    assert len(compiled.excluded) == 2
+    assert compile_query(db, "-文心") is None and expression_for(db, "-文心") is None

@@ -51,6 +51,11 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
+# The query syntax every typed query shares (storage.text.split_query).
+QUERY_SYNTAX = ("多个词用空格分开，结果须包含每个词；词前加 - 或 ! 表示排除含有它的条目，"
+                "例：<code>/search 红包 -文心</code>")
+
+
 @dataclass(frozen=True)
 class Reply:
     """One message to send: HTML text and an optional inline keyboard."""
@@ -196,6 +201,8 @@ def search_page(result: SearchResult, query_id: int, page: int, category: str | 
         return Reply("🔍 请在命令后输入关键词，例如 /search 红包")
     if result.message == "unknown_category":
         return Reply("未知分类。可用分类：政策、模型、产品、投融资、行业")
+    if result.message == "only_excluded":
+        return only_excluded("search")
     scope = f" · {esc(short_category(category))}" if category else ""
     if not result.items:
         text = (f"🔍 没有找到与「{esc(result.query)}」{scope}相关的内容。\n"
@@ -324,10 +331,16 @@ def help_text(is_admin: bool = False) -> Reply:
     lines += [f"/{name} — {desc}\n   例：<code>{esc(example)}</code>"
               for name, desc, example in HELP_COMMANDS]
     lines.append("\n分类名可用：政策、模型、产品、投融资、行业")
+    lines.append(f"搜索语法：{QUERY_SYNTAX}")
     if is_admin:
         lines.append("\n<b>管理员命令</b>")
         lines += [f"{esc(cmd)} — {desc}" for cmd, desc in ADMIN_COMMANDS]
     return Reply("\n".join(lines))
+
+
+def only_excluded(command: str) -> Reply:
+    """Return the answer to a query that only excludes words (`-文心`): add a word to find."""
+    return Reply(f"只有排除词（-词）还不能搜索：请再加上要找的词，例如 /{esc(command)} 红包 -文心")
 
 
 def plain(text: str) -> Reply:

@@ -7,6 +7,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
 )
 
@@ -19,6 +20,7 @@ from bot.render import (
     brief_item,
     esc,
     full_item,
+    only_excluded,
     pack,
     short_category,
 )
@@ -93,6 +95,8 @@ def watch_added(keyword: str, status: str, watches: list[str]) -> Reply:
         return Reply(f"最多关注 {MAX_WATCHES} 个关键词。先用 /unwatch 删除一个。")
     if status == "too_long":
         return Reply(f"关键词太长了（最多 {MAX_WATCH_CHARS} 个字）。")
+    if status == "only_excluded":
+        return only_excluded("watch")
     return Reply(f"🔔 已关注「{esc(keyword)}」（{len(watches)}/{MAX_WATCHES}）。"
                  "新日报里出现它时，我会私信你一次。")
 
@@ -156,6 +160,8 @@ def trend_text(trend: Trend) -> Reply | None:
         return Reply("📈 请在命令后输入关键词，例如 /trend 红包")
     if trend.message == "too_short":
         return Reply("📈 关键词太短了，请至少输入 2 个字，例如 /trend 红包")
+    if trend.message == "only_excluded":
+        return only_excluded("trend")
     if not trend.total:
         return Reply(f"📈 日报里没有提到「{esc(trend.query)}」。换个关键词试试，或用 /search 搜索。")
     return None
@@ -203,6 +209,17 @@ def inline_results(items: list[Item]) -> list[InlineQueryResultArticle]:
             input_message_content=InputTextMessageContent(message, parse_mode="HTML"),
             url=item.source_url if item.source_url.startswith(("http://", "https://")) else None))
     return results
+
+
+def inline_refusal(message: str | None) -> InlineQueryResultsButton | None:
+    """Return the button above inline results that says why a query was not searched, or None.
+
+    (Telegram shows only a button there, no text; it opens the chat with /start, i.e. /help.)
+    """
+    if message == "only_excluded":
+        return InlineQueryResultsButton("只有排除词：请再加上要找的词，如 红包 -文心",
+                                        start_parameter="help")
+    return None
 
 
 def weekly_post_setting(value: str | None) -> Reply:
