@@ -27,6 +27,7 @@ from bot.send import send
 from bot.state import CONTEXT_TYPES, BotState, Context
 from bot.updates import ChatOrderedUpdates
 from handlers import admin, readers, user
+from handlers.common import thread_of
 
 if TYPE_CHECKING:
     from storage.backend import Database
@@ -112,7 +113,7 @@ async def on_error(update: object, context: Context) -> None:
     if isinstance(update, Update) and update.effective_chat:
         try:
             await send(context.bot, update.effective_chat.id,
-                       render.plain("抱歉，处理这条消息时出了点问题，请稍后再试。"))
+                       render.plain("抱歉，处理这条消息时出了点问题，请稍后再试。"), thread_of(update))
         except Exception:  # the apology is best effort; the bot keeps running
             log.warning("could not send the apology for update %s", update_id)
 

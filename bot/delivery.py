@@ -38,11 +38,13 @@ from bot import render
 from bot.render import readers as reader_render
 from bot.send import send
 from bot.state import BotState
+from bot.topics import topic_sender
 from storage import posts, readers
 from storage.index import IngestOutcome, ingest_bytes, save_digest_file, scan_dir
 from storage.readers import Reader, WatchAlert
 from storage.search import Found, digest_on
 from storage.stories import week_board
+from storage.topics import WEEK_TOPIC
 
 if TYPE_CHECKING:
     from storage.backend import Database
@@ -73,13 +75,17 @@ async def post_digest(bot: Bot, state: BotState, date: str, chat_id: str | int,
     found = await asyncio.to_thread(digest_on, state.db, date)
     if found is None:
         return PostOutcome("missing", date)
-    return await post_messages(bot, state, date, chat_id, render.channel_post(*found), force)
+    post = render.channel_post_topics(*found)  # in a forum, each category into its own topic
+    return await post_messages(bot, state, date, chat_id, [text for _, text in post], force,
+                               topics=[topic for topic, _ in post])
 
 
 async def post_messages(bot: Bot, state: BotState, key: str, chat_id: str | int,
-                        messages: list[str], force: bool = False) -> PostOutcome:
+                        messages: list[str], force: bool = False,
+                        topics: list[str | None] | None = None) -> PostOutcome:
     """Send `messages` to `chat_id` once per `key` (a date, or "week:DATE"), continuing a post
-    that was interrupted; `force` starts a new run after a finished one.
+    that was interrupted; `force` starts a new run after a finished one. `topics`: each
+    message's forum topic (bot/topics.py), used when the chat is a forum.
 
     The process holding the post's lease sends (renewing it before each
     message); the others get "busy" and retry later. If the sender dies, its
@@ -97,12 +103,14 @@ async def post_messages(bot: Bot, state: BotState, key: str, chat_id: str | int,
             if run.completed_at is not None:
                 return PostOutcome("already", key, 0, len(messages))
             sent = 0
+            send_to = topic_sender(bot, state, chat_id) if topics else None
             for seq, text in enumerate(messages):
                 if seq in done:
                     continue
                 if not await asyncio.to_thread(posts.acquire_lease, db, lease, owner, seconds):
                     return PostOutcome("busy", key, sent, len(messages))  # too slow: taken over
-                message = await send(bot, chat_id, render.Reply(text))
+                message = await (send_to(topics[seq], render.Reply(text)) if send_to
+                                 else send(bot, chat_id, render.Reply(text)))
                 await asyncio.to_thread(posts.record_message, db, run, seq, message.message_id)
                 sent += 1
             await asyncio.to_thread(posts.complete_run, db, run)
@@ -208,7 +216,8 @@ async def post_week_board(bot: Bot, state: BotState, end: dt.date) -> PostOutcom
     start = end - dt.timedelta(days=6)
     messages = [r.text for r in reader_render.week_board(stories, start.isoformat(),
                                                          end.isoformat())]
-    return await post_messages(bot, state, key, state.settings.channel_id, messages)
+    return await post_messages(bot, state, key, state.settings.channel_id, messages,
+                               topics=[WEEK_TOPIC] * len(messages))
 
 
 # --- scans and watch alerts ----------------------------------------------------------------------

@@ -54,6 +54,10 @@ class OfflineRequest(BaseRequest):
             result = BOT_USER
         elif api_method == "getUpdates":
             result = []
+        elif api_method == "getChat":  # a channel, as far as forum topics go
+            chat_id = params.get("chat_id")
+            result = {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0,
+                      "type": "channel", "title": "offline"}
         elif api_method == "sendPhoto":
             chat_id = params.get("chat_id")
             self.sent.append({"chat_id": chat_id, "text": params.get("caption", ""),

@@ -15,12 +15,16 @@ NETWORK_RETRIES = 4
 FIRST_BACKOFF_S = 0.5
 
 
-async def send(bot: Bot, chat_id: int | str, reply: Reply) -> Message:
-    """Send one HTML message (link previews off), retrying network errors with backoff."""
+async def send(bot: Bot, chat_id: int | str, reply: Reply, thread_id: int | None = None) -> Message:
+    """Send one HTML message (link previews off), retrying network errors with backoff.
+
+    `thread_id`: the forum topic to send it into (None: the chat itself, a forum's General topic).
+    """
     delay = FIRST_BACKOFF_S
     for attempt in range(NETWORK_RETRIES + 1):
         try:
-            return await bot.send_message(chat_id, reply.text, reply_markup=reply.keyboard)
+            return await bot.send_message(chat_id, reply.text, reply_markup=reply.keyboard,
+                                          message_thread_id=thread_id)
         except RetryAfter as exc:  # only when the rate limiter's own retries ran out
             if attempt == NETWORK_RETRIES:
                 raise
@@ -35,13 +39,19 @@ async def send(bot: Bot, chat_id: int | str, reply: Reply) -> Message:
     raise AssertionError("unreachable")
 
 
-async def send_photo(bot: Bot, chat_id: int | str, png: bytes, caption: str) -> Message:
-    """Send a PNG with an HTML caption, retrying network errors with backoff like `send`."""
+async def send_photo(bot: Bot, chat_id: int | str, png: bytes, caption: str,
+                     thread_id: int | None = None, filename: str = "trend.png",
+                     as_document: bool = False) -> Message:
+    """Send a PNG with an HTML caption (as a photo, or as a file when `as_document`: Telegram
+    keeps a file's pixels), retrying network errors with backoff like `send`."""
     delay = FIRST_BACKOFF_S
     for attempt in range(NETWORK_RETRIES + 1):
         try:
+            if as_document:
+                return await bot.send_document(chat_id, document=png, caption=caption,
+                                               filename=filename, message_thread_id=thread_id)
             return await bot.send_photo(chat_id, photo=png, caption=caption,
-                                        filename="trend.png")
+                                        filename=filename, message_thread_id=thread_id)
         except (TimedOut, NetworkError) as exc:
             if attempt == NETWORK_RETRIES or not _retryable(exc):
                 raise

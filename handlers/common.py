@@ -33,11 +33,21 @@ def is_admin(update: Update, context: Context) -> bool:
     return user is not None and user.id in context.bot_data.settings.admin_ids
 
 
+def thread_of(update: Update) -> int | None:
+    """Return the forum topic the update came from (None: not inside a topic).
+
+    As PTB's Message.reply_* helpers do: a group's reply chain has a
+    message_thread_id too, but only a topic message's can be sent to.
+    """
+    message = update.effective_message
+    return message.message_thread_id if message is not None and message.is_topic_message else None
+
+
 async def reply(update: Update, context: Context,
                 replies: list[render.Reply] | render.Reply) -> None:
-    """Send replies to the chat the update came from, in order."""
+    """Send replies to the chat the update came from (inside its forum topic, if any), in order."""
     for message in replies if isinstance(replies, list) else [replies]:
-        await send(context.bot, update.effective_chat.id, message)
+        await send(context.bot, update.effective_chat.id, message, thread_of(update))
 
 
 def admin_only(handler: Handler) -> Handler:

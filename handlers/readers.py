@@ -18,7 +18,7 @@ from bot import chart
 from bot.render import readers as reader_render
 from bot.send import send_photo
 from bot.state import Context
-from handlers.common import reply, today_in_zone
+from handlers.common import reply, thread_of, today_in_zone
 from storage import readers
 from storage import search as index_search
 from storage.categories import CANONICAL, canonical_category
@@ -152,7 +152,7 @@ async def trend(update: Update, context: Context) -> None:
         return
     png = await asyncio.to_thread(_trend_png, result, state.settings.trend_font)
     await send_photo(context.bot, update.effective_chat.id, png,
-                     reader_render.trend_caption(result))
+                     reader_render.trend_caption(result), thread_of(update))
 
 
 def _weekly_counts(db: Database, query: str, day: str) -> Trend:

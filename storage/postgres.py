@@ -133,6 +133,14 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE NOT EXISTS (SELECT 1 FROM unnest(doc) AS u WHERE u.lexeme LIKE '#m%');
     SELECT gin_clean_pending_list(CAST('items_fts_doc' AS regclass))
     """,
+    # Forum topics the bot created (see storage/sqlite.py).
+    """
+    CREATE TABLE forum_topics (
+        chat_id TEXT COLLATE "C" NOT NULL, topic TEXT COLLATE "C" NOT NULL,
+        thread_id BIGINT NOT NULL, created_at TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (chat_id, topic)
+    )
+    """,
 )
 
 

@@ -112,6 +112,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at REAL NOT NULL)
     """,
+    # Forum topics the bot created in a forum chat (one per category, one for the weekly board):
+    # the primary key is what keeps a topic from being remembered twice.
+    """
+    CREATE TABLE forum_topics (
+        chat_id TEXT NOT NULL, topic TEXT NOT NULL, thread_id INTEGER NOT NULL,
+        created_at TEXT NOT NULL, PRIMARY KEY (chat_id, topic)
+    )
+    """,
 )
 
 

@@ -97,7 +97,8 @@ def test_upgrade_from_schema_2_builds_the_prefix_and_title_tables(sqlite_db, tmp
     db.execute("INSERT INTO old_fts (rowid, title, body) SELECT rowid, title, body FROM items_fts")
     db.execute("DROP TABLE items_fts")
     db.execute("ALTER TABLE old_fts RENAME TO items_fts")
-    for table in ("readers", "watches", "watch_sent", "watch_scans", "usage", "leases"):  # 4, 5
+    for table in ("readers", "watches", "watch_sent", "watch_scans", "usage", "leases",
+                  "forum_topics"):  # migrations 4, 5, 6
         db.execute(f"DROP TABLE {table}")
     db.execute("DROP TABLE latin_tokens")
     db.execute("DROP TABLE item_titles")
@@ -123,6 +124,7 @@ def test_postgres_upgrade_from_schema_2_adds_the_month_lexemes(postgres_url: str
     db.execute("DROP FUNCTION items_fts_month")
     db.execute("UPDATE items_fts SET doc = ts_delete(doc, ARRAY(SELECT lexeme FROM unnest(doc) "
                "WHERE lexeme LIKE '#m%'))")
+    db.execute("DROP TABLE forum_topics")  # migration 5
     db.execute("DELETE FROM schema_version WHERE version > 2")
     # Still right without them (the last slice is "none of these months"), only slower.
     assert search(db, "红包", limit=100).items == searches["红包"]

@@ -19,6 +19,7 @@ from storage.model import Item, SearchResult, WhatResult
 from storage.posts import PostStats
 from storage.readers import ReaderStats
 from storage.search import ArchiveStats, CategoryCount, DigestSummary
+from storage.topics import WEEK_TOPIC
 
 MAX_LENGTH = 4096
 PAGE_SIZE = 5
@@ -183,11 +184,37 @@ def digest_overview(header: DigestSummary, items: list[Item], note: str = "") ->
 
 def channel_post(header: DigestSummary, items: list[Item]) -> list[str]:
     """Return the channel post: the overview, then each category's items in full."""
-    messages = digest_overview(header, items)
+    return [text for _, text in channel_post_topics(header, items)]
+
+
+def channel_post_topics(header: DigestSummary, items: list[Item]) -> list[tuple[str | None, str]]:
+    """Return the channel post as (topic, message): the overview's messages with no topic (a
+    forum's General topic), then each category's messages with the category as their topic."""
+    messages: list[tuple[str | None, str]] = [(None, text) for text in digest_overview(header, items)]
     for category, numbered in _by_category(items):
         title = f"<b>{ICONS.get(category, '📌')} {esc(category)}</b> · {header.date}"
-        messages += pack([full_item(item, number) for number, item in numbered], header=title)
+        messages += [(category, text) for text in
+                     pack([full_item(item, number) for number, item in numbered], header=title)]
     return messages
+
+
+# Forum topic icon colours Telegram accepts (telegram.constants.ForumIconColor), one per category.
+TOPIC_COLORS = {"政策与监管": 0x6FB9F0, "模型与技术进展": 0xCB86DB, "产品与应用发布": 0x8EEE98,
+                "投融资与并购": 0xFFD67E, "行业落地与生态": 0xFF93B2}
+WEEK_TOPIC_NAME = "📅 一周事件榜"
+
+
+def topic_name(topic: str) -> str:
+    """Return the name a forum topic is created with: the category's emoji and name (at most
+    128 characters), or the weekly board's (storage.topics.WEEK_TOPIC)."""
+    if topic == WEEK_TOPIC:
+        return WEEK_TOPIC_NAME
+    return _shorten(f"{ICONS.get(topic, '📌')} {topic}", 128)
+
+
+def topic_color(topic: str) -> int:
+    """Return the icon colour a forum topic is created with."""
+    return TOPIC_COLORS.get(topic, 0xFB6F5F)
 
 
 # --- search, categories, what --------------------------------------------------------

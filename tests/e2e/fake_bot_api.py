@@ -32,6 +32,14 @@ when uploading files) or JSON. Everything below is synchronous and thread-safe.
   calls exist (a method name matches only *successful* calls, a predicate sees every call)
   and returns them, raising AssertionError with a summary on timeout. In an async test whose
   bot runs on the same loop use ``await api.wait_for_async(...)`` instead.
+* Forums: ``make_forum(chat_id, title="Forum")`` turns a chat into a forum supergroup
+  (``getChat`` says ``is_forum``); ``createForumTopic`` / ``deleteForumTopic`` work on it;
+  ``add_topic(chat_id, name) -> thread id``, ``topics(chat_id)`` (thread id -> name),
+  ``delete_topic(chat_id, thread_id)`` (as if a member deleted it). A message sent with
+  ``message_thread_id`` into an unknown topic is 400 "message thread not found"; otherwise
+  ``message_thread_id`` (and ``is_topic_message``) is echoed in the message and ``sent()``
+  entries carry ``thread_id``. ``push_command`` and ``push_message`` take
+  ``message_thread_id=`` for a command sent inside a topic.
 * Faults, queued per method and consumed in order; nothing is stored:
   ``fail_next(method, times=1, retry_after=2)`` (429), ``drop_next(method, times=1)``,
   ``slow(method, seconds)`` (every call answered late, until ``slow(method, 0)``),
@@ -181,6 +189,7 @@ class FakeBotAPI:
         self._open_queries: set[str] = set()
         self._answered: list[JSONDict] = []
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
+        self._topics: dict[int, dict[int, JSONDict]] = {}  # forum chat id -> thread id -> topic
         self._faults: defaultdict[str, deque[_APIError | None]] = defaultdict(deque)
         self._delays: dict[str, float] = {}
         me = {**self.bot_user, "can_join_groups": True, "can_read_all_group_messages": False,
@@ -196,6 +205,7 @@ class FakeBotAPI:
             "answerCallbackQuery": self._answer, "answerInlineQuery": self._answer,
             "sendChatAction": lambda m, p, f: bool(self._chat(p)),
             "getChat": self._get_chat, "getFile": self._get_file,
+            "createForumTopic": self._create_topic, "deleteForumTopic": self._delete_topic,
         }
         self._canonical = {name.lower(): name for name in self._handlers}
 
@@ -258,14 +268,19 @@ class FakeBotAPI:
     def push_message(self, text: str | None, chat_id: int | None = None,
                      user_id: int = DEFAULT_USER_ID, chat_type: str = "private",
                      first_name: str = "Tester", language_code: str = "zh-hans",
-                     **message_fields: Any) -> int:
-        """Queue a Message update sent by a user (``message_fields`` are merged in)."""
+                     message_thread_id: int | None = None, **message_fields: Any) -> int:
+        """Queue a Message update sent by a user (``message_fields`` are merged in); with
+        ``message_thread_id``, sent inside that forum topic."""
         if chat_id is None:
             chat_id = {"private": user_id, "supergroup": -1001234567890}.get(chat_type, -4001)
+        if message_thread_id is not None:
+            message_fields = {**message_fields, "message_thread_id": message_thread_id,
+                              "is_topic_message": True}
         name = {"first_name": first_name} if chat_type == "private" else {"title": "Group"}
         with self._cond:
+            chat = self._chats.get(chat_id) if chat_id in self._topics else None
             message = {"message_id": next(self._message_ids[chat_id]), "date": int(time.time()),
-                       "chat": {"id": chat_id, "type": chat_type, **name},
+                       "chat": chat or {"id": chat_id, "type": chat_type, **name},
                        "from": self._user(user_id, first_name, language_code), **message_fields}
             if text is not None:
                 message["text"] = text
@@ -273,13 +288,14 @@ class FakeBotAPI:
 
     def push_command(self, text: str, chat_id: int | None = None,
                      user_id: int = DEFAULT_USER_ID, chat_type: str = "private",
-                     first_name: str = "Tester", language_code: str = "zh-hans") -> int:
+                     first_name: str = "Tester", language_code: str = "zh-hans",
+                     message_thread_id: int | None = None) -> int:
         """Queue a command such as ``/digest@DigestTestBot 3`` with its bot_command entity."""
         if not text.startswith("/"):
             raise ValueError(f"not a command: {text!r}")
         entity = {"type": "bot_command", "offset": 0, "length": _utf16_len(text.split()[0])}
         return self.push_message(text, chat_id, user_id, chat_type, first_name, language_code,
-                                 entities=[entity])
+                                 message_thread_id=message_thread_id, entities=[entity])
 
     def push_callback(self, data: str, message: JSONDict, user_id: int | None = None) -> int:
         """Queue a button press on ``message`` (its current, possibly edited, version)."""
@@ -323,6 +339,30 @@ class FakeBotAPI:
         """Content of a registered or bot-uploaded file."""
         with self._cond:
             return self._files[file_id][1]
+
+    def make_forum(self, chat_id: int, title: str = "Forum") -> JSONDict:
+        """Make `chat_id` a forum supergroup (no topics yet besides General); return the chat."""
+        with self._cond:
+            self._chats[chat_id] = {"id": chat_id, "type": "supergroup", "title": title,
+                                    "is_forum": True}
+            self._topics.setdefault(chat_id, {})
+            return dict(self._chats[chat_id])
+
+    def add_topic(self, chat_id: int, name: str) -> int:
+        """Create a topic in the forum `chat_id`, as a member would; return its thread id."""
+        with self._cond:
+            return int(self._create_topic("createForumTopic", {"chat_id": chat_id, "name": name},
+                                          {})["message_thread_id"])
+
+    def topics(self, chat_id: int) -> dict[int, str]:
+        """The forum's topics (thread id -> name), oldest first."""
+        with self._cond:
+            return {thread: topic["name"] for thread, topic in self._topics.get(chat_id, {}).items()}
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """Delete a topic, as a member of the forum would (messages into it then fail)."""
+        with self._cond:
+            del self._topics[chat_id][thread_id]
 
     def calls(self, method: str | None = None) -> list[JSONDict]:
         """Every request received (optionally only for ``method``), oldest first."""
@@ -479,13 +519,14 @@ class FakeBotAPI:
             "disable_web_page_preview": p.get("disable_web_page_preview"),
             "preview_disabled": bool(p.get("disable_web_page_preview")
                                      or (isinstance(lpo, dict) and lpo.get("is_disabled"))),
-            "params": p, "message": msg, "time": time.time()})
+            "params": p, "message": msg, "thread_id": msg.get("message_thread_id"),
+            "time": time.time()})
         return msg
 
     def _send(self, method: str, p: JSONDict, f: JSONDict) -> JSONDict:
         chat = self._chat(p)
         if method == "sendMessage":
-            return self._store(method, p, self._new_message(chat, text=self._check_text(
+            return self._store(method, p, self._new_message(chat, p, text=self._check_text(
                 p, "text")))
         fields = {"caption": self._check_text(p, "caption")} if p.get("caption") else {}
         kind = "photo" if method == "sendPhoto" else "document"
@@ -502,11 +543,35 @@ class FakeBotAPI:
         if kind == "photo":
             keep = ("file_id", "file_unique_id", "file_size")
             doc = [{k: doc[k] for k in keep if k in doc} | {"width": 320, "height": 320}]
-        return self._store(method, p, self._new_message(chat, **fields, **{kind: doc}))
+        return self._store(method, p, self._new_message(chat, p, **fields, **{kind: doc}))
 
-    def _new_message(self, chat: JSONDict, **fields: Any) -> JSONDict:
+    def _new_message(self, chat: JSONDict, p: JSONDict | None = None, **fields: Any) -> JSONDict:
+        thread = (p or {}).get("message_thread_id")
+        if thread is not None:
+            if int(thread) not in self._topics.get(chat["id"], {}):
+                raise _APIError(400, "Bad Request: message thread not found")
+            fields = {**fields, "message_thread_id": int(thread), "is_topic_message": True}
         return {"message_id": next(self._message_ids[chat["id"]]), "date": int(time.time()),
                 "chat": chat, "from": self.bot_user, **fields}
+
+    def _create_topic(self, method: str, p: JSONDict, f: JSONDict) -> JSONDict:
+        chat = self._chat(p)
+        if not chat.get("is_forum"):
+            raise _APIError(400, "Bad Request: the chat is not a forum")
+        name = str(p.get("name") or "")
+        if not 1 <= len(name) <= 128:
+            raise _APIError(400, "Bad Request: TOPIC_NAME_INVALID")
+        thread = next(self._message_ids[chat["id"]])  # a topic's id is its service message's
+        topic = {"message_thread_id": thread, "name": name,
+                 "icon_color": int(p.get("icon_color") or 7322096)}
+        self._topics[chat["id"]][thread] = topic
+        return dict(topic)
+
+    def _delete_topic(self, method: str, p: JSONDict, f: JSONDict) -> bool:
+        chat = self._chat(p)
+        if self._topics.get(chat["id"], {}).pop(int(p.get("message_thread_id") or 0), None):
+            return True
+        raise _APIError(400, "Bad Request: TOPIC_ID_INVALID")
 
     def _edit(self, method: str, p: JSONDict, f: JSONDict) -> JSONDict | bool:
         if "inline_message_id" in p:

@@ -121,6 +121,9 @@ class CrashingBot:
         self.left -= 1
         return await self.bot.send_message(*args, **kwargs)
 
+    def __getattr__(self, name: str):  # everything else (getChat, createForumTopic) as the bot
+        return getattr(self.bot, name)
+
 
 # --- the daily post -------------------------------------------------------------------------
 
