@@ -26,7 +26,7 @@ from bot.config import ConfigError, Settings
 from bot.send import send
 from bot.state import CONTEXT_TYPES, BotState, Context
 from bot.updates import ChatOrderedUpdates
-from handlers import admin, readers, user
+from handlers import admin, card, readers, user
 from handlers.common import thread_of
 
 if TYPE_CHECKING:
@@ -67,6 +67,7 @@ def build_application(settings: Settings, db: Database,
     app.add_handler(CommandHandler(["start", "help"], user.start))
     app.add_handler(CommandHandler("today", user.today))
     app.add_handler(CommandHandler("latest", user.latest))
+    app.add_handler(CommandHandler("card", card.card))
     app.add_handler(CommandHandler("search", user.search))
     app.add_handler(CommandHandler("category", user.category))
     app.add_handler(CommandHandler("what", user.what))
@@ -80,6 +81,7 @@ def build_application(settings: Settings, db: Database,
     app.add_handler(CommandHandler("watches", readers.watches))
     app.add_handler(CallbackQueryHandler(user.search_button, pattern=r"^s:\d+:\d+:[-\d]$"))
     app.add_handler(CallbackQueryHandler(user.category_button, pattern=r"^c:\d+:\d+$"))
+    app.add_handler(CallbackQueryHandler(card.card_button, pattern=r"^k:\d{4}-\d{2}-\d{2}$"))
     app.add_handler(CallbackQueryHandler(readers.settings_button, pattern=r"^r:(c:[-\d]|s:[01])$"))
     app.add_handler(InlineQueryHandler(readers.inline_query))
     # Admin.

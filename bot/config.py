@@ -40,6 +40,7 @@ class Settings:
     trend_font: str = ""  # a font file that can draw Chinese for /trend; "" = look for one
     lease_seconds: int = 30  # a worker that dies mid-post is taken over after this long
     web_url: str = ""  # the web archive's public base URL (no trailing slash); "" = no links to it
+    card_footer: str = ""  # the community's name at the foot of /card's long image; "" = @bot
 
     @property
     def database(self) -> str:
@@ -104,7 +105,19 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         trend_font=_font(get("TREND_FONT")),
         lease_seconds=_int("LEASE_SECONDS", get("LEASE_SECONDS", "30"), 2, 300),
         web_url=_url("WEB_URL", get("WEB_URL")).rstrip("/") if get("WEB_URL") else "",
+        card_footer=_card_footer(get("CARD_FOOTER")),
     )
+
+
+MAX_CARD_FOOTER = 40
+
+
+def _card_footer(value: str) -> str:
+    value = " ".join(value.split())
+    if len(value) > MAX_CARD_FOOTER:
+        raise ConfigError(f"CARD_FOOTER is too long ({len(value)} characters): expected the "
+                          f"community's name, at most {MAX_CARD_FOOTER} characters")
+    return value
 
 
 def _channel(value: str) -> str:

@@ -71,7 +71,8 @@ class OfflineRequest(BaseRequest):
                                "type": "private"}}
         elif api_method in SENDING or api_method == "sendDocument":
             chat_id = params.get("chat_id")
-            self.sent.append({"chat_id": chat_id, "text": params.get("text", ""),
+            self.sent.append({"chat_id": chat_id,  # a document: its caption
+                              "text": params.get("text", params.get("caption", "")),
                               "parse_mode": params.get("parse_mode"),
                               "reply_markup": params.get("reply_markup"),
                               "method": api_method})

@@ -63,3 +63,10 @@ def test_new_settings_are_read() -> None:
     assert settings.database == "postgresql://u@h:5432/d"
     off = load_settings({"WEEKLY_POST": "off"}, env_file=None)
     assert off.weekly_post is None and off.database == off.db_path
+
+
+def test_card_footer_is_the_communitys_name_within_40_characters() -> None:
+    assert load_settings({}, env_file=None).card_footer == ""
+    assert load_settings({"CARD_FOOTER": "  AI  日报读者群 "}, env_file=None).card_footer == "AI 日报读者群"
+    with pytest.raises(ConfigError, match="CARD_FOOTER"):
+        load_settings({"CARD_FOOTER": "群" * 41}, env_file=None)

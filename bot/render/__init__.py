@@ -30,6 +30,7 @@ ICONS = {"政策与监管": "🏛", "模型与技术进展": "🧠", "产品与�
 HELP_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("today", "某天的日报（默认今天）", "/today 2026-02-08"),
     ("latest", "最新一期的标题", "/latest"),
+    ("card", "某天日报的长图，可分享到微信（默认最新一期）", "/card 2026-02-08"),
     ("search", "关键词搜索", "/search 红包"),
     ("category", "按分类浏览", "/category 投融资"),
     ("what", "某公司/产品的事件时间线", "/what 阶跃星辰"),
@@ -338,13 +339,23 @@ def latest_headlines(header: DigestSummary, items: list[Item]) -> list[Reply]:
 
 
 def today_messages(header: DigestSummary, items: list[Item], note: str = "") -> list[Reply]:
-    """Return a day's digest for a chat: the overview then the full items, category by category."""
+    """Return a day's digest for a chat: the overview then the full items, category by category;
+    the last message has the "🖼 长图" button (the day's card, /card)."""
     messages = channel_post(header, items)
     if note:
         messages[0] = f"{esc(note)}\n\n{messages[0]}"
         if utf16_len(messages[0]) > MAX_LENGTH:
             messages[0:1] = digest_overview(header, items, note)
-    return [Reply(text) for text in messages]
+    return [Reply(text, card_keyboard(header.date) if number == len(messages) else None)
+            for number, text in enumerate(messages, start=1)]
+
+
+CARD_BUTTON = "🖼 长图"
+
+
+def card_keyboard(date: str) -> InlineKeyboardMarkup:
+    """Return the "🖼 长图" button that sends the card of `date` (callback `k:DATE`)."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(CARD_BUTTON, callback_data=f"k:{date}")]])
 
 
 # --- fixed texts ------------------------------------------------------------------------
