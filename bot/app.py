@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -89,6 +90,7 @@ def build_application(settings: Settings, db: Database,
     app.add_handler(CommandHandler("preview", admin.preview))
     app.add_handler(CommandHandler("reindex", admin.reindex))
     app.add_handler(CommandHandler("stats", admin.stats))
+    app.add_handler(CommandHandler("targets", admin.targets))
     app.add_handler(CommandHandler("pause", admin.pause))
     app.add_handler(CommandHandler("resume", admin.resume))
     app.add_handler(CommandHandler("schedule", admin.set_schedule))
@@ -121,36 +123,51 @@ async def on_error(update: object, context: Context) -> None:
 
 
 class RedactToken(logging.Filter):
-    """Replace the bot token in every log record (Bot API URLs contain it): in the message, and in
-    the traceback and stack of a record that carries one (an exception's text may quote a URL)."""
+    """Replace the bot token in every log record (Bot API URLs contain it) with <token>, and each
+    of `secrets` (the other platforms' webhook URLs, keys, tokens, signing secrets and the SMTP
+    password: httpx logs request URLs) with <secret>: in the message, and in the traceback and
+    stack of a record that carries one (an exception's text may quote a URL)."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, secrets: Sequence[str] = ()) -> None:
         super().__init__()
         self.token = token
+        # Longest first, so a URL is replaced whole before the key inside it.
+        pairs = [(token, "<token>")] + [(s, "<secret>") for s in secrets]
+        self.replacements = sorted(((s, r) for s, r in pairs if s), key=lambda p: -len(p[0]))
+
+    def _redact(self, text: str) -> str:
+        for secret, placeholder in self.replacements:
+            if secret in text:
+                text = text.replace(secret, placeholder)
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.token:
+        if not self.replacements:
             return True
         message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, "<token>"), None
+        redacted = self._redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
         if record.exc_info and not record.exc_text:
             # Formatters reuse exc_text when it is set, so the traceback is formatted once, here.
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text and self.token in record.exc_text:
-            record.exc_text = record.exc_text.replace(self.token, "<token>")
-        if record.stack_info and self.token in record.stack_info:
-            record.stack_info = record.stack_info.replace(self.token, "<token>")
+        if record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._redact(record.stack_info)
         return True
 
 
 def configure_logging(settings: Settings) -> None:
-    """Log to stderr at LOG_LEVEL; HTTP clients only at WARNING; the token always redacted."""
+    """Log to stderr at LOG_LEVEL; HTTP clients only at WARNING; the token and the other
+    platforms' secrets always redacted."""
+    from bot.targets import target_secrets
+
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    redact = RedactToken(settings.bot_token)
+    redact = RedactToken(settings.bot_token, target_secrets(settings))
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
 

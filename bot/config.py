@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,6 +41,16 @@ class Settings:
     lease_seconds: int = 30  # a worker that dies mid-post is taken over after this long
     web_url: str = ""  # the web archive's public base URL (no trailing slash); "" = no links to it
     card_footer: str = ""  # the community's name at the foot of /card's long image; "" = @bot
+    # Delivery targets beside Telegram (bot/targets/): robot webhook URLs, their signing secrets
+    # in the same order ("" = unsigned), and e-mail. Secrets: never logged (bot/app.py).
+    wecom_webhooks: tuple[str, ...] = ()
+    feishu_webhooks: tuple[str, ...] = ()
+    feishu_secrets: tuple[str, ...] = ()
+    dingtalk_webhooks: tuple[str, ...] = ()
+    dingtalk_secrets: tuple[str, ...] = ()
+    smtp_url: str = ""  # smtp://user:pass@host:587 (STARTTLS), smtps://...:465, smtp://host:25
+    mail_from: str = ""
+    mail_to: tuple[str, ...] = ()
 
     @property
     def database(self) -> str:
@@ -106,6 +116,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         lease_seconds=_int("LEASE_SECONDS", get("LEASE_SECONDS", "30"), 2, 300),
         web_url=_url("WEB_URL", get("WEB_URL")).rstrip("/") if get("WEB_URL") else "",
         card_footer=_card_footer(get("CARD_FOOTER")),
+        **_targets(get),
     )
 
 
@@ -117,6 +128,91 @@ def _card_footer(value: str) -> str:
     if len(value) > MAX_CARD_FOOTER:
         raise ConfigError(f"CARD_FOOTER is too long ({len(value)} characters): expected the "
                           f"community's name, at most {MAX_CARD_FOOTER} characters")
+    return value
+
+
+# What each platform's robot URL looks like (the whole URL is configurable: tests use local servers).
+_WEBHOOK_SHAPES = {
+    "WECOM_WEBHOOK": (r"[?&]key=[^&\s]+", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=..."),
+    "FEISHU_WEBHOOK": (r"/hook/[^/?\s]+$", "https://open.feishu.cn/open-apis/bot/v2/hook/..."),
+    "DINGTALK_WEBHOOK": (r"[?&]access_token=[^&\s]+",
+                         "https://oapi.dingtalk.com/robot/send?access_token=..."),
+}
+
+
+def _targets(get: Callable[..., str]) -> dict[str, object]:
+    """Return the delivery targets' settings, validated; no message quotes a URL or a secret."""
+    feishu, dingtalk = _webhooks("FEISHU_WEBHOOK", get("FEISHU_WEBHOOK")), _webhooks(
+        "DINGTALK_WEBHOOK", get("DINGTALK_WEBHOOK"))
+    smtp_url, mail_from, mail_to = get("SMTP_URL"), get("MAIL_FROM"), get("MAIL_TO")
+    if smtp_url:
+        _smtp_url(smtp_url)
+        if not mail_from or not mail_to:
+            raise ConfigError("MAIL_FROM and MAIL_TO are required when SMTP_URL is set: expected "
+                              "digest@example.org and a comma-separated list of recipients")
+    elif mail_to:
+        raise ConfigError("MAIL_TO is set but SMTP_URL is not: expected smtp://user:pass@host:587, "
+                          "smtps://user:pass@host:465 or smtp://host:25")
+    return {
+        "wecom_webhooks": _webhooks("WECOM_WEBHOOK", get("WECOM_WEBHOOK")),
+        "feishu_webhooks": feishu,
+        "feishu_secrets": _secrets("FEISHU_SECRET", get("FEISHU_SECRET"), len(feishu)),
+        "dingtalk_webhooks": dingtalk,
+        "dingtalk_secrets": _secrets("DINGTALK_SECRET", get("DINGTALK_SECRET"), len(dingtalk)),
+        "smtp_url": smtp_url,
+        "mail_from": _address("MAIL_FROM", mail_from) if smtp_url else "",
+        "mail_to": tuple(_address("MAIL_TO", a) for a in _split(mail_to, ",")) if smtp_url else (),
+    }
+
+
+def _split(value: str, separator: str) -> list[str]:
+    return [part.strip() for part in value.split(separator) if part.strip()]
+
+
+def _webhooks(name: str, value: str) -> tuple[str, ...]:
+    pattern, example = _WEBHOOK_SHAPES[name]
+    urls = _split(value, ";")
+    for number, url in enumerate(urls, start=1):
+        if not re.fullmatch(r"https?://[^\s/]+/\S*", url) or not re.search(pattern, url):
+            raise ConfigError(f"{name} URL #{number} is malformed: expected {example} "
+                              "(several separated by ;)")
+    if len(set(urls)) < len(urls):
+        raise ConfigError(f"{name} lists the same URL twice: each robot once")
+    return tuple(urls)
+
+
+def _secrets(name: str, value: str, webhooks: int) -> tuple[str, ...]:
+    """Return one secret per webhook ("" = that robot is unsigned); none at all = all unsigned."""
+    if not value:
+        return ("",) * webhooks
+    secrets = tuple(part.strip() for part in value.split(";"))
+    if len(secrets) != webhooks:
+        raise ConfigError(f"{name} has {len(secrets)} secret(s) for {webhooks} webhook URL(s): "
+                          "expected one per URL, in the same order, separated by ; "
+                          "(leave one empty for an unsigned robot)")
+    return secrets
+
+
+def _smtp_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        port, parts = -1, None
+    if parts is None or parts.scheme not in ("smtp", "smtps") or not parts.hostname or port == -1:
+        raise ConfigError("SMTP_URL is malformed: expected smtp://user:pass@host:587 (STARTTLS), "
+                          "smtps://user:pass@host:465 or smtp://host:25 (a local relay)")
+    if parts.username and not parts.password:
+        raise ConfigError("SMTP_URL names a user without a password: expected "
+                          "smtp://user:pass@host:587 (percent-encode @ : / in them)")
+    return value
+
+
+def _address(name: str, value: str) -> str:
+    if not re.fullmatch(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+", value):
+        raise ConfigError(f"{name} has a malformed address ({value!r}): expected name@example.org")
     return value
 
 

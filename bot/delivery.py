@@ -38,6 +38,7 @@ from bot import render
 from bot.render import readers as reader_render
 from bot.send import send
 from bot.state import BotState
+from bot.targets import deliver as target_delivery
 from bot.topics import topic_sender
 from storage import posts, readers
 from storage.index import IngestOutcome, ingest_bytes, save_digest_file, scan_dir
@@ -136,7 +137,8 @@ async def post_day(bot: Bot, state: BotState, date: str) -> str:
     if it is not indexed yet.
 
     Returns "missing" (no digest for `date`), "busy" (another process holds
-    some post; retry later) or "done".
+    some post; retry later), "retry" (some other platform failed; retry in a while) or "done".
+    The other platforms (bot/targets/) get it concurrently with the Telegram posting.
     """
     db, settings = state.db, state.settings
     if await asyncio.to_thread(digest_on, db, date) is None:
@@ -144,12 +146,16 @@ async def post_day(bot: Bot, state: BotState, date: str) -> str:
         await notify_watches(bot, state)
         if await asyncio.to_thread(digest_on, db, date) is None:
             return "missing"
+    others = asyncio.create_task(target_delivery.deliver(bot, state, date))
     busy = False
-    if settings.channel_id and not await asyncio.to_thread(posts.is_posted, db, date,
-                                                           settings.channel_id):
-        busy = (await post_digest(bot, state, date, settings.channel_id)).status == "busy"
-    busy |= await deliver_subscriptions(bot, state, date) < 0
-    return "busy" if busy else "done"
+    try:
+        if settings.channel_id and not await asyncio.to_thread(posts.is_posted, db, date,
+                                                               settings.channel_id):
+            busy = (await post_digest(bot, state, date, settings.channel_id)).status == "busy"
+        busy |= await deliver_subscriptions(bot, state, date) < 0
+    finally:
+        others_left = target_delivery.unfinished(await others)  # "busy", "retry" or ""
+    return "busy" if busy or others_left == "busy" else others_left or "done"
 
 
 async def report_missing_digest(bot: Bot, state: BotState, date: str, gave_up_at: dt.time) -> None:

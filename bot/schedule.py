@@ -72,6 +72,8 @@ async def daily_post(context: Context) -> None:
         await delivery.report_missing_digest(context.bot, state, date, GIVE_UP_AT)
     elif status == "busy":  # another process is posting; check again once its lease could expire
         _retry_soon(context, daily_post, state.settings.lease_seconds + 1)
+    elif status == "retry":  # another platform failed (钉钉 blocks 10 minutes): go on later
+        _retry_soon(context, daily_post, RETRY_EVERY_S)
 
 
 async def weekly_post(context: Context) -> None:

@@ -21,6 +21,7 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 from bot.config import Settings
 
 if TYPE_CHECKING:
+    from bot.targets.base import Target
     from storage.backend import Database
 
 
@@ -72,10 +73,15 @@ class BotState:
         self.post_locks = KeyedLocks()
         self.watch_lock = asyncio.Lock()
         self.index_lock = asyncio.Lock()
+        # Where the daily digest goes beside Telegram (bot/targets/), with their rate windows.
+        self.targets: list[Target] = []
 
     def attach(self, db: Database, settings: Settings) -> None:
         """Give the state its database and settings (once, right after the Application is built)."""
+        from bot.targets import build_targets
+
         self._db, self._settings = db, settings
+        self.targets = build_targets(settings)
 
     @property
     def db(self) -> Database:

@@ -1,4 +1,5 @@
-"""Admin commands: /push /preview /reindex /stats /pause /resume /schedule /weekly, digest uploads."""
+"""Admin commands: /push /preview /reindex /stats /targets /pause /resume /schedule /weekly, digest
+uploads."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from telegram import Update
 from bot import delivery, render, schedule
 from bot.config import parse_clock
 from bot.render import readers as reader_render
+from bot.render import target_status
 from bot.state import BotState, Context
+from bot.targets import deliver as target_delivery
 from handlers.common import admin_only, reply, today_in_zone
 from storage import posts, readers
+from storage import targets as target_records
 from storage.search import archive_stats, digest_or_newest, parse_date
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -26,17 +30,28 @@ def _date_and_force(args: list[str], default: str) -> tuple[str | None, bool]:
 
 @admin_only
 async def push(update: Update, context: Context) -> None:
-    """/push [DATE] [force]: post a digest to the channel now (once per day unless force)."""
-    settings = context.bot_data.settings
+    """/push [DATE] [force]: post a digest to the channel and every other platform now (once per
+    day and target unless force); the other platforms are served concurrently with the channel."""
+    settings, state = context.bot_data.settings, context.bot_data
     date, force = _date_and_force(context.args, today_in_zone(settings))
     if date is None:
         await reply(update, context, render.plain("日期格式不对，请用 /push 2026-02-08 [force]"))
         return
-    if not settings.channel_id:
+    if not settings.channel_id and not state.targets:
         await reply(update, context, render.plain("没有配置 CHANNEL_ID，无法发布。"))
         return
-    outcome = await delivery.post_digest(context.bot, context.bot_data, date,
-                                         settings.channel_id, force=force)
+    others = asyncio.create_task(target_delivery.deliver(context.bot, state, date, force=force))
+    try:
+        if settings.channel_id:
+            outcome = await delivery.post_digest(context.bot, state, date, settings.channel_id,
+                                                 force=force)
+    finally:
+        outcomes = await others
+    if outcomes:
+        await reply(update, context, render.plain(f"{date} 其他渠道：\n"
+                                                  + target_status.push_summary(outcomes)))
+    if not settings.channel_id:
+        return
     await reply(update, context, render.plain({
         "posted": f"✅ 已发布 {date} 的日报（{outcome.sent} 条消息）。",
         "already": f"{date} 的日报已经发布过了。要再发一次请用 /push {date} force",
@@ -82,12 +97,25 @@ async def stats(update: Update, context: Context) -> None:
 
 def _stats_figures(state: BotState, since: str) -> tuple:
     """Return the arguments of render.stats: archive, posts, paused, post time, readers (since
-    `since`), weekly board time (None when off)."""
+    `since`), weekly board time (None when off), the other platforms' lines."""
     db = state.db
     weekly = schedule.weekly_time(state)
+    targets = [(t.kind, t.label) for t in state.targets]
+    states = target_records.target_states(db, [t.key for t in state.targets])
     return (archive_stats(db), posts.post_stats(db), schedule.is_paused(state),
             f"{schedule.post_time(state):%H:%M}", readers.reader_stats(db, since),
-            f"{weekly:%H:%M}" if weekly else None)
+            f"{weekly:%H:%M}" if weekly else None, target_status.stats_lines(targets, states))
+
+
+@admin_only
+async def targets(update: Update, context: Context) -> None:
+    """/targets: the platforms the digest goes to beside Telegram, each with its last delivery,
+    a delivery in progress and its last error (shown by kind and fingerprint, never the URL)."""
+    state = context.bot_data
+    states = await asyncio.to_thread(target_records.target_states, state.db,
+                                     [t.key for t in state.targets])
+    await reply(update, context, target_status.targets_list(
+        [(t.kind, t.label) for t in state.targets], states))
 
 
 @admin_only

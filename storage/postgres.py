@@ -141,6 +141,19 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (chat_id, topic)
     )
     """,
+    # Delivery targets beside Telegram (see storage/sqlite.py).
+    """
+    CREATE TABLE target_runs (
+        date TEXT COLLATE "C" NOT NULL, target TEXT COLLATE "C" NOT NULL, run INTEGER NOT NULL,
+        messages INTEGER NOT NULL, started_at TEXT COLLATE "C" NOT NULL,
+        completed_at TEXT COLLATE "C", error TEXT, error_at TEXT COLLATE "C",
+        PRIMARY KEY (date, target, run)
+    );
+    CREATE TABLE target_messages (
+        date TEXT COLLATE "C" NOT NULL, target TEXT COLLATE "C" NOT NULL, run INTEGER NOT NULL,
+        seq INTEGER NOT NULL, sent_at TEXT COLLATE "C" NOT NULL, PRIMARY KEY (date, target, run, seq)
+    )
+    """,
 )
 
 

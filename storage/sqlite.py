@@ -120,6 +120,19 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL, PRIMARY KEY (chat_id, topic)
     )
     """,
+    # Delivery targets beside Telegram (robots, e-mail): each run of a day's digest to a target
+    # (keyed by its kind and fingerprint, never its URL) and each message the platform confirmed.
+    """
+    CREATE TABLE target_runs (
+        date TEXT NOT NULL, target TEXT NOT NULL, run INTEGER NOT NULL, messages INTEGER NOT NULL,
+        started_at TEXT NOT NULL, completed_at TEXT, error TEXT, error_at TEXT,
+        PRIMARY KEY (date, target, run)
+    );
+    CREATE TABLE target_messages (
+        date TEXT NOT NULL, target TEXT NOT NULL, run INTEGER NOT NULL, seq INTEGER NOT NULL,
+        sent_at TEXT NOT NULL, PRIMARY KEY (date, target, run, seq)
+    )
+    """,
 )
 
 

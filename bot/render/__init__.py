@@ -46,7 +46,8 @@ HELP_COMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("/push [日期] [force]", "立即发布到频道"), ("/preview [日期]", "预览频道消息（只发给你）"),
-    ("/reindex", "重新扫描日报目录"), ("/stats", "统计"), ("/pause", "暂停每日发布"),
+    ("/reindex", "重新扫描日报目录"), ("/stats", "统计"), ("/targets", "其他推送渠道及状态"),
+    ("/pause", "暂停每日发布"),
     ("/resume", "恢复每日发布"), ("/schedule HH:MM", "修改每日发布时间"),
     ("/weekly HH:MM|off", "每周一把上周事件榜发到频道"),
     ("发送日报文件", "校验、索引并预览，可一键发布"),
@@ -394,8 +395,10 @@ def no_digest(date: str | None) -> Reply:
 
 
 def stats(archive: ArchiveStats, made: PostStats, paused: bool, post_time: str,
-          readers: ReaderStats | None = None, weekly: str | None = None) -> Reply:
-    """Return /stats for admins: the archive, posts, readers and the last 7 days' queries."""
+          readers: ReaderStats | None = None, weekly: str | None = None,
+          targets: list[str] | None = None) -> Reply:
+    """Return /stats for admins: the archive, posts, readers, the last 7 days' queries and the
+    other platforms' last deliveries (`targets`: lines from render.target_status.stats_lines)."""
     lines = ["📊 <b>统计</b>", f"日报：{archive.digests} 期，{archive.items} 条",
              f"日期范围：{archive.first_date or '—'} ~ {archive.last_date or '—'}",
              f"已发布：{made.runs_completed} 次，共 {made.messages_sent} 条消息",
@@ -410,6 +413,9 @@ def stats(archive: ArchiveStats, made: PostStats, paused: bool, post_time: str,
         if readers.top_queries:
             lines.append("近 7 天热门查询：" + "，".join(
                 f"{esc(_shorten(query, 20))}（{n}）" for query, n in readers.top_queries))
+    if targets:
+        lines.append("其他渠道：")
+        lines += [f"  {line}" for line in targets]
     return Reply("\n".join(lines))
 
 
