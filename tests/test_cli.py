@@ -109,6 +109,9 @@ def test_migrate_copies_everything_into_postgres_once(cli_db: str, postgres_url:
     readers.add_watch(source, 7, "阶跃星辰")
     readers.record_use(source, "2026-02-08", "search", "红包")
     query_id = posts.remember_query(source, "红包")
+    from storage import targets as target_records
+    delivered, _ = target_records.start_run(source, "2026-02-08", "wecom:abc123", 3)
+    target_records.record_message(source, delivered, 0)
     expected = {q: [i.title for i in search(source, q, limit=50).items]
                 for q in ("红包", "阶跃星辰", "Kimi K2.5", "AI")}
     source.close()
@@ -122,6 +125,7 @@ def test_migrate_copies_everything_into_postgres_once(cli_db: str, postgres_url:
     assert posts.sent_sequence_numbers(target, posts.current_run(target, "2026-02-08",
                                                                  "-100123")) == {0}
     assert posts.get_setting(target, "post_time") == "09:30"
+    assert target_records.start_run(target, "2026-02-08", "wecom:abc123", 3)[1] == {0}
     assert readers.subscribers(target)[0].categories == ("投融资与并购",)
     assert readers.watches_of(target, 7) == ["阶跃星辰"]
     assert posts.recall_query(target, query_id) == "红包"
