@@ -190,15 +190,26 @@ def _push(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
         print(f"--date must be YYYY-MM-DD, not {args.date!r}", file=sys.stderr)
         return 2
 
-    async def go() -> delivery.PostOutcome:
+    async def go() -> tuple[delivery.PostOutcome, list]:
         import datetime as dt
+
+        from bot.targets import deliver as target_delivery
 
         app = build_application(settings, db, with_jobs=False)
         async with app:
             day = date or dt.datetime.now(settings.tz).date().isoformat()
-            return await delivery.post_digest(app.bot, app.bot_data, day, settings.channel_id,
-                                              force=args.force)
+            others = asyncio.create_task(target_delivery.deliver(app.bot, app.bot_data, day,
+                                                                 force=args.force))
+            try:
+                return await delivery.post_digest(app.bot, app.bot_data, day, settings.channel_id,
+                                                  force=args.force), await others
+            finally:
+                await others
 
-    outcome = asyncio.run(go())
+    outcome, others = asyncio.run(go())
     print(f"{outcome.status} {outcome.date}: {outcome.sent} of {outcome.total} messages sent")
-    return 0 if outcome.status in {"posted", "already"} else 1
+    for other in others:  # the other platforms (bot/targets/), by kind and fingerprint
+        print(f"{other.target} {other.status} {outcome.date}: {other.sent} of {other.total} "
+              f"messages sent" + (f" ({other.error})" if other.error else ""))
+    served = all(o.status in {"delivered", "already"} for o in others)
+    return 0 if outcome.status in {"posted", "already"} and served else 1
