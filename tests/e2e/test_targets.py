@@ -130,6 +130,11 @@ async def test_daily_post_reaches_every_target_with_every_item(start_bot, settin
         expected_channel = _expected_post(running.db, date)
         header, items = digest_on(running.db, date)
         _assert_robots_got_everything_once(running, robots, date)
+        fake_api.push_command("/stats", user_id=ADMIN_ID)  # each target's last delivery
+        stats = (await _admin_says(fake_api, "📊"))["text"]
+        for target in _state(running).targets:
+            assert f"<code>{target.label.split(':')[1]}</code>：上次送达 {date}" in stats
+        assert WECOM_KEY not in stats and "127.0.0.1" not in stats
     assert _channel_texts(fake_api) == expected_channel
     # Every item reaches every robot, in full, with its archive link.
     for kind, name in (("wecom", WECOM_KEY), ("feishu", FEISHU_HOOK), ("dingtalk", DING_TOKEN)):
