@@ -34,10 +34,10 @@ from tests.e2e.fake_smtp import FakeSMTP, make_certificate
 from tests.e2e.test_admin_and_schedule import (
     AT_ONCE,
     CrashError,
-    _admin_says,
     _channel_texts,
     _expected_post,
     _no_daily_post,
+    _to_chat,
     _until,
     _write_today_digest,
 )
@@ -78,6 +78,13 @@ def targets(robots: FakeRobots, smtp: FakeSMTP) -> dict[str, object]:
             "dingtalk_secrets": (DING_SECRET,),
             "smtp_url": f"smtp://127.0.0.1:{smtp.port}", "mail_from": MAIL_FROM, "mail_to": MAIL_TO,
             "web_url": WEB}
+
+
+async def _admin_says(fake_api, text: str, count: int = 1) -> dict:
+    """Wait (up to 60 s: a loaded machine, retries included) for the `count`-th admin message
+    containing `text`; return the last such message."""
+    await fake_api.wait_for_async(_to_chat(ADMIN_ID, text), count=count, timeout=60)
+    return [m for m in fake_api.sent(ADMIN_ID) if text in (m["text"] or "")][-1]
 
 
 def _closed_port() -> int:
@@ -125,7 +132,7 @@ async def test_daily_post_reaches_every_target_with_every_item(start_bot, settin
                                                                robots, smtp, targets) -> None:
     date = _write_today_digest(settings)
     async with start_bot(post_time=AT_ONCE, **targets) as running:
-        await _until(lambda: _delivered(running, date), timeout=20, what="every target served")
+        await _until(lambda: _delivered(running, date), timeout=60, what="every target served")
         await _until(lambda: posts.is_posted(running.db, date, CHANNEL_ID), what="channel post")
         expected_channel = _expected_post(running.db, date)
         header, items = digest_on(running.db, date)
@@ -241,7 +248,7 @@ async def test_restart_in_the_middle_sends_each_confirmed_message_once(
     assert _accepted(robots, "wecom", WECOM_KEY) == expected[:2]
 
     async with start_bot(post_time=AT_ONCE, **targets) as again:  # the catch-up goes on
-        await _until(lambda: _delivered(again, date), timeout=20, what="every target served")
+        await _until(lambda: _delivered(again, date), timeout=60, what="every target served")
         await _until(lambda: posts.is_posted(again.db, date, CHANNEL_ID), what="channel post")
         await asyncio.sleep(0.3)
         _assert_robots_got_everything_once(again, robots, date)
@@ -254,7 +261,7 @@ async def test_a_target_that_is_down_does_not_stop_the_others(start_bot, setting
     date = _write_today_digest(settings)
     targets = targets | {"wecom_webhooks": (down, *targets["wecom_webhooks"])}
     async with start_bot(post_time=AT_ONCE, **targets) as running:
-        await _until(lambda: _delivered(running, date, ("feishu", "dingtalk", "mail")), timeout=20,
+        await _until(lambda: _delivered(running, date, ("feishu", "dingtalk", "mail")), timeout=60,
                      what="the working targets served")
         alert = await _admin_says(fake_api, "没能收到")
         await _until(lambda: posts.is_posted(running.db, date, CHANNEL_ID), what="channel post")
