@@ -180,15 +180,15 @@ class RedactToken(logging.Filter):
 
 
 def configure_logging(settings: Settings) -> None:
-    """Log to stderr at LOG_LEVEL; HTTP clients only at WARNING; the token and the other
-    platforms' secrets always redacted."""
+    """Log to stderr at LOG_LEVEL; HTTP clients only at WARNING; the token, the other
+    platforms' secrets and MCP_TOKEN always redacted."""
     from bot.targets import target_secrets
 
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    redact = RedactToken(settings.bot_token, target_secrets(settings))
+    redact = RedactToken(settings.bot_token, [*target_secrets(settings), settings.mcp_token])
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
 

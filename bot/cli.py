@@ -123,7 +123,25 @@ def _parser() -> argparse.ArgumentParser:
     push.add_argument("--date", help="YYYY-MM-DD (default: today in TIMEZONE)")
     push.add_argument("--force", action="store_true", help="post again even if already posted")
     push.set_defaults(handler=_bot_command)
+
+    mcp = sub.add_parser("mcp", help="serve the archive to AI assistants (MCP) on stdio, or "
+                         "--http with MCP_TOKEN")
+    mcp.add_argument("--http", action="store_true",
+                     help="Streamable HTTP at http://HOST:PORT/mcp instead of stdio; requests "
+                          "must carry Authorization: Bearer $MCP_TOKEN")
+    mcp.add_argument("--host", help="address to listen on (default: $MCP_HOST or 127.0.0.1)")
+    mcp.add_argument("--port", type=int, help="port (default: $MCP_PORT or 8765)")
+    mcp.set_defaults(handler=_mcp)
     return parser
+
+
+def _mcp(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    """Run the MCP server; only this imports the mcp SDK (after the settings it needs are checked)."""
+    if args.http:
+        settings.require_mcp_token()
+    from bot import mcp_server
+
+    return mcp_server.run(args, db_path, settings)
 
 
 def _bot_command(args: argparse.Namespace, db_path: str, settings: Settings) -> int:

@@ -54,6 +54,9 @@ class Settings:
     smtp_url: str = ""  # smtp://user:pass@host:587 (STARTTLS), smtps://...:465, smtp://host:25
     mail_from: str = ""
     mail_to: tuple[str, ...] = ()
+    mcp_token: str = ""  # bearer token `digestbot mcp --http` requires of every request
+    mcp_host: str = "127.0.0.1"  # where `digestbot mcp --http` listens
+    mcp_port: int = 8765
 
     @property
     def database(self) -> str:
@@ -79,6 +82,13 @@ class Settings:
         if self.webhook_url and not self.webhook_secret:
             raise ConfigError("WEBHOOK_SECRET is required when WEBHOOK_URL is set: expected "
                               "1-256 characters of A-Z, a-z, 0-9, _ and -")
+
+    def require_mcp_token(self) -> None:
+        """Raise ConfigError unless MCP_TOKEN is set (the MCP server over HTTP requires it)."""
+        if not self.mcp_token:
+            raise ConfigError("MCP_TOKEN is not set: `digestbot mcp --http` requires every request to "
+                              "carry Authorization: Bearer <MCP_TOKEN>; expected 16-256 characters "
+                              "of A-Z, a-z, 0-9, _, -, . and ~ (e.g. from `openssl rand -hex 32`)")
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env",
@@ -121,6 +131,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         card_footer=_card_footer(get("CARD_FOOTER")),
         channel_language=_language(get("CHANNEL_LANGUAGE", DEFAULT_LANGUAGE)),
         **_targets(get),
+        mcp_token=_mcp_token(get("MCP_TOKEN")),
+        mcp_host=get("MCP_HOST", "127.0.0.1"),
+        mcp_port=_int("MCP_PORT", get("MCP_PORT", "8765"), 1, 65535),
     )
 
 
@@ -302,6 +315,13 @@ def _secret(value: str) -> str:
     if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
         raise ConfigError("WEBHOOK_SECRET is malformed: expected 1-256 characters of "
                           "A-Z, a-z, 0-9, _ and -")
+    return value
+
+
+def _mcp_token(value: str) -> str:
+    if value and not re.fullmatch(r"[A-Za-z0-9_.~-]{16,256}", value):
+        raise ConfigError("MCP_TOKEN is malformed: expected 16-256 characters of A-Z, a-z, 0-9, "
+                          "_, -, . and ~ (e.g. from `openssl rand -hex 32`)")
     return value
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+ItemLink = Callable[["Item"], str]  # an item's web address, "" when there is none (see bot/links.py)
 
 
 @dataclass(frozen=True)
@@ -21,8 +24,12 @@ class Item:
     position: int = 0  # 0-based order within the digest
     id: int | None = None  # set once indexed
 
-    def to_json(self) -> dict:
-        """Return the item as the CLI's JSON object."""
+    def to_json(self, link: ItemLink | None = None) -> dict:
+        """Return the item as the JSON object of the CLI, the API and MCP.
+
+        `link`, if given, adds the item's web address as "url" (when it has one).
+        """
+        url = link(self) if link else ""
         return {
             "id": self.id,
             "date": self.date,
@@ -34,7 +41,7 @@ class Item:
             "points": list(self.points),
             "source_name": self.source_name,
             "source_url": self.source_url,
-        }
+        } | ({"url": url} if url else {})
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,12 @@ class SearchResult:
     corrected: str | None = None  # the query actually used when a typo was fixed
     message: str | None = None  # why nothing could be searched (empty, too short...)
 
+    def to_json(self, link: ItemLink | None = None) -> dict:
+        """Return the page of hits, the total and any corrected query as one JSON object."""
+        return {"query": self.query, "corrected": self.corrected, "total": self.total,
+                "total_capped": self.total_capped,
+                "items": [item.to_json(link) for item in self.items]}
+
 
 @dataclass(frozen=True)
 class Story:
@@ -93,6 +106,17 @@ class Story:
     title: str
     items: tuple[Item, ...]
     dates: tuple[str, ...] = field(default=())
+
+    def sources(self) -> list[tuple[str, str]]:
+        """Return the story's distinct (source name, source URL) pairs, oldest report first."""
+        return list(dict.fromkeys((item.source_name, item.source_url) for item in self.items
+                                  if item.source_name or item.source_url))
+
+    def to_json(self, link: ItemLink | None = None) -> dict:
+        """Return the story as JSON: headline, dates, items in date order, distinct sources."""
+        return {"title": self.title, "dates": list(self.dates),
+                "items": [item.to_json(link) for item in self.items],
+                "sources": [{"name": name, "url": url} for name, url in self.sources()]}
 
 
 @dataclass(frozen=True)
@@ -104,3 +128,8 @@ class WhatResult:
     stories: list[Story]
     corrected: str | None = None
     message: str | None = None
+
+    def to_json(self, link: ItemLink | None = None) -> dict:
+        """Return the names searched for and the stories, oldest first, as one JSON object."""
+        return {"query": self.query, "names": list(self.names), "corrected": self.corrected,
+                "stories": [story.to_json(link) for story in self.stories]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -38,9 +39,9 @@ def postgres_problem() -> str | None:
         return f"PostgreSQL at {PG_URL} does not answer ({type(exc).__name__})"
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A URL of a fresh, empty PostgreSQL schema (dropped afterwards).
+@contextlib.contextmanager
+def postgres_schema() -> Iterator[str]:
+    """Yield the URL of a fresh, empty PostgreSQL schema (dropped afterwards).
 
     Without a server the test is skipped and says why; with CI=true it fails instead.
     """
@@ -53,9 +54,18 @@ def postgres_url() -> Iterator[str]:
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
     separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    try:
+        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL of a fresh, empty PostgreSQL schema (dropped afterwards); see postgres_schema."""
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

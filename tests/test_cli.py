@@ -14,13 +14,13 @@ from bot.cli import main
 
 PROJECT = Path(__file__).resolve().parent.parent
 COMMANDS = ["ingest", "search", "what", "today", "categories", "migrate", "ask", "shell", "run",
-            "push"]
+            "push", "mcp"]
 # What the quick commands must not import: the bot (python-telegram-bot and its Application) and
 # the heavy libraries only other commands need (charts; PostgreSQL; sqlite-utils, which loads numpy;
 # rapidfuzz, for typo correction only; multiprocessing, for a big ingest only).
 NOT_ON_THE_QUICK_PATH = ("telegram", "matplotlib", "bot.offline", "bot.app", "numpy", "psycopg",
                          "psycopg_pool", "sqlite_utils", "rapidfuzz", "multiprocessing",
-                         "concurrent.futures")
+                         "concurrent.futures", "mcp", "bot.mcp_server", "handlers.mcp")
 
 
 def test_ingest_prints_one_line_per_file_and_exits_1_on_reject(tmp_path: Path, digest_dir: Path,

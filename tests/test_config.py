@@ -37,6 +37,9 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
     ("LOG_LEVEL", "LOUD"), ("WEEKLY_POST", "monday"), ("WEEKLY_POST", "9:60"),
     ("DATABASE_URL", "mysql://x/y"), ("TREND_FONT", "/no/such/font.otf"), ("LEASE_SECONDS", "1"),
     ("CHANNEL_LANGUAGE", "fr"),
+
+
+    ("MCP_TOKEN", "short"), ("MCP_TOKEN", "has spaces in it, 0123456789"), ("MCP_PORT", "0"),
 ])
 def test_malformed_setting_names_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
@@ -73,3 +76,15 @@ def test_card_footer_is_the_communitys_name_within_40_characters() -> None:
     assert load_settings({"CARD_FOOTER": "  AI  日报读者群 "}, env_file=None).card_footer == "AI 日报读者群"
     with pytest.raises(ConfigError, match="CARD_FOOTER"):
         load_settings({"CARD_FOOTER": "群" * 41}, env_file=None)
+
+
+def test_mcp_over_http_needs_a_token() -> None:
+    settings = load_settings({}, env_file=None)
+    assert (settings.mcp_host, settings.mcp_port) == ("127.0.0.1", 8765)
+    with pytest.raises(ConfigError, match="MCP_TOKEN is not set"):
+        settings.require_mcp_token()
+    token = "a" * 16 + "-_.~0123456789"
+    settings = load_settings({"MCP_TOKEN": token, "MCP_HOST": "0.0.0.0", "MCP_PORT": "9000"},
+                             env_file=None)
+    settings.require_mcp_token()
+    assert (settings.mcp_token, settings.mcp_host, settings.mcp_port) == (token, "0.0.0.0", 9000)

@@ -128,3 +128,18 @@ def test_digestbot_run_with_a_rejected_token_says_so_without_printing_it(fake_ap
     assert finished.returncode == 2, finished.stderr[-3000:]
     assert "configuration error: BOT_TOKEN was rejected by Telegram" in finished.stderr
     assert "REVOKED-token-secret" not in finished.stderr + finished.stdout  # PTB's own traceback too
+
+
+def test_mcp_token_is_redacted_too(tmp_path, capsys) -> None:
+    token = "mcp-secret-0123456789abcdef"
+    settings = load_settings({"MCP_TOKEN": token, "LOG_LEVEL": "DEBUG",
+                              "DIGESTBOT_DB": str(tmp_path / "x.db")}, env_file=None)
+    with _logging_as_digestbot_run(settings):
+        logging.getLogger("bot.mcp_server").warning("header was Bearer %s", token)
+        try:
+            raise ValueError(f"bad {token}")
+        except ValueError:
+            logging.getLogger("uvicorn.error").exception("request failed")
+    err = capsys.readouterr().err
+    assert token not in err
+    assert "header was Bearer <secret>" in err and "ValueError: bad <secret>" in err

@@ -1,0 +1,396 @@
+"""MCP tools, the digest resource and the briefing prompt: what `digestbot mcp` answers.
+
+Each tool checks its arguments (a bad one is a tool error the model reads, with what was
+expected), makes one storage call in a worker thread (`asyncio.to_thread`: the event loop keeps
+answering other requests), and returns the result twice: as JSON (the shape of `Item.to_json`,
+the CLI's, under the output schema declared here) and as Markdown (bot/render/mcp.py).
+The docstrings are the descriptions a model reads to choose a tool. Wiring: bot/mcp_server.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, NotRequired
+
+from mcp import MCPError
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
+from mcp.types import INVALID_PARAMS, CallToolResult, TextContent
+from pydantic import Field
+from typing_extensions import TypedDict
+
+from bot.config import Settings
+from bot.links import item_url
+from bot.render import mcp as text
+from storage import search as index_search
+from storage.backend import Database
+from storage.model import Item, Story
+from storage.stories import week_board
+from storage.stories import what as what_happened_to
+
+MAX_LIMIT = 50  # items one search returns
+MAX_QUERY_CHARS = index_search.MAX_QUERY_CHARS  # longer queries are refused, not cut
+MAX_NAME_CHARS = 100  # what_happened's name (storage.stories.what reads no more)
+WEEK_DAYS = 7
+
+
+@dataclass(frozen=True)
+class McpState:
+    """What every tool reads: the index and the settings (the server's lifespan yields it)."""
+
+    db: Database
+    settings: Settings
+
+    def link(self, item: Item) -> str:
+        """Return the item's page on the web archive, "" when WEB_URL is not set."""
+        return item_url(self.settings.web_url, item.id) if item.id is not None else ""
+
+
+McpContext = Context[McpState]
+
+
+# --- output schemas (the JSON objects the tools return) ---------------------------------------
+
+
+class ItemJson(TypedDict):
+    """One digest item; `url` is its page on the web archive, when there is one."""
+
+    id: int | None
+    date: str
+    category: str
+    title: str
+    summary: str
+    background: str
+    analysis: str
+    points: list[str]
+    source_name: str
+    source_url: str
+    url: NotRequired[str]
+
+
+class SearchJson(TypedDict):
+    """A page of search hits, best first."""
+
+    query: str
+    corrected: Annotated[str | None, Field(description="the query searched instead, when a typo "
+                                                        "was fixed")]
+    total: Annotated[int, Field(description="matching items in the archive (at most 200 counted)")]
+    total_capped: Annotated[bool, Field(description="true when there are more than `total`")]
+    items: list[ItemJson]
+
+
+class SourceJson(TypedDict):
+    name: str
+    url: str
+
+
+class StoryJson(TypedDict):
+    """Items reporting one event, in date order."""
+
+    title: str
+    dates: list[str]
+    items: list[ItemJson]
+    sources: list[SourceJson]
+
+
+class WhatJson(TypedDict):
+    """The stories about a name, oldest first."""
+
+    query: str
+    names: Annotated[list[str], Field(description="every name searched for (the alias group)")]
+    corrected: str | None
+    stories: list[StoryJson]
+
+
+class DigestJson(TypedDict):
+    """One day's digest, every item in full, in the digest's order."""
+
+    date: str
+    title: str
+    summary: str
+    items: list[ItemJson]
+
+
+class WeekJson(TypedDict):
+    """The stories of the 7 days start..end, most reported first."""
+
+    start: str
+    end: str
+    stories: list[StoryJson]
+
+
+class WeekCountJson(TypedDict):
+    week: Annotated[str, Field(description="the Monday starting the week, YYYY-MM-DD")]
+    items: int
+
+
+class TrendJson(TypedDict):
+    """Matching items per week over the whole archive."""
+
+    keyword: str
+    total: int
+    weeks: list[WeekCountJson]
+    busiest: WeekCountJson | None
+    recent: Annotated[list[WeekCountJson], Field(description="the last 8 weeks, oldest first")]
+
+
+class CategoryJson(TypedDict):
+    category: str
+    items: int
+
+
+class CategoriesJson(TypedDict):
+    """The categories with their item counts, and the archive's size and date range."""
+
+    categories: list[CategoryJson]
+    digests: int
+    items: int
+    first_date: str | None
+    last_date: str | None
+
+
+def _answer(structured: dict, readable: str) -> CallToolResult:
+    """Return a tool result: the JSON object for the application, Markdown for the model."""
+    return CallToolResult(content=[TextContent(type="text", text=readable)],
+                          structured_content=structured)
+
+
+# --- arguments --------------------------------------------------------------------------------
+
+
+def _words(value: str, name: str, limit: int) -> str:
+    """Return `value` with its whitespace collapsed; a ToolError if it is empty or too long."""
+    words = " ".join(value.split())
+    if not words:
+        raise ToolError(f"{name} is empty: give a word or name to look for, e.g. 红包 or StepFun")
+    if len(words) > limit:
+        raise ToolError(f"{name} is {len(words)} characters long; at most {limit} are allowed")
+    return words
+
+
+def _date(value: str | None, name: str) -> str | None:
+    """Return `value` as YYYY-MM-DD (None stays None); a ToolError if it is no calendar date."""
+    if value is None or not value.strip():
+        return None
+    date = index_search.parse_date(value)
+    if date is None:
+        raise ToolError(f"{name} must be a date like 2026-02-08 (YYYY-MM-DD), not {value!r}")
+    return date
+
+
+def _no_text(name: str, value: str) -> ToolError:
+    return ToolError(f"{name} {value!r} has nothing to search for: give at least 2 letters, "
+                     "digits or Chinese characters")
+
+
+# --- tools ------------------------------------------------------------------------------------
+
+
+async def search(
+    ctx: McpContext,
+    query: Annotated[str, Field(description="words to find, e.g. 红包, 阶跃星辰 融资, Qwen; "
+                                            "-word excludes items containing it",
+                                json_schema_extra={"maxLength": MAX_QUERY_CHARS})],
+    category: Annotated[str | None, Field(description="only this category: 政策 模型 产品 投融资 行业, "
+                                                      "or policy models products funding industry")] = None,
+    since: Annotated[str | None, Field(description="only digests on or after this date, "
+                                                   "YYYY-MM-DD")] = None,
+    until: Annotated[str | None, Field(description="only digests on or before this date, "
+                                                   "YYYY-MM-DD")] = None,
+    limit: Annotated[int, Field(description=f"items to return, 1-{MAX_LIMIT}",
+                                json_schema_extra={"minimum": 1, "maximum": MAX_LIMIT})] = 10,
+) -> Annotated[CallToolResult, SearchJson]:
+    """Search the archive of daily Chinese AI-industry news digests; return the best matching
+    items (ranked by match, then recency), the number of matches, and the corrected query if a
+    typo was fixed.
+
+    Use it for any question about a topic, company, product, person or event in AI news. How
+    it matches: Chinese text as a substring (any 2 or more characters: 红包, 阶跃星辰); Latin
+    words by word prefix, ignoring case (Qwen finds Qwen3, Anthrop finds Anthropic, but AI
+    does not match inside OpenAI); several words separated by spaces must all occur; a word
+    written -word excludes the items that contain it (红包 -文心). A query that finds nothing
+    is retried with the closest spelling in the archive (Antropic -> Anthropic). Narrow it
+    with category and since/until (inclusive dates). For a timeline of one company or product,
+    what_happened groups the same event's reports into stories.
+    """
+    state = ctx.request_context.lifespan_context
+    query = _words(query, "query", MAX_QUERY_CHARS)
+    first, last = _date(since, "since"), _date(until, "until")
+    if first and last and first > last:
+        raise ToolError(f"since ({first}) is after until ({last}): no date is in that range")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ToolError(f"limit must be from 1 to {MAX_LIMIT}, not {limit}")
+    result = await asyncio.to_thread(index_search.search, state.db, query, category=category,
+                                     since=first, until=last, limit=limit)
+    if result.message == "unknown_category":
+        raise ToolError(f"unknown category {category!r}: use 政策 模型 产品 投融资 行业 "
+                        "(or policy models products funding industry), or call categories")
+    if result.message:
+        raise _no_text("query", query)
+    return _answer(result.to_json(state.link), text.search_text(result, state.link))
+
+
+async def what_happened(
+    ctx: McpContext,
+    name: Annotated[str, Field(description="a company, product or person, e.g. 阶跃星辰, StepFun, "
+                                           "Kimi, DeepSeek",
+                               json_schema_extra={"maxLength": MAX_NAME_CHARS})],
+) -> Annotated[CallToolResult, WhatJson]:
+    """Follow a company, product or person through the archive: "what happened with X".
+
+    The name is resolved through an alias table (StepFun = 阶跃星辰, Moonshot = 月之暗面 = Kimi,
+    ...; a misspelled name is corrected), the items naming it are found (Chinese by substring,
+    Latin by word prefix) and grouped into stories: the same event reported on several days
+    (a funding round announced, then confirmed) is one story. Returns the names searched for
+    and the stories oldest first, each with its dates, items and sources. For a topic that is
+    not a name, use search.
+    """
+    state = ctx.request_context.lifespan_context
+    name = _words(name, "name", MAX_NAME_CHARS)
+    result = await asyncio.to_thread(what_happened_to, state.db, name)
+    if result.message:
+        raise _no_text("name", name)
+    return _answer(result.to_json(state.link), text.what_text(result, state.link))
+
+
+async def get_digest(
+    ctx: McpContext,
+    date: Annotated[str | None, Field(description="the digest's date, YYYY-MM-DD; default: the "
+                                                  "newest digest")] = None,
+) -> Annotated[CallToolResult, DigestJson]:
+    """Read one day's digest in full: its title and summary and every item with its summary,
+    background, analysis, points and source, in the digest's order (by category). Without a
+    date, the newest digest. Use it to read what was reported on a day; the same text is the
+    resource digest://YYYY-MM-DD.
+    """
+    state = ctx.request_context.lifespan_context
+    day = _date(date, "date")
+    found, stats = await asyncio.to_thread(_digest_or_range, state.db, day)
+    if found is None:
+        raise ToolError(_no_digest(day, stats))
+    header, items = found
+    structured = {"date": header.date, "title": header.title, "summary": header.summary,
+                  "items": [item.to_json(state.link) for item in items]}
+    return _answer(structured, text.digest_markdown(header, items, state.link))
+
+
+def _digest_or_range(db: Database, date: str | None
+                     ) -> tuple[index_search.Found | None, index_search.ArchiveStats | None]:
+    """Return the digest of `date` (the newest when None); when there is none, the archive's
+    size and dates instead, to say what there is."""
+    found = index_search.digest_or_newest(db, date)
+    return found, (index_search.archive_stats(db) if found is None else None)
+
+
+def _no_digest(date: str | None, stats: index_search.ArchiveStats | None) -> str:
+    if stats is None or not stats.digests:
+        return "the archive is empty: no digest has been indexed yet"
+    return (f"there is no digest for {date}; the archive has {stats.digests} digests from "
+            f"{stats.first_date} to {stats.last_date}")
+
+
+async def week(
+    ctx: McpContext,
+    date: Annotated[str | None, Field(description="the week's last day, YYYY-MM-DD; default: the "
+                                                  "newest digest's date")] = None,
+) -> Annotated[CallToolResult, WeekJson]:
+    """The story board of the 7 days ending on a date (default: the newest digest's date): the
+    week's events, those reported on the most days and in the most items first, each with its
+    dates, items and sources. Use it for "what happened this week" or "last week's big news".
+    """
+    state = ctx.request_context.lifespan_context
+    end = _date(date, "date")
+    end, stories = await asyncio.to_thread(_week, state.db, end)
+    if end is None:
+        raise ToolError("the archive is empty: no digest has been indexed yet")
+    start = (dt.date.fromisoformat(end) - dt.timedelta(days=WEEK_DAYS - 1)).isoformat()
+    structured = {"start": start, "end": end,
+                  "stories": [story.to_json(state.link) for story in stories]}
+    return _answer(structured, text.week_text(stories, start, end, state.link))
+
+
+def _week(db: Database, end: str | None) -> tuple[str | None, list[Story]]:
+    """Return the week's last day (the newest digest's when None; None for an empty archive)
+    and the stories of the 7 days ending then."""
+    end = end or index_search.newest_date(db)
+    return end, (week_board(db, end, WEEK_DAYS) if end else [])
+
+
+async def trend(
+    ctx: McpContext,
+    keyword: Annotated[str, Field(description="a word or name, e.g. 红包, 智能体, DeepSeek",
+                                  json_schema_extra={"maxLength": MAX_QUERY_CHARS})],
+) -> Annotated[CallToolResult, TrendJson]:
+    """How often a keyword comes up over time: the number of matching items in each week
+    (Monday to Sunday) over the whole archive, the busiest week, and the last 8 weeks. Matches
+    as search does (Chinese by substring, Latin by word prefix), without typo correction. Use
+    it to tell whether a topic is rising or fading.
+    """
+    state = ctx.request_context.lifespan_context
+    keyword = _words(keyword, "keyword", MAX_QUERY_CHARS)
+    result = await asyncio.to_thread(index_search.weekly_counts, state.db, keyword)
+    if result.message:
+        raise _no_text("keyword", keyword)
+    weeks = [{"week": week.isoformat(), "items": items} for week, items in result.weeks]
+    busiest = text.busiest_week(result)
+    structured = {"keyword": result.query, "total": result.total, "weeks": weeks,
+                  "busiest": {"week": busiest[0].isoformat(), "items": busiest[1]} if busiest else None,
+                  "recent": weeks[-text.RECENT_WEEKS:]}
+    return _answer(structured, text.trend_text(result))
+
+
+async def categories(ctx: McpContext) -> Annotated[CallToolResult, CategoriesJson]:
+    """The archive's categories with their item counts, and how many digests and items it holds
+    over which dates. Use it to learn what the archive covers before searching by category or
+    date.
+    """
+    state = ctx.request_context.lifespan_context
+    counts, stats = await asyncio.to_thread(_categories, state.db)
+    structured = {"categories": [{"category": c.name, "items": c.items} for c in counts],
+                  "digests": stats.digests, "items": stats.items,
+                  "first_date": stats.first_date, "last_date": stats.last_date}
+    return _answer(structured, text.categories_text(counts, stats))
+
+
+def _categories(db: Database) -> tuple[list[index_search.CategoryCount], index_search.ArchiveStats]:
+    """Return every category with its item count, and the archive's size and dates."""
+    return index_search.categories(db), index_search.archive_stats(db)
+
+
+# --- resource and prompt ------------------------------------------------------------------------
+
+
+async def digest_resource(date: str, ctx: Context) -> str:
+    """One day's digest as Markdown: title, summary and every item in full, by category."""
+    state: McpState = ctx.request_context.lifespan_context
+    day = index_search.parse_date(date)
+    if day is None or day != date:
+        raise ResourceError(f"digest://{date} is not a digest address: expected "
+                            "digest://YYYY-MM-DD, e.g. digest://2026-02-08")
+    found = await asyncio.to_thread(index_search.digest_on, state.db, day)
+    if found is None:
+        raise ResourceNotFoundError(f"there is no digest for {day}")
+    return text.digest_markdown(*found, state.link)
+
+
+def briefing(
+    topic: Annotated[str, Field(description="what the briefing is about, e.g. 阶跃星辰 or 春节红包")],
+    since: Annotated[str | None, Field(description="first day, YYYY-MM-DD (default: the "
+                                                   "archive's first)")] = None,
+    until: Annotated[str | None, Field(description="last day, YYYY-MM-DD (default: the "
+                                                   "newest digest)")] = None,
+) -> str:
+    """A briefing on a topic over a date range, written from the archive with search,
+    what_happened, trend and get_digest."""
+    topic = " ".join(topic.split())
+    if not topic:
+        raise MCPError(INVALID_PARAMS, "topic is empty: name what the briefing is about")
+    dates = []
+    for name, value in (("since", since), ("until", until)):
+        date = index_search.parse_date(value) if value and value.strip() else None
+        if value and value.strip() and date is None:
+            raise MCPError(INVALID_PARAMS, f"{name} must be a date like 2026-02-08, not {value!r}")
+        dates.append(date)
+    return text.briefing_prompt(topic[:MAX_QUERY_CHARS], *dates)
