@@ -2,10 +2,12 @@
 
     python bench/run.py --items 100000 [--json] [--seed 1] [--queries 300] [--workdir DIR]
                         [--budget S] [--baseline-reps N] [--handler-reps N] [--json-out FILE]
+                        [--mcp-reps N] [--database-url URL]
 
 Everything runs on the same generated data, through the product's own code:
 storage.index.ingest_paths / scan_dir, storage.search.search, storage.stories.what,
-and bot.offline.Session for the handlers. A naive LIKE scan is the baseline.
+bot.offline.Session for the handlers, and `digestbot mcp` for the MCP tools (bench/mcp_tools.py).
+A naive LIKE scan is the baseline.
 Each phase is bounded by --budget seconds; no timing is asserted.
 """
 
@@ -32,6 +34,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 
 from bench import busy, startup  # noqa: E402
+from bench import mcp_tools as bench_mcp  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from bench.handlers import time_handlers  # noqa: E402
 from storage.backend import Database  # noqa: E402
@@ -161,7 +164,8 @@ def machine() -> dict:
 
 
 def benchmark(work: Path, items: int, seed: int, queries: int, budget_s: float,
-              baseline_reps: int, handler_reps: int, database_url: str = "") -> dict:
+              baseline_reps: int, handler_reps: int, database_url: str = "",
+              mcp_reps: int = 0) -> dict:
     """Run every phase on a SQLite file in `work`, or on the PostgreSQL `database_url`."""
     digest_dir, db_path = work / f"digests-{items}-{seed}", work / f"bench-{items}-{seed}.db"
     out: dict = {"items_requested": items, "seed": seed, "machine": machine(), "rss_mb_after": {},
@@ -230,6 +234,8 @@ def benchmark(work: Path, items: int, seed: int, queries: int, budget_s: float,
     out.update(handler_p50_ms=stats(every)["p50"], handler_p95_ms=stats(every)["p95"],
                handler_errors=handlers["errors"])
     out["rss_mb_after"]["handlers"] = out["peak_rss_mb"] = peak_rss_mb()
+    if mcp_reps:
+        out["mcp"] = bench_mcp.measure(str(db_path), mcp_reps, budget_s)
     out["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     return out
 
@@ -268,6 +274,8 @@ def render(r: dict) -> str:
               f"   errors: {r['handler_errors']}", "",
               f"  peak RSS {r['peak_rss_mb']} MB (after each phase: "
               + ", ".join(f"{k} {v}" for k, v in r["rss_mb_after"].items()) + ")"]
+    if "mcp" in r:
+        lines += ["", bench_mcp.render(r["mcp"])]
     if "while_indexing" in r:
         lines += ["", busy.render("  readers while indexing", r["while_indexing"])]
     return "\n".join(lines)
@@ -285,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-reps", type=int, default=30, help="LIKE calls per kind")
     parser.add_argument("--handler-reps", type=int, default=0,
                         help="asks per command (default: queries / 10, at least 5)")
+    parser.add_argument("--mcp-reps", type=int, default=-1, help="calls per MCP tool through "
+                        "`digestbot mcp` (bench/mcp_tools.py; default: queries / 10, at least 5); 0 skips it")
     parser.add_argument("--database-url", help="also run on this PostgreSQL database (in a new "
                         "schema, dropped afterwards) and print both")
     parser.add_argument("--busy-items", type=int, default=24_000, help="new items indexed while "
@@ -293,17 +303,18 @@ def main(argv: list[str] | None = None) -> int:
                         "command (bench/startup.py); 0 skips it")
     args = parser.parse_args(argv)
     handler_reps = args.handler_reps or max(5, args.queries // 10)
+    mcp_reps = args.mcp_reps if args.mcp_reps >= 0 else max(5, args.queries // 10)
     with tempfile.TemporaryDirectory(prefix="digestbot-bench-") as tmp:
         work = Path(args.workdir) if args.workdir else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         result = benchmark(work, args.items, args.seed, args.queries, args.budget,
-                           args.baseline_reps, handler_reps)
+                           args.baseline_reps, handler_reps, mcp_reps=mcp_reps)
         if args.busy_items:
             result["while_indexing"] = busy.measure(args.busy_items, args.seed)
         if args.database_url:
             with _fresh_schema(args.database_url) as url:
                 pg = benchmark(work, args.items, args.seed, args.queries, args.budget,
-                               args.baseline_reps, handler_reps, database_url=url)
+                               args.baseline_reps, handler_reps, database_url=url, mcp_reps=mcp_reps)
             if args.busy_items:
                 with _fresh_schema(args.database_url) as url:
                     pg["while_indexing"] = busy.measure(args.busy_items, args.seed, url)

@@ -62,7 +62,7 @@ def test_about_ninety_percent_of_items_mention_ai(tmp_path: Path) -> None:
 
 def test_run_prints_one_json_object_with_numeric_keys(tmp_path: Path, capsys) -> None:
     assert bench_run.main(["--items", "300", "--queries", "30", "--json", "--busy-items", "150",
-                           "--startup-pairs", "1", "--workdir", str(tmp_path)]) == 0
+                           "--startup-pairs", "1", "--mcp-reps", "2", "--workdir", str(tmp_path)]) == 0
     report = json.loads(capsys.readouterr().out)
     for key in REQUIRED_KEYS:
         value = report[key]
@@ -73,6 +73,10 @@ def test_run_prints_one_json_object_with_numeric_keys(tmp_path: Path, capsys) ->
     assert report["per_kind"] and all(isinstance(k["p50"], float) and isinstance(k["p95"], float)
                                       for k in report["per_kind"].values())
     assert report["handler_errors"] == 0
+    # Every MCP tool through `digestbot mcp`, beside the storage call it makes.
+    mcp = report["mcp"]
+    assert mcp["errors"] == 0 and len(mcp["tools"]) == 7
+    assert all(t["n"] >= 1 and t["server_p95"] > 0 and t["direct_p95"] > 0 for t in mcp["tools"].values())
     # Readers timed while /reindex indexes new digests; each command's answers, and the admin's.
     busy = report["while_indexing"]
     assert busy["new_items"] == 150 and busy["new_digests"] >= 10 and busy["admin_told"]
