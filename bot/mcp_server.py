@@ -10,6 +10,7 @@ check: a request without `Authorization: Bearer <MCP_TOKEN>` gets 401 before the
 from __future__ import annotations
 
 import argparse
+import gc
 import hmac
 import inspect
 import logging
@@ -143,6 +144,10 @@ def run(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     db = open_db(db_path)
     try:
         server = build_server(McpState(db, settings))
+        # Everything imported so far (the SDK, pydantic's schemas) lives as long as the process:
+        # out of the collector's sight, a full collection no longer walks it (one took 100-350 ms
+        # in the middle of a tool call at 100k items, most of a p95).
+        gc.freeze()
         if not args.http:
             server.run("stdio")
             return 0

@@ -70,6 +70,19 @@ class ItemJson(TypedDict):
     url: NotRequired[str]
 
 
+class BriefItemJson(TypedDict):
+    """One digest item in a story: its full text is in get_digest of its date."""
+
+    id: int | None
+    date: str
+    category: str
+    title: str
+    summary: str
+    source_name: str
+    source_url: str
+    url: NotRequired[str]
+
+
 class SearchJson(TypedDict):
     """A page of search hits, best first."""
 
@@ -91,7 +104,7 @@ class StoryJson(TypedDict):
 
     title: str
     dates: list[str]
-    items: list[ItemJson]
+    items: list[BriefItemJson]
     sources: list[SourceJson]
 
 

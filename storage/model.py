@@ -43,6 +43,14 @@ class Item:
             "source_url": self.source_url,
         } | ({"url": url} if url else {})
 
+    def brief_json(self, link: ItemLink | None = None) -> dict:
+        """Return the item as an entry of a list (a story's reports): `to_json` without the
+        background, analysis and points, which would double the size of a long timeline."""
+        full = self.to_json(link)
+        for field_name in ("background", "analysis", "points"):
+            del full[field_name]
+        return full
+
 
 @dataclass(frozen=True)
 class Digest:
@@ -113,9 +121,10 @@ class Story:
                                   if item.source_name or item.source_url))
 
     def to_json(self, link: ItemLink | None = None) -> dict:
-        """Return the story as JSON: headline, dates, items in date order, distinct sources."""
+        """Return the story as JSON: headline, dates, its items in date order (brief: see
+        `Item.brief_json`), distinct sources."""
         return {"title": self.title, "dates": list(self.dates),
-                "items": [item.to_json(link) for item in self.items],
+                "items": [item.brief_json(link) for item in self.items],
                 "sources": [{"name": name, "url": url} for name, url in self.sources()]}
 
 
