@@ -32,6 +32,9 @@ from storage.stories import week_board, what
 from tests.conftest import BUNDLED, postgres_schema
 
 module_loop = pytest.mark.asyncio(loop_scope="module")  # the loop the shared client lives on
+# One pytest-xdist worker runs the whole module (`--dist loadgroup`): each worker would start
+# its own servers.
+pytestmark = pytest.mark.xdist_group("mcp")
 
 DIGESTBOT = Path(sys.executable).with_name("digestbot")
 WEB_URL = "https://digest.example.org"
@@ -318,8 +321,7 @@ async def test_the_briefing_prompt_asks_for_the_tools_over_the_dates(client) -> 
 # --- bad input ---------------------------------------------------------------------------------
 
 
-@module_loop
-@pytest.mark.parametrize(("tool", "arguments", "message"), [
+BAD_INPUT = [
     ("search", {"query": "红包", "since": "2026-13-45"}, "since must be a date like 2026-02-08"),
     ("search", {"query": "红包", "until": "yesterday"}, "until must be a date"),
     ("search", {"query": "红包", "since": "2026-02-08", "until": "2026-01-01"}, "is after until"),
@@ -342,14 +344,17 @@ async def test_the_briefing_prompt_asks_for_the_tools_over_the_dates(client) -> 
     ("week", {"date": "2026-02-30"}, "date must be a date"),
     ("trend", {"keyword": ""}, "keyword is empty"),
     ("trend", {"keyword": "🚀"}, "has nothing to search for"),
-])
-async def test_bad_input_is_a_tool_error_and_the_server_keeps_answering(client, tool, arguments,
-                                                                        message) -> None:
-    result = await client.call_tool(tool, arguments)
-    assert result.is_error and result.structured_content is None
-    assert message in _text(result)
-    assert "Traceback" not in _text(result)
-    await _still_answers(client)
+]
+
+
+@module_loop
+async def test_bad_input_is_a_tool_error_and_the_server_keeps_answering(client: Client) -> None:
+    for tool, arguments, message in BAD_INPUT:
+        result = await client.call_tool(tool, arguments)
+        assert result.is_error and result.structured_content is None, (tool, arguments)
+        assert message in _text(result), (tool, arguments, _text(result))
+        assert "Traceback" not in _text(result)
+        await _still_answers(client)
 
 
 @module_loop
@@ -378,9 +383,9 @@ async def test_logs_go_to_stderr(client, stderr_log: Path) -> None:
 # --- stdout and the command line ----------------------------------------------------------------
 
 
-def test_stdout_carries_only_protocol_messages(archive: str, tmp_path: Path) -> None:
+def test_stdout_carries_only_protocol_messages(cli_db: str, tmp_path: Path) -> None:
     """Raw JSON-RPC over the pipes: every line on stdout is a JSON-RPC message, the logs are on
-    stderr."""
+    stderr (one backend: stdout is the command's, not the database's)."""
     messages = [
         {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
             "protocolVersion": "2025-11-25", "capabilities": {},
@@ -393,7 +398,7 @@ def test_stdout_carries_only_protocol_messages(archive: str, tmp_path: Path) -> 
     ]
     process = subprocess.Popen([str(DIGESTBOT), "mcp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, encoding="utf-8", cwd=tmp_path,
-                               env={**_minimal_env(), **_environment(archive)})
+                               env={**_minimal_env(), **_environment(cli_db)})
     replies = []
     try:
         for message in messages:  # one at a time: at the end of its input the server stops
