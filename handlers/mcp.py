@@ -193,7 +193,11 @@ def _date(value: str | None, name: str) -> str | None:
     return date
 
 
-def _no_text(name: str, value: str) -> ToolError:
+def _no_text(name: str, value: str, why: str | None = None) -> ToolError:
+    """Return the error for a query storage refused: only exclusions, or no searchable text."""
+    if why == "only_excluded":
+        return ToolError(f"{name} {value!r} only excludes words (-word): add a word to find, "
+                         "e.g. 红包 -文心")
     return ToolError(f"{name} {value!r} has nothing to search for: give at least 2 letters, "
                      "digits or Chinese characters")
 
@@ -241,7 +245,7 @@ async def search(
         raise ToolError(f"unknown category {category!r}: use 政策 模型 产品 投融资 行业 "
                         "(or policy models products funding industry), or call categories")
     if result.message:
-        raise _no_text("query", query)
+        raise _no_text("query", query, result.message)
     return _answer(result.to_json(state.link), text.search_text(result, state.link))
 
 
@@ -338,14 +342,14 @@ async def trend(
 ) -> Annotated[CallToolResult, TrendJson]:
     """How often a keyword comes up over time: the number of matching items in each week
     (Monday to Sunday) over the whole archive, the busiest week, and the last 8 weeks. Matches
-    as search does (Chinese by substring, Latin by word prefix), without typo correction. Use
-    it to tell whether a topic is rising or fading.
+    as search does (Chinese by substring, Latin by word prefix, -word excludes), without typo
+    correction. Use it to tell whether a topic is rising or fading.
     """
     state = ctx.request_context.lifespan_context
     keyword = _words(keyword, "keyword", MAX_QUERY_CHARS)
     result = await asyncio.to_thread(index_search.weekly_counts, state.db, keyword)
     if result.message:
-        raise _no_text("keyword", keyword)
+        raise _no_text("keyword", keyword, result.message)
     weeks = [{"week": week.isoformat(), "items": items} for week, items in result.weeks]
     busiest = text.busiest_week(result)
     structured = {"keyword": result.query, "total": result.total, "weeks": weeks,

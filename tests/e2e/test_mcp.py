@@ -186,6 +186,19 @@ async def test_search_returns_the_items_storage_finds_with_their_web_pages(clien
 
 
 @module_loop
+async def test_search_excludes_a_word_written_with_a_minus(client, db) -> None:
+    result = await _call(client, "search", query="红包 -文心")
+    found = result.structured_content
+    assert found == search(db, "红包 -文心", limit=10).to_json(_link)
+    assert found["total"] == 3  # of the 6 红包 items, those not naming 文心
+    for item in found["items"]:
+        text = json.dumps(item, ensure_ascii=False)
+        assert "红包" in text and "文心" not in text
+    trend = (await _call(client, "trend", keyword="红包 -文心")).structured_content
+    assert trend["total"] == 3
+
+
+@module_loop
 async def test_search_narrows_by_category_and_dates(client, db) -> None:
     result = await _call(client, "search", query="红包", category="产品", since="2026-02-01",
                          until="2026-02-08", limit=50)
@@ -334,6 +347,7 @@ BAD_INPUT = [
     ("search", {"query": "🚀🔥"}, "has nothing to search for"),
     ("search", {"query": '*"(:'}, "has nothing to search for"),
     ("search", {"query": "红包", "category": "体育"}, "unknown category '体育'"),
+    ("search", {"query": "-文心"}, "only excludes words (-word): add a word to find"),
     ("search", {}, "query"),
     ("what_happened", {"name": ""}, "name is empty"),
     ("what_happened", {"name": "x" * 101}, "at most 100"),
@@ -344,6 +358,7 @@ BAD_INPUT = [
     ("week", {"date": "2026-02-30"}, "date must be a date"),
     ("trend", {"keyword": ""}, "keyword is empty"),
     ("trend", {"keyword": "🚀"}, "has nothing to search for"),
+    ("trend", {"keyword": "-红包"}, "only excludes words"),
 ]
 
 
