@@ -355,7 +355,7 @@ async def trend(
     structured = {"keyword": result.query, "total": result.total, "weeks": weeks,
                   "busiest": {"week": busiest[0].isoformat(), "items": busiest[1]} if busiest else None,
                   "recent": weeks[-text.RECENT_WEEKS:]}
-    return _answer(structured, text.trend_text(result))
+    return _answer(structured, text.trend_text(result, busiest))
 
 
 async def categories(ctx: McpContext) -> Annotated[CallToolResult, CategoriesJson]:

@@ -121,18 +121,18 @@ def week_text(stories: list[Story], start: str, end: str, link: ItemLink | None)
 
 def busiest_week(trend: Trend) -> tuple[dt.date, int] | None:
     """Return the week with the most matching items (the newest of equals), None without any."""
-    return max((week for week in trend.weeks if week[1]), key=lambda wn: (wn[1], wn[0]),
-               default=None)
+    best = max(((n, week) for week, n in trend.weeks if n), default=None)
+    return (best[1], best[0]) if best else None
 
 
-def trend_text(trend: Trend) -> str:
-    """Return the answer to `trend`: totals, the busiest week, the last weeks' counts."""
+def trend_text(trend: Trend, busiest: tuple[dt.date, int] | None) -> str:
+    """Return the answer to `trend`: totals, the busiest week (`busiest_week`), the last weeks."""
     if not trend.total:
         return f"日报里没有提到「{trend.query}」。"
     mentioned = sum(1 for _, n in trend.weeks if n)
     lines = [f"## 「{trend.query}」每周提及次数",
              f"共 {trend.total} 条，{mentioned}/{len(trend.weeks)} 周有提及"]
-    if busiest := busiest_week(trend):
+    if busiest:
         lines.append(f"最多：{busiest[0]:%Y-%m-%d} 那周 {busiest[1]} 条")
     lines.append(f"最近 {min(RECENT_WEEKS, len(trend.weeks))} 周（周一开始）：")
     lines.extend(f"- {week:%Y-%m-%d}：{n} 条" for week, n in trend.weeks[-RECENT_WEEKS:])
