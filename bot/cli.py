@@ -131,6 +131,8 @@ def _parser() -> argparse.ArgumentParser:
                           "must carry Authorization: Bearer $MCP_TOKEN")
     mcp.add_argument("--host", help="address to listen on (default: $MCP_HOST or 127.0.0.1)")
     mcp.add_argument("--port", type=int, help="port (default: $MCP_PORT or 8765)")
+    mcp.add_argument("--lang", choices=("zh", "en"), default="zh",
+                     help="language of the text beside each answer's JSON (default: zh)")
     mcp.set_defaults(handler=_mcp)
     return parser
 

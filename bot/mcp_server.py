@@ -27,6 +27,7 @@ from mcp.types import INVALID_PARAMS, ToolAnnotations
 
 from bot.app import configure_logging
 from bot.config import Settings
+from bot.i18n import translations
 from bot.render.mcp import TITLES
 from handlers import mcp as tools
 from handlers.mcp import McpState
@@ -55,6 +56,7 @@ TOOLS = (  # name -> body; in the order a model should consider them
 
 def build_server(state: McpState) -> MCPServer:
     """Return the MCP server over `state`'s index: six tools, the digest resource, one prompt."""
+    _ = state.lang.gettext
 
     @asynccontextmanager
     async def lifespan(_server: MCPServer) -> AsyncIterator[McpState]:
@@ -64,12 +66,12 @@ def build_server(state: McpState) -> MCPServer:
                        instructions=INSTRUCTIONS, lifespan=lifespan, log_level=state.settings.log_level,
                        middleware=[_refuse_unknown_tools({name for name, _ in TOOLS})])
     for name, body in TOOLS:
-        server.add_tool(body, name=name, title=TITLES[name], description=_described(body),
+        server.add_tool(body, name=name, title=_(TITLES[name]), description=_described(body),
                         annotations=READ_ONLY, structured_output=True)
-    server.resource("digest://{date}", name="digest", title=TITLES["digest"],
+    server.resource("digest://{date}", name="digest", title=_(TITLES["digest"]),
                     description=_described(tools.digest_resource),
                     mime_type="text/markdown")(tools.digest_resource)
-    server.prompt(name="briefing", title=TITLES["briefing"],
+    server.prompt(name="briefing", title=_(TITLES["briefing"]),
                   description=_described(tools.briefing))(tools.briefing)
     return server
 
@@ -143,7 +145,7 @@ def run(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
 
     db = open_db(db_path)
     try:
-        server = build_server(McpState(db, settings))
+        server = build_server(McpState(db, settings, translations(args.lang)))
         # Everything imported so far (the SDK, pydantic's schemas) lives as long as the process:
         # out of the collector's sight, a full collection no longer walks it (one took 100-350 ms
         # in the middle of a tool call at 100k items, most of a p95).

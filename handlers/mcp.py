@@ -22,6 +22,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from bot.config import Settings
+from bot.i18n import Translations
 from bot.links import item_url
 from bot.render import mcp as text
 from storage import search as index_search
@@ -42,6 +43,7 @@ class McpState:
 
     db: Database
     settings: Settings
+    lang: Translations  # of the Markdown beside the JSON (`digestbot mcp --lang`)
 
     def link(self, item: Item) -> str:
         """Return the item's page on the web archive, "" when WEB_URL is not set."""
@@ -246,7 +248,7 @@ async def search(
                         "(or policy models products funding industry), or call categories")
     if result.message:
         raise _no_text("query", query, result.message)
-    return _answer(result.to_json(state.link), text.search_text(result, state.link))
+    return _answer(result.to_json(state.link), text.search_text(state.lang, result, state.link))
 
 
 async def what_happened(
@@ -269,7 +271,7 @@ async def what_happened(
     result = await asyncio.to_thread(what_happened_to, state.db, name)
     if result.message:
         raise _no_text("name", name)
-    return _answer(result.to_json(state.link), text.what_text(result, state.link))
+    return _answer(result.to_json(state.link), text.what_text(state.lang, result, state.link))
 
 
 async def get_digest(
@@ -290,7 +292,7 @@ async def get_digest(
     header, items = found
     structured = {"date": header.date, "title": header.title, "summary": header.summary,
                   "items": [item.to_json(state.link) for item in items]}
-    return _answer(structured, text.digest_markdown(header, items, state.link))
+    return _answer(structured, text.digest_markdown(state.lang, header, items, state.link))
 
 
 def _digest_or_range(db: Database, date: str | None
@@ -325,7 +327,7 @@ async def week(
     start = (dt.date.fromisoformat(end) - dt.timedelta(days=WEEK_DAYS - 1)).isoformat()
     structured = {"start": start, "end": end,
                   "stories": [story.to_json(state.link) for story in stories]}
-    return _answer(structured, text.week_text(stories, start, end, state.link))
+    return _answer(structured, text.week_text(state.lang, stories, start, end, state.link))
 
 
 def _week(db: Database, end: str | None) -> tuple[str | None, list[Story]]:
@@ -355,7 +357,7 @@ async def trend(
     structured = {"keyword": result.query, "total": result.total, "weeks": weeks,
                   "busiest": {"week": busiest[0].isoformat(), "items": busiest[1]} if busiest else None,
                   "recent": weeks[-text.RECENT_WEEKS:]}
-    return _answer(structured, text.trend_text(result, busiest))
+    return _answer(structured, text.trend_text(state.lang, result, busiest))
 
 
 async def categories(ctx: McpContext) -> Annotated[CallToolResult, CategoriesJson]:
@@ -368,7 +370,7 @@ async def categories(ctx: McpContext) -> Annotated[CallToolResult, CategoriesJso
     structured = {"categories": [{"category": c.name, "items": c.items} for c in counts],
                   "digests": stats.digests, "items": stats.items,
                   "first_date": stats.first_date, "last_date": stats.last_date}
-    return _answer(structured, text.categories_text(counts, stats))
+    return _answer(structured, text.categories_text(state.lang, counts, stats))
 
 
 def _categories(db: Database) -> tuple[list[index_search.CategoryCount], index_search.ArchiveStats]:
@@ -389,7 +391,7 @@ async def digest_resource(date: str, ctx: Context) -> str:
     found = await asyncio.to_thread(index_search.digest_on, state.db, day)
     if found is None:
         raise ResourceNotFoundError(f"there is no digest for {day}")
-    return text.digest_markdown(*found, state.link)
+    return text.digest_markdown(state.lang, *found, state.link)
 
 
 def briefing(
@@ -398,6 +400,7 @@ def briefing(
                                                    "archive's first)")] = None,
     until: Annotated[str | None, Field(description="last day, YYYY-MM-DD (default: the "
                                                    "newest digest)")] = None,
+    ctx: Context | None = None,
 ) -> str:
     """A briefing on a topic over a date range, written from the archive with search,
     what_happened, trend and get_digest."""
@@ -410,4 +413,5 @@ def briefing(
         if value and value.strip() and date is None:
             raise MCPError(INVALID_PARAMS, f"{name} must be a date like 2026-02-08, not {value!r}")
         dates.append(date)
-    return text.briefing_prompt(topic[:MAX_QUERY_CHARS], *dates)
+    state: McpState = ctx.request_context.lifespan_context
+    return text.briefing_prompt(state.lang, topic[:MAX_QUERY_CHARS], *dates)

@@ -1,5 +1,5 @@
 """Storage results -> Markdown for MCP clients: the readable text beside each tool's JSON, the
-`digest://` resources and the briefing prompt.
+`digest://` resources and the briefing prompt, in the server's language (`digestbot mcp --lang`).
 
 Plain Markdown (an assistant reads it, or shows it as is): nothing here is Telegram HTML, and
 nothing is cut to a message size; the digests' own text is kept as written.
@@ -9,10 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.i18n import N_, Translations
 from storage.model import Item, ItemLink, SearchResult, Story, WhatResult
 from storage.search import ArchiveStats, CategoryCount, DigestSummary, Trend
 
 RECENT_WEEKS = 8  # the trend's "last weeks"
+
+# What an MCP client shows people for each tool, the resource and the prompt (their names and
+# descriptions are for the model: see handlers/mcp.py); translated where the server is built.
+TITLES = {
+    "search": N_("搜索日报"),
+    "what_happened": N_("事件时间线"),
+    "get_digest": N_("某天的日报"),
+    "week": N_("一周事件榜"),
+    "trend": N_("关键词每周趋势"),
+    "categories": N_("分类与日报库范围"),
+    "digest": N_("日报全文"),
+    "briefing": N_("专题简报"),
+}
 
 
 def _source(item: Item) -> str:
@@ -22,83 +36,98 @@ def _source(item: Item) -> str:
     return item.source_name or item.source_url
 
 
-def _brief(item: Item, number: int, link: ItemLink | None) -> str:
+def _brief(lang: Translations, item: Item, number: int, link: ItemLink | None) -> str:
     """Return one item as a numbered entry: title, date and category, summary, source, web page."""
-    lines = [f"{number}. **{item.title}**（{item.date} · {item.category}）"]
+    _ = lang.gettext
+    lines = [_("{number}. **{title}**（{date} · {category}）").format(
+        number=number, title=item.title, date=item.date, category=item.category)]
     if item.summary:
         lines.append(f"   {item.summary}")
     if source := _source(item):
-        lines.append(f"   来源：{source}")
+        lines.append("   " + _("来源：{source}").format(source=source))
     if link and (url := link(item)):
-        lines.append(f"   网页：{url}")
+        lines.append("   " + _("网页：{url}").format(url=url))
     return "\n".join(lines)
 
 
-def _full(item: Item, link: ItemLink | None) -> str:
+def _full(lang: Translations, item: Item, link: ItemLink | None) -> str:
     """Return one item with every field: title, summary, background, analysis, points, source."""
+    _ = lang.gettext
     lines = [f"### {item.title}"]
     if item.summary:
         lines.append(item.summary)
     if item.background:
-        lines.append(f"背景：{item.background}")
+        lines.append(_("背景：{text}").format(text=item.background))
     if item.analysis:
-        lines.append(f"深度解读：{item.analysis}")
+        lines.append(_("深度解读：{text}").format(text=item.analysis))
     if item.points:
-        lines.append("要点：\n" + "\n".join(f"- {point}" for point in item.points))
+        lines.append(_("要点：") + "\n" + "\n".join(f"- {point}" for point in item.points))
     if source := _source(item):
-        lines.append(f"来源：{source}")
+        lines.append(_("来源：{source}").format(source=source))
     if link and (url := link(item)):
-        lines.append(f"网页：{url}")
+        lines.append(_("网页：{url}").format(url=url))
     return "\n\n".join(lines)
 
 
-def search_text(result: SearchResult, link: ItemLink | None) -> str:
+def _corrected(lang: Translations, query: str, corrected: str) -> str:
+    return lang.gettext("没有找到「{query}」，以下是「{corrected}」的结果。").format(
+        query=query, corrected=corrected)
+
+
+def search_text(lang: Translations, result: SearchResult, link: ItemLink | None) -> str:
     """Return the answer to `search`: the total, any corrected query, then the items best first."""
+    _ = lang.gettext
     lines = []
     if result.corrected:
-        lines.append(f"没有找到「{result.query}」，以下是「{result.corrected}」的结果。")
+        lines.append(_corrected(lang, result.query, result.corrected))
     if not result.items:
-        lines.append(f"没有找到「{result.query}」。" if result.total == 0 else
-                     f"共 {result.total} 条，这一页没有结果。")
+        lines.append(_("没有找到「{query}」。").format(query=result.query) if result.total == 0
+                     else _("共 {total} 条，这一页没有结果。").format(total=result.total))
         return "\n\n".join(lines)
-    more = "+" if result.total_capped else ""
-    lines.append(f"## 搜索「{result.corrected or result.query}」：共 {result.total}{more} 条，"
-                 f"显示前 {len(result.items)} 条")
-    lines.extend(_brief(item, number, link) for number, item in enumerate(result.items, 1))
+    total = f"{result.total}+" if result.total_capped else str(result.total)
+    lines.append(_("## 搜索「{query}」：共 {total} 条，显示前 {shown} 条").format(
+        query=result.corrected or result.query, total=total, shown=len(result.items)))
+    lines.extend(_brief(lang, item, number, link) for number, item in enumerate(result.items, 1))
     return "\n\n".join(lines)
 
 
-def what_text(result: WhatResult, link: ItemLink | None) -> str:
+def what_text(lang: Translations, result: WhatResult, link: ItemLink | None) -> str:
     """Return the answer to `what_happened`: the names searched for, then each story with its
     dates, items and sources, oldest first."""
+    _ = lang.gettext
     lines = []
     if result.corrected:
-        lines.append(f"没有找到「{result.query}」，以下是「{result.corrected}」的结果。")
+        lines.append(_corrected(lang, result.query, result.corrected))
     if not result.stories:
-        lines.append(f"日报里没有「{result.query}」的报道。")
+        lines.append(_("日报里没有「{query}」的报道。").format(query=result.query))
         return "\n\n".join(lines)
-    lines.append(f"## {' / '.join(result.names)}：{len(result.stories)} 个事件（按时间顺序）")
+    lines.append(_("## {names}：{n} 个事件（按时间顺序）").format(
+        names=" / ".join(result.names), n=len(result.stories)))
     for number, story in enumerate(result.stories, 1):
-        lines.append(_story(story, number, link))
+        lines.append(_story(lang, story, number, link))
     return "\n\n".join(lines)
 
 
-def _story(story: Story, number: int, link: ItemLink | None) -> str:
+def _story(lang: Translations, story: Story, number: int, link: ItemLink | None) -> str:
     """Return one story: headline, its dates, one line per item, its sources."""
+    _ = lang.gettext
     lines = [f"### {number}. {story.title}",
-             f"日期：{'、'.join(story.dates)}（{len(story.dates)} 天 · {len(story.items)} 篇）"]
+             _("日期：{dates}（{days} 天 · {items} 篇）").format(
+                 dates=", ".join(story.dates), days=len(story.dates), items=len(story.items))]
     for item in story.items:
         url = link(item) if link else ""
-        lines.append(f"- {item.date} · {item.category} · {item.title}" + (f"（{url}）" if url else ""))
+        lines.append(f"- {item.date} · {item.category} · {item.title}" + (f" ({url})" if url else ""))
     sources = [f"[{name}]({url})" if name and url else name or url for name, url in story.sources()]
     if sources:
-        lines.append("来源：" + "，".join(sources))
+        lines.append(_("来源：{source}").format(source=", ".join(sources)))
     return "\n".join(lines)
 
 
-def digest_markdown(header: DigestSummary, items: list[Item], link: ItemLink | None = None) -> str:
+def digest_markdown(lang: Translations, header: DigestSummary, items: list[Item],
+                    link: ItemLink | None = None) -> str:
     """Return one day's digest as Markdown: title, summary, then every item in full by category."""
-    lines = [f"# {header.title}（{header.date}）", f"共 {len(items)} 条"]
+    lines = [f"# {header.title} ({header.date})",
+             lang.ngettext("共 {n} 条", "共 {n} 条", len(items)).format(n=len(items))]
     if header.summary:
         lines.append(header.summary)
     category = None
@@ -106,16 +135,19 @@ def digest_markdown(header: DigestSummary, items: list[Item], link: ItemLink | N
         if item.category != category:
             category = item.category
             lines.append(f"## {category}")
-        lines.append(_full(item, link))
+        lines.append(_full(lang, item, link))
     return "\n\n".join(lines) + "\n"
 
 
-def week_text(stories: list[Story], start: str, end: str, link: ItemLink | None) -> str:
+def week_text(lang: Translations, stories: list[Story], start: str, end: str,
+              link: ItemLink | None) -> str:
     """Return the week's story board: stories ranked by days and items reported."""
+    _ = lang.gettext
     if not stories:
-        return f"{start} ~ {end} 没有日报。"
-    lines = [f"## 一周事件榜 {start} ~ {end}：共 {len(stories)} 个事件，按报道天数和篇数排列"]
-    lines.extend(_story(story, number, link) for number, story in enumerate(stories, 1))
+        return _("{start} ~ {end} 没有日报。").format(start=start, end=end)
+    lines = [_("## 一周事件榜 {start} ~ {end}：共 {n} 个事件，按报道天数和篇数排列").format(
+        start=start, end=end, n=len(stories))]
+    lines.extend(_story(lang, story, number, link) for number, story in enumerate(stories, 1))
     return "\n\n".join(lines)
 
 
@@ -125,57 +157,51 @@ def busiest_week(trend: Trend) -> tuple[dt.date, int] | None:
     return (best[1], best[0]) if best else None
 
 
-def trend_text(trend: Trend, busiest: tuple[dt.date, int] | None) -> str:
+def trend_text(lang: Translations, trend: Trend, busiest: tuple[dt.date, int] | None) -> str:
     """Return the answer to `trend`: totals, the busiest week (`busiest_week`), the last weeks."""
+    _ = lang.gettext
     if not trend.total:
-        return f"日报里没有提到「{trend.query}」。"
-    mentioned = sum(1 for _, n in trend.weeks if n)
-    lines = [f"## 「{trend.query}」每周提及次数",
-             f"共 {trend.total} 条，{mentioned}/{len(trend.weeks)} 周有提及"]
+        return _("日报里没有提到「{query}」。").format(query=trend.query)
+    mentioned = sum(1 for _week, n in trend.weeks if n)
+    lines = [_("## 「{query}」每周提及次数").format(query=trend.query),
+             lang.ngettext("共 {n} 条，{weeks}/{all_weeks} 周有提及",
+                           "共 {n} 条，{weeks}/{all_weeks} 周有提及", trend.total).format(
+                 n=trend.total, weeks=mentioned, all_weeks=len(trend.weeks))]
     if busiest:
-        lines.append(f"最多：{busiest[0]:%Y-%m-%d} 那周 {busiest[1]} 条")
-    lines.append(f"最近 {min(RECENT_WEEKS, len(trend.weeks))} 周（周一开始）：")
-    lines.extend(f"- {week:%Y-%m-%d}：{n} 条" for week, n in trend.weeks[-RECENT_WEEKS:])
+        lines.append(lang.ngettext("最多：{week} 那周 {n} 条", "最多：{week} 那周 {n} 条", busiest[1])
+                     .format(week=f"{busiest[0]:%Y-%m-%d}", n=busiest[1]))
+    lines.append(_("最近 {n} 周（周一开始）：").format(n=min(RECENT_WEEKS, len(trend.weeks))))
+    lines.extend(f"- {week:%Y-%m-%d}: {n}" for week, n in trend.weeks[-RECENT_WEEKS:])
     return "\n".join(lines)
 
 
-def categories_text(counts: list[CategoryCount], stats: ArchiveStats) -> str:
+def categories_text(lang: Translations, counts: list[CategoryCount], stats: ArchiveStats) -> str:
     """Return the categories with their item counts and the archive's size and date range."""
+    _ = lang.gettext
     if not stats.digests:
-        return "日报库是空的。"
-    lines = [f"## 日报库：{stats.digests} 期日报，{stats.items} 条（{stats.first_date} ~ "
-             f"{stats.last_date}）"]
-    lines.extend(f"- {count.name}：{count.items} 条" for count in counts)
+        return _("日报库是空的。")
+    lines = [_("## 日报库：{digests} 期日报，{items} 条（{first} ~ {last}）").format(
+        digests=stats.digests, items=stats.items, first=stats.first_date, last=stats.last_date)]
+    lines.extend(_("- {category}：{n} 条").format(category=count.name, n=count.items)
+                 for count in counts)
     return "\n".join(lines)
 
 
-def briefing_prompt(topic: str, since: str | None, until: str | None) -> str:
+def briefing_prompt(lang: Translations, topic: str, since: str | None, until: str | None) -> str:
     """Return the briefing prompt: what to write about `topic` and which tools to use for it."""
-    span = (f"{since or '最早'} 至 {until or '最新'}" if since or until else "日报库的全部日期")
+    _ = lang.gettext
+    span = (_("{since} 至 {until}").format(since=since or _("最早"), until=until or _("最新"))
+            if since or until else _("日报库的全部日期"))
     dates = "".join(f', {name}="{value}"' for name, value in (("since", since), ("until", until))
                     if value)
-    return (f"请根据 AI 行业日报库，为我写一份关于「{topic}」的简报，时间范围：{span}。\n\n"
-            f"请这样使用 digestbot 的工具：\n"
-            f"1. 用 search(query=\"{topic}\"{dates}, limit=20) 找到相关条目；结果太多时可以加 "
-            f"category 缩小范围。\n"
-            f"2. 如果「{topic}」是公司、产品或人物，用 what_happened(name=\"{topic}\") 取得按时间排列的"
-            f"事件，只保留时间范围内的日期。\n"
-            f"3. 用 trend(keyword=\"{topic}\") 看它每周被提及的次数，判断热度在上升还是下降。\n"
-            f"4. 需要某天的全文时，用 get_digest(date=\"YYYY-MM-DD\")。\n\n"
-            f"简报的写法：先用两三句话概括；再按时间顺序列出关键事件（日期、发生了什么、金额或版本等"
-            f"关键数字），每条注明来源链接；最后说明趋势。只写工具返回的内容，不要编造；"
-            f"没有找到的就直接说明。")
-
-
-# What an MCP client shows people for each tool, the resource and the prompt (their names and
-# descriptions are for the model: see handlers/mcp.py).
-TITLES = {
-    "search": "搜索日报",
-    "what_happened": "事件时间线",
-    "get_digest": "某天的日报",
-    "week": "一周事件榜",
-    "trend": "关键词每周趋势",
-    "categories": "分类与日报库范围",
-    "digest": "日报全文",
-    "briefing": "专题简报",
-}
+    return _("请根据 AI 行业日报库，为我写一份关于「{topic}」的简报，时间范围：{span}。\n\n"
+             "请这样使用 digestbot 的工具：\n"
+             "1. 用 search(query=\"{topic}\"{dates}, limit=20) 找到相关条目；结果太多时可以加 "
+             "category 缩小范围。\n"
+             "2. 如果「{topic}」是公司、产品或人物，用 what_happened(name=\"{topic}\") 取得按时间排列的"
+             "事件，只保留时间范围内的日期。\n"
+             "3. 用 trend(keyword=\"{topic}\") 看它每周被提及的次数，判断热度在上升还是下降。\n"
+             "4. 需要某天的全文时，用 get_digest(date=\"YYYY-MM-DD\")。\n\n"
+             "简报的写法：先用两三句话概括；再按时间顺序列出关键事件（日期、发生了什么、金额或版本等"
+             "关键数字），每条注明来源链接；最后说明趋势。只写工具返回的内容，不要编造；"
+             "没有找到的就直接说明。").format(topic=topic, span=span, dates=dates)
