@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import BotCommand, LinkPreviewOptions, MenuButtonWebApp, Update, WebAppInfo
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken
 from telegram.ext import (
@@ -106,6 +106,10 @@ MENU = [BotCommand(name, description) for name, description, _ in render.HELP_CO
 
 async def _post_init(app: Application) -> None:
     await app.bot.set_my_commands(MENU)
+    web_url = app.bot_data.settings.web_url
+    if web_url.startswith("https://"):  # Telegram opens Mini Apps over HTTPS only
+        await app.bot.set_chat_menu_button(menu_button=MenuButtonWebApp(
+            render.MENU_BUTTON, WebAppInfo(web_url + "/")))
     await schedule.start_jobs(app)
 
 

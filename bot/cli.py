@@ -104,6 +104,11 @@ def _parser() -> argparse.ArgumentParser:
                       help="replace what the target database already holds")
     copy.set_defaults(handler=_migrate)
 
+    site = sub.add_parser("web", help="serve the read-only web archive (pages, search, feeds)")
+    site.add_argument("--host", help="address to listen on (default: $WEB_HOST or 127.0.0.1)")
+    site.add_argument("--port", type=int, help="port (default: $WEB_PORT or 8080; 0 = a free one)")
+    site.set_defaults(handler=_web)
+
     # The bot's own commands; their handlers are in bot/offline.py, imported only when one runs.
     ask = sub.add_parser("ask", help="run one bot command offline and print the replies")
     ask.add_argument("text", help='e.g. "/search 红包"')
@@ -130,6 +135,19 @@ def _bot_command(args: argparse.Namespace, db_path: str, settings: Settings) -> 
     handlers = {"ask": offline._ask, "shell": offline._shell, "run": offline._run,
                 "push": offline._push}
     return handlers[args.command](args, db_path, settings)
+
+
+def _web(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    """Serve the web archive from the index; needs no bot token."""
+    from bot.web import run
+    from storage.index import open_db
+
+    port = settings.web_port if args.port is None else args.port
+    if not 0 <= port <= 65535:
+        print(f"digestbot web: --port must be 0-65535, not {port}", file=sys.stderr)
+        return 2
+    run(open_db(db_path), settings, args.host or settings.web_host, port)
+    return 0
 
 
 def _ingest(args: argparse.Namespace, db_path: str, settings: Settings) -> int:

@@ -51,6 +51,10 @@ class Settings:
     smtp_url: str = ""  # smtp://user:pass@host:587 (STARTTLS), smtps://...:465, smtp://host:25
     mail_from: str = ""
     mail_to: tuple[str, ...] = ()
+    web_host: str = "127.0.0.1"  # where `digestbot web` listens
+    web_port: int = 8080
+    web_rate: int = 20  # requests per second one client may make to the site (bursts of 3x); 0 = no limit
+    webhook_serves_web: bool = False  # the webhook server also serves the site's routes
 
     @property
     def database(self) -> str:
@@ -117,6 +121,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         web_url=_url("WEB_URL", get("WEB_URL")).rstrip("/") if get("WEB_URL") else "",
         card_footer=_card_footer(get("CARD_FOOTER")),
         **_targets(get),
+        web_host=get("WEB_HOST", "127.0.0.1"),
+        web_port=_int("WEB_PORT", get("WEB_PORT", "8080"), 1, 65535),
+        web_rate=_int("WEB_RATE_LIMIT", get("WEB_RATE_LIMIT", "20"), 0, 100_000),
+        webhook_serves_web=_switch("WEBHOOK_SERVES_WEB", get("WEBHOOK_SERVES_WEB", "off")),
     )
 
 
@@ -292,6 +300,12 @@ def _int(name: str, value: str, low: int, high: int) -> int:
         raise ConfigError(f"{name} is malformed ({value!r}): expected a whole number "
                           f"from {low} to {high}")
     return int(value)
+
+
+def _switch(name: str, value: str) -> bool:
+    if value.lower() not in ("on", "off", "true", "false", "yes", "no", "1", "0"):
+        raise ConfigError(f"{name} is malformed ({value!r}): expected on or off")
+    return value.lower() in ("on", "true", "yes", "1")
 
 
 def _secret(value: str) -> str:

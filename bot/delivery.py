@@ -76,7 +76,8 @@ async def post_digest(bot: Bot, state: BotState, date: str, chat_id: str | int,
     found = await asyncio.to_thread(digest_on, state.db, date)
     if found is None:
         return PostOutcome("missing", date)
-    post = render.channel_post_topics(*found)  # in a forum, each category into its own topic
+    # in a forum, each category into its own topic
+    post = render.channel_post_topics(*found, state.settings.web_url)
     return await post_messages(bot, state, date, chat_id, [text for _, text in post], force,
                                topics=[topic for topic, _ in post])
 
@@ -187,7 +188,7 @@ async def deliver_subscriptions(bot: Bot, state: BotState, date: str) -> int:
             continue
         try:
             outcome = await post_messages(bot, state, date, reader.chat_id,
-                                          render.channel_post(header, chosen))
+                                          render.channel_post(header, chosen, state.settings.web_url))
         except Forbidden:
             log.info("subscriber %s blocked the bot; marked blocked", reader.chat_id)
             await asyncio.to_thread(readers.mark_blocked, db, reader.chat_id)

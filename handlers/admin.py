@@ -70,7 +70,8 @@ async def preview(update: Update, context: Context) -> None:
     if found is None:
         await reply(update, context, render.no_digest(date or None))
         return
-    await reply(update, context, [render.Reply(text) for text in render.channel_post(*found)])
+    await reply(update, context, [render.Reply(text) for text in render.channel_post(
+            *found, context.bot_data.settings.web_url)])
 
 
 @admin_only
@@ -176,7 +177,8 @@ async def upload(update: Update, context: Context) -> None:
     await reply(update, context, render.upload_result(outcome.line(), outcome.status != "rejected",
                                                       outcome.date))
     if found is not None:
-        await reply(update, context, [render.Reply(text) for text in render.channel_post(*found)])
+        await reply(update, context, [render.Reply(text) for text in render.channel_post(
+            *found, context.bot_data.settings.web_url)])
         await delivery.notify_watches(context.bot, context.bot_data)
 
 

@@ -199,7 +199,7 @@ async def inline_query(update: Update, context: Context) -> None:
     query = update.inline_query.query.strip()
     items, refused = await asyncio.to_thread(_inline_items, state.db, query,
                                              today_in_zone(state.settings))
-    await update.inline_query.answer(reader_render.inline_results(items),
+    await update.inline_query.answer(reader_render.inline_results(items, state.settings.web_url),
                                      button=reader_render.inline_refusal(refused),
                                      cache_time=INLINE_CACHE_S, is_personal=False)
 

@@ -46,7 +46,8 @@ async def today(update: Update, context: Context) -> None:
         await reply(update, context, render.no_digest(date if asked else None))
         return
     note = f"今天（{date}）的日报还没有发布，以下是最新一期（{newest}）。" if newest else ""
-    await reply(update, context, render.today_messages(*found, note=note))
+    await reply(update, context, render.today_messages(*found, note=note,
+                                                         web_url=state.settings.web_url))
 
 
 def _digest_or_fallback(db: Database, date: str,
@@ -65,7 +66,7 @@ async def latest(update: Update, context: Context) -> None:
     if found is None:
         await reply(update, context, render.no_digest(None))
         return
-    await reply(update, context, render.latest_headlines(*found))
+    await reply(update, context, render.latest_headlines(*found, context.bot_data.settings.web_url))
 
 
 async def search(update: Update, context: Context) -> None:
@@ -74,7 +75,8 @@ async def search(update: Update, context: Context) -> None:
     query = " ".join(context.args)
     result, query_id = await asyncio.to_thread(_first_page, state.db, query,
                                                today_in_zone(state.settings))
-    await reply(update, context, render.search_page(result, query_id, 0, None))
+    await reply(update, context, render.search_page(result, query_id, 0, None,
+                                                      state.settings.web_url))
 
 
 def _first_page(db: Database, query: str, day: str) -> tuple[SearchResult, int]:
@@ -98,7 +100,8 @@ async def search_button(update: Update, context: Context) -> None:
         await callback.answer("这条搜索已过期，请重新搜索。")
         return
     await callback.answer()
-    await _edit(callback, render.search_page(result, int(query_id), int(page), category))
+    await _edit(callback, render.search_page(result, int(query_id), int(page), category,
+                                                    context.bot_data.settings.web_url))
 
 
 def _search_page(db: Database, query_id: int, category: str | None,
@@ -167,7 +170,7 @@ async def what(update: Update, context: Context) -> None:
     state = context.bot_data
     result = await asyncio.to_thread(_what, state.db, " ".join(context.args),
                                      today_in_zone(state.settings))
-    await reply(update, context, render.what_timeline(result))
+    await reply(update, context, render.what_timeline(result, state.settings.web_url))
 
 
 def _what(db: Database, name: str, day: str) -> WhatResult:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import links
 from storage.categories import CANONICAL
 from storage.index import IngestOutcome
 from storage.model import Item, SearchResult, WhatResult
@@ -22,6 +23,10 @@ from storage.search import ArchiveStats, CategoryCount, DigestSummary
 from storage.topics import WEEK_TOPIC
 
 MAX_LENGTH = 4096
+WEB_DAY_LINK = "在网页上阅读这一期"
+WEB_WHAT_LINK = "在网页上查看时间线"
+WEB_ITEM_LINK = "网页版"
+MENU_BUTTON = "网页版"  # the bot's menu button opening the web archive (a Mini App)
 PAGE_SIZE = 5
 SHORT_NAMES = {"政策与监管": "政策", "模型与技术进展": "模型", "产品与应用发布": "产品",
                "投融资与并购": "投融资", "行业落地与生态": "行业"}
@@ -171,9 +176,13 @@ def _by_category(items: list[Item]) -> list[tuple[str, list[tuple[int, Item]]]]:
     return list(groups.items())
 
 
-def digest_overview(header: DigestSummary, items: list[Item], note: str = "") -> list[str]:
-    """Return the overview: date, title, numbered headlines per category (split if very long)."""
+def digest_overview(header: DigestSummary, items: list[Item], note: str = "",
+                    web_url: str = "") -> list[str]:
+    """Return the overview: date, title, numbered headlines per category (split if very long);
+    with `web_url` (WEB_URL), a link to the day's page on the web archive."""
     top = f"<b>📰 {esc(header.title)}</b>\n📅 {header.date} · 共 {len(items)} 条"
+    if url := links.day_url(web_url, header.date):
+        top += f"\n🌐 {_link(WEB_DAY_LINK, url)}"
     if note:
         top = f"{esc(note)}\n\n{top}"
     blocks = []
@@ -184,15 +193,19 @@ def digest_overview(header: DigestSummary, items: list[Item], note: str = "") ->
     return pack(blocks, header=top)
 
 
-def channel_post(header: DigestSummary, items: list[Item]) -> list[str]:
-    """Return the channel post: the overview, then each category's items in full."""
-    return [text for _, text in channel_post_topics(header, items)]
+def channel_post(header: DigestSummary, items: list[Item], web_url: str = "") -> list[str]:
+    """Return the channel post: the overview (linking to the web archive with `web_url`), then
+    each category's items in full."""
+    return [text for _, text in channel_post_topics(header, items, web_url)]
 
 
-def channel_post_topics(header: DigestSummary, items: list[Item]) -> list[tuple[str | None, str]]:
+def channel_post_topics(header: DigestSummary, items: list[Item],
+                        web_url: str = "") -> list[tuple[str | None, str]]:
     """Return the channel post as (topic, message): the overview's messages with no topic (a
-    forum's General topic), then each category's messages with the category as their topic."""
-    messages: list[tuple[str | None, str]] = [(None, text) for text in digest_overview(header, items)]
+    forum's General topic), then each category's messages with the category as their topic;
+    with `web_url`, the overview links to the day's page on the web archive."""
+    messages: list[tuple[str | None, str]] = [
+        (None, text) for text in digest_overview(header, items, web_url=web_url)]
     for category, numbered in _by_category(items):
         title = f"<b>{ICONS.get(category, '📌')} {esc(category)}</b> · {header.date}"
         messages += [(category, text) for text in
@@ -222,8 +235,10 @@ def topic_color(topic: str) -> int:
 # --- search, categories, what --------------------------------------------------------
 
 
-def search_page(result: SearchResult, query_id: int, page: int, category: str | None) -> Reply:
-    """Return one page of search results with paging and category buttons."""
+def search_page(result: SearchResult, query_id: int, page: int, category: str | None,
+                web_url: str = "") -> Reply:
+    """Return one page of search results with paging and category buttons; with `web_url`, a link
+    to the full result list on the web archive when there are more results than fit."""
     if result.message == "too_short":
         return Reply("🔍 关键词太短了，请至少输入 2 个字，例如 /search 红包")
     if result.message == "empty":
@@ -243,6 +258,9 @@ def search_page(result: SearchResult, query_id: int, page: int, category: str | 
              f" · 第 {page + 1}/{pages}{more} 页"]
     if result.corrected:
         lines.append(f"（没有找到「{esc(result.query)}」，已显示「{esc(result.corrected)}」的结果）")
+    if result.total > PAGE_SIZE and (url := links.search_url(web_url, result.corrected
+                                                              or result.query, category)):
+        lines.append(f"🌐 {_link(f'在网页上查看全部 {result.total}{more} 条', url)}")
     blocks = [brief_item(item, page * PAGE_SIZE + i) for i, item in enumerate(result.items, 1)]
     text = pack(blocks, header="\n".join(lines))[0]
     rows = []
@@ -303,8 +321,9 @@ def category_page(category: str, items: list[Item], total: int, page: int, query
     return Reply(pack(blocks, header=header)[0], InlineKeyboardMarkup([nav]) if nav else None)
 
 
-def what_timeline(result: WhatResult) -> list[Reply]:
-    """Return the story timeline: one line per story with its dates and sources, oldest first."""
+def what_timeline(result: WhatResult, web_url: str = "") -> list[Reply]:
+    """Return the story timeline: one line per story with its dates and sources, oldest first;
+    with `web_url`, a link to the timeline on the web archive."""
     if result.message == "empty":
         return [Reply("请在命令后输入名称，例如 /what 阶跃星辰")]
     if result.message == "too_short":
@@ -317,6 +336,8 @@ def what_timeline(result: WhatResult) -> list[Reply]:
     if result.corrected:
         header += f"\n（没有找到「{esc(result.query)}」，已显示「{esc(result.corrected)}」）"
     header += f"\n共 {len(result.stories)} 个事件，按时间排列"
+    if url := links.what_url(web_url, result.corrected or result.query):
+        header += f"\n🌐 {_link(WEB_WHAT_LINK, url)}"
     blocks = []
     for number, story in enumerate(result.stories, start=1):
         lines = [f"{number}. <b>{story.dates[0]}</b> {esc(story.title)}"]
@@ -334,19 +355,21 @@ def what_timeline(result: WhatResult) -> list[Reply]:
     return [Reply(text) for text in pack(blocks, header=header)]
 
 
-def latest_headlines(header: DigestSummary, items: list[Item]) -> list[Reply]:
-    """Return the newest digest's headlines."""
-    return [Reply(text) for text in digest_overview(header, items)]
+def latest_headlines(header: DigestSummary, items: list[Item], web_url: str = "") -> list[Reply]:
+    """Return the newest digest's headlines (linking to its web page with `web_url`)."""
+    return [Reply(text) for text in digest_overview(header, items, web_url=web_url)]
 
 
-def today_messages(header: DigestSummary, items: list[Item], note: str = "") -> list[Reply]:
-    """Return a day's digest for a chat: the overview then the full items, category by category;
-    the last message has the "🖼 长图" button (the day's card, /card)."""
-    messages = channel_post(header, items)
+def today_messages(header: DigestSummary, items: list[Item], note: str = "",
+                   web_url: str = "") -> list[Reply]:
+    """Return a day's digest for a chat: the overview then the full items, category by category
+    (the overview linking to the day's web page with `web_url`); the last message has the
+    "🖼 长图" button (the day's card, /card)."""
+    messages = channel_post(header, items, web_url)
     if note:
         messages[0] = f"{esc(note)}\n\n{messages[0]}"
         if utf16_len(messages[0]) > MAX_LENGTH:
-            messages[0:1] = digest_overview(header, items, note)
+            messages[0:1] = digest_overview(header, items, note, web_url)
     return [Reply(text, card_keyboard(header.date) if number == len(messages) else None)
             for number, text in enumerate(messages, start=1)]
 

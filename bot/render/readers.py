@@ -11,9 +11,11 @@ from telegram import (
     InputTextMessageContent,
 )
 
+from bot import links
 from bot.render import (
     MAX_LENGTH,
     SHORT_NAMES,
+    WEB_ITEM_LINK,
     Reply,
     _link,
     _shorten,
@@ -198,11 +200,14 @@ def week_board(stories: list[Story], start: str, end: str) -> list[Reply]:
 # --- inline mode -------------------------------------------------------------------------
 
 
-def inline_results(items: list[Item]) -> list[InlineQueryResultArticle]:
-    """Return inline-mode results: one shareable article per item (the message is the full item)."""
+def inline_results(items: list[Item], web_url: str = "") -> list[InlineQueryResultArticle]:
+    """Return inline-mode results: one shareable article per item (the message is the full item,
+    with `web_url` a link to its permalink on the web archive)."""
     results = []
     for item in items[:INLINE_RESULTS]:
-        message = full_item(item, budget=MAX_LENGTH - 100) + f"\n📅 {item.date}"
+        message = full_item(item, budget=MAX_LENGTH - 300) + f"\n📅 {item.date}"
+        if url := links.item_url(web_url, item.id):
+            message += f" · 🌐 {_link(WEB_ITEM_LINK, url)}"
         description = f"{item.date} · {short_category(item.category)} · {_shorten(item.summary, 80)}"
         results.append(InlineQueryResultArticle(
             id=str(item.id), title=_shorten(item.title, 100), description=description,
