@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 PAGE_SIZE = 10  # search results per page
 MAX_PAGE = 50  # deeper pages are not ranked (storage.search.WINDOW) and not offered
 FEED_DIGESTS = 10
-FEED_ITEMS = 30
+FEED_ITEMS = 20
 CATEGORY_PAGE_SIZE = 20
 WEEK_STORIES = 40
 MAX_ID = 2**62  # ids are date ordinals * 1000 + position: anything bigger names no item

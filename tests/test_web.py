@@ -287,7 +287,7 @@ def test_feed_of_newest_digests(client, web_db) -> None:
 def test_feed_of_a_query_is_the_newest_matching_items(client, web_db) -> None:
     feed = feedparser.parse(client.get("/feed.xml", params={"q": "红包"}).content)
     assert not feed.bozo
-    expected = newest_matches(web_db, "红包", limit=30).items
+    expected = newest_matches(web_db, "红包", limit=20).items
     assert [e.link for e in feed.entries] == [f"{client.base_url}/item/{i.id}" for i in expected]
     assert len(expected) == 6 and "红包" in feed.feed.title
 

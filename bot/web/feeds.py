@@ -1,6 +1,6 @@
 """Atom feeds (feedgen): the newest digests, or the newest items of a query or a category.
 
-Each entry's content is HTML from a template (bot/templates/feed_*.html, autoescaped); feedgen
+Each entry's content is HTML from the macros of bot/templates/feed.html (autoescaped); feedgen
 escapes it again as XML text, as Atom's type="html" content expects.
 """
 
@@ -32,8 +32,7 @@ def atom(feed: Feed, self_url: str, base: str, tz: ZoneInfo, templates: jinja2.E
     generator.author({"name": "AI 行业日报"})
     dates = [header.date for header, _ in feed.digests] + [item.date for item in feed.items]
     generator.updated(_published(max(dates), tz) if dates else dt.datetime(2000, 1, 1, tzinfo=tz))
-    digest_entry = templates.get_template("feed_digest.html")
-    item_entry = templates.get_template("feed_item.html")
+    content = templates.get_template("feed.html").make_module({"base": base})
     for header, items in feed.digests:
         url = links.day_url(base, header.date)
         entry = generator.add_entry(order="append")
@@ -42,7 +41,7 @@ def atom(feed: Feed, self_url: str, base: str, tz: ZoneInfo, templates: jinja2.E
         entry.link(href=url, rel="alternate", type="text/html")
         entry.updated(_published(header.date, tz))
         entry.published(_published(header.date, tz))
-        entry.content(digest_entry.render(base=base, digest=header, items=items), type="html")
+        entry.content(str(content.digest_content(header, items)), type="html")
     for item in feed.items:
         url = links.item_url(base, item.id)
         entry = generator.add_entry(order="append")
@@ -53,5 +52,5 @@ def atom(feed: Feed, self_url: str, base: str, tz: ZoneInfo, templates: jinja2.E
         entry.updated(_published(item.date, tz))
         entry.published(_published(item.date, tz))
         entry.summary(item.summary or item.title)
-        entry.content(item_entry.render(base=base, item=item), type="html")
+        entry.content(str(content.item_content(item)), type="html")
     return generator.atom_str(pretty=False)
