@@ -346,3 +346,69 @@ def test_token_bucket_refills_per_client() -> None:
     assert buckets.take("b", now=0.0) == 0.0  # another client has its own bucket
     assert buckets.take("a", now=0.6) == 0.0  # refilled
     assert TokenBuckets(rate=0).take("a") == 0.0
+
+
+async def test_webhook_server_serves_the_site_when_asked(web_db) -> None:
+    import socket
+
+    from bot.app import build_application
+    from bot.webhook import make_server
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    for serves in (True, False):
+        settings = Settings(bot_token="123:TEST", webhook_url="https://bot.example.com/tg/hook",
+                            webhook_secret="s3cret", webhook_serves_web=serves)
+        server = make_server(build_application(settings, web_db, with_jobs=False), settings)
+        server.listen(port, address="127.0.0.1")
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+                day = await http.get(f"/d/{NEWEST}")
+                health = await http.get("/healthz")
+                hook = await http.post("/tg/hook", content=b"{}")
+        finally:
+            server.stop()
+        assert health.status_code == 200 and hook.status_code == 403
+        if serves:
+            assert len(anchors(assert_page(day))) == 12
+        else:
+            assert day.status_code == 404 and "AI 行业日报" not in day.text
+
+
+def test_web_settings_are_validated() -> None:
+    from bot.config import ConfigError, load_settings
+
+    settings = load_settings({"WEB_HOST": "0.0.0.0", "WEB_PORT": "9000", "WEB_RATE_LIMIT": "0",
+                              "WEBHOOK_SERVES_WEB": "on"}, env_file=None)
+    assert (settings.web_host, settings.web_port, settings.web_rate,
+            settings.webhook_serves_web) == ("0.0.0.0", 9000, 0, True)
+    defaults = load_settings({}, env_file=None)
+    assert (defaults.web_host, defaults.web_port, defaults.web_rate,
+            defaults.webhook_serves_web) == ("127.0.0.1", 8080, 20, False)
+    for name, value in (("WEB_PORT", "http"), ("WEB_PORT", "70000"), ("WEB_RATE_LIMIT", "-1"),
+                        ("WEBHOOK_SERVES_WEB", "maybe")):
+        with pytest.raises(ConfigError, match=name):
+            load_settings({name: value}, env_file=None)
+
+
+def test_cli_web_refuses_a_bad_port_and_search_does_not_load_the_site(capsys) -> None:
+    import subprocess
+    import sys
+
+    from bot.cli import main
+
+    assert main(["web", "--port", "70000"]) == 2
+    assert "--port must be 0-65535" in capsys.readouterr().err
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, bot.cli; bot.cli._parser(); print('jinja2' in "
+         "sys.modules, 'bot.web' in sys.modules, 'tornado' in sys.modules)"],
+        capture_output=True, text=True, cwd=BUNDLED.parent, check=True)
+    assert loaded.stdout.split() == ["False", "False", "False"]
+
+
+def test_trusted_proxy_only_on_loopback() -> None:
+    from bot.web import trusts_proxy
+
+    assert trusts_proxy("127.0.0.1") and trusts_proxy("::1")
+    assert not trusts_proxy("0.0.0.0") and not trusts_proxy("192.168.1.2")
