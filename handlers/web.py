@@ -33,6 +33,9 @@ FEED_DIGESTS = 10
 FEED_ITEMS = 20
 CATEGORY_PAGE_SIZE = 20
 WEEK_STORIES = 40
+# Queries are cut here (the bot allows 200): typo correction of one long unbroken CJK word costs
+# about its length cubed (100 characters: 0.1 s, 200: 1.5 s), too much for a public page.
+MAX_QUERY_CHARS = 64
 MAX_ID = 2**62  # ids are date ordinals * 1000 + position: anything bigger names no item
 
 
@@ -48,6 +51,14 @@ class Request:
     def arg(self, name: str) -> str:
         """Return a query-string argument with its spaces collapsed ("" when missing)."""
         return " ".join(self.args.get(name, "").split())
+
+    def query(self) -> str:
+        """Return the `q` argument, spaces collapsed, cut at MAX_QUERY_CHARS."""
+        return self.arg("q")[:MAX_QUERY_CHARS]
+
+    def cut(self) -> bool:
+        """Return True if the `q` argument was longer than MAX_QUERY_CHARS (and so was cut)."""
+        return len(self.arg("q")) > MAX_QUERY_CHARS
 
     def page(self) -> int:
         """Return the `page` argument as 1..MAX_PAGE (1 when missing or not a number)."""
@@ -141,14 +152,14 @@ def _day_with_neighbours(db: Database, date: str | None
 
 async def search(db: Database, request: Request) -> Response:
     """/search?q=&category=&page=: one page of results, best first, with the bot's semantics."""
-    query, category, page = request.arg("q"), request.arg("category") or None, request.page()
+    query, category, page = request.query(), request.arg("category") or None, request.page()
     if not query:
         return Page("search.html", {"query": "", "category": category, "result": None, "page": 1,
-                                    "current": None})
+                                    "current": None, "cut": False})
     result = await asyncio.to_thread(index_search.search, db, query, category, limit=PAGE_SIZE,
                                      offset=(page - 1) * PAGE_SIZE)
     return Page("search.html", {"query": query, "category": category, "result": result,
-                                "page": page, "pages": _pages(result),
+                                "page": page, "pages": _pages(result), "cut": request.cut(),
                                 "current": canonical_category(category) if category else None})
 
 
@@ -158,7 +169,7 @@ def _pages(result: SearchResult) -> int:
 
 async def what(db: Database, request: Request, name: str = "") -> Response:
     """/what/NAME (or /what?q=NAME): the story timeline of a company or product."""
-    name = " ".join((name or request.arg("q")).split())[:index_search.MAX_QUERY_CHARS]
+    name = " ".join((name or request.query()).split())[:MAX_QUERY_CHARS]
     if not name:
         return Page("what.html", {"name": "", "result": None})
     result = await asyncio.to_thread(what_happened, db, name)
@@ -190,7 +201,7 @@ def _week(db: Database, end: str | None) -> tuple[str | None, list[Story]]:
 
 async def trend(db: Database, request: Request) -> Response:
     """/trend?q=: the items matching a query per week, as a chart and a table."""
-    query = request.arg("q")
+    query = request.query()
     if not query:
         return Page("trend.html", {"query": "", "trend": None})
     result = await asyncio.to_thread(index_search.weekly_counts, db, query)
@@ -233,7 +244,7 @@ async def category(db: Database, request: Request, name: str) -> Response:
 async def feed(db: Database, request: Request) -> Response:
     """/feed.xml: the newest digests; ?q=: the newest items matching a query; ?category=: a
     category's newest items (both: matching items of that category)."""
-    query, category = request.arg("q"), request.arg("category")
+    query, category = request.query(), request.arg("category")
     if not query and not category:
         digests = await asyncio.to_thread(index_search.newest_digests, db, FEED_DIGESTS)
         return Feed("AI 行业日报", "每日 AI 行业动态：政策、模型、产品、投融资、行业",
@@ -264,7 +275,7 @@ def item_json(item: Item, base: str) -> dict[str, Any]:
 
 async def api_search(db: Database, request: Request) -> Response:
     """/api/search?q=&category=&page=: one page of results as JSON (400 with `error` if refused)."""
-    query, category, page = request.arg("q"), request.arg("category") or None, request.page()
+    query, category, page = request.query(), request.arg("category") or None, request.page()
     result = await asyncio.to_thread(index_search.search, db, query, category, limit=PAGE_SIZE,
                                      offset=(page - 1) * PAGE_SIZE)
     if result.message:

@@ -101,7 +101,8 @@ def template_environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("bot", "templates"),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+        auto_reload=False)  # templates are package data: no stat() per request
     css = (STATIC_DIR / "site.css").read_bytes()
     environment.globals.update(
         day_url=links.day_url, item_url=links.item_url, search_url=links.search_url,
@@ -277,6 +278,10 @@ async def serve(db: Database, settings: Settings, host: str, port: int, stop: as
 
 def run(db: Database, settings: Settings, host: str, port: int) -> None:
     """Serve the site until SIGINT or SIGTERM (what `digestbot web` does)."""
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # One line per request is the reverse proxy's job; 4xx and 5xx are still logged (WARNING).
+    logging.getLogger("tornado.access").setLevel(max(logging.WARNING, logging.root.level))
 
     async def main() -> None:
         stop = asyncio.Event()
