@@ -104,11 +104,6 @@ def _parser() -> argparse.ArgumentParser:
                       help="replace what the target database already holds")
     copy.set_defaults(handler=_migrate)
 
-    site = sub.add_parser("web", help="serve the read-only web archive (pages, search, feeds)")
-    site.add_argument("--host", help="address to listen on (default: $WEB_HOST or 127.0.0.1)")
-    site.add_argument("--port", type=int, help="port (default: $WEB_PORT or 8080; 0 = a free one)")
-    site.set_defaults(handler=_web)
-
     # The bot's own commands; their handlers are in bot/offline.py, imported only when one runs.
     ask = sub.add_parser("ask", help="run one bot command offline and print the replies")
     ask.add_argument("text", help='e.g. "/search 红包"')
@@ -125,6 +120,11 @@ def _parser() -> argparse.ArgumentParser:
     push.add_argument("--date", help="YYYY-MM-DD (default: today in TIMEZONE)")
     push.add_argument("--force", action="store_true", help="post again even if already posted")
     push.set_defaults(handler=_bot_command)
+
+    site = sub.add_parser("web", help="serve the read-only web archive (pages, search, feeds)")
+    site.add_argument("--host", help="address to listen on (default: $WEB_HOST or 127.0.0.1)")
+    site.add_argument("--port", type=int, help="port (default: $WEB_PORT or 8080; 0 = a free one)")
+    site.set_defaults(handler=_web)
     return parser
 
 
