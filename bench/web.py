@@ -9,10 +9,11 @@
    is the Server-Timing header the site sets (handler start to response: arguments, the storage
    call in its thread, the template or feed); the client's round trip is reported beside it, and
    the bare storage call (timed here, in this process) gives the site's overhead as a ratio.
-2. `--clients` concurrent clients for `--seconds`, each requesting a mix of the three routes
-   round-robin: requests, errors (anything but 200, or a failed connection), requests/s and
-   round-trip p50/p95. The site's rate limit is off (WEB_RATE_LIMIT=0): every client here is
-   127.0.0.1, one client for the limiter.
+2. `--clients` concurrent clients for `--seconds` (one keep-alive connection each, a minimal
+   HTTP/1.1 client over asyncio streams), each requesting a mix of the three routes round-robin:
+   requests, errors (anything but 200, or a failed connection), requests/s, round-trip p50/p95,
+   and the server process's CPU per request and share of a core. The site's rate limit is off
+   (WEB_RATE_LIMIT=0): every client here is 127.0.0.1, one client for the limiter.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -67,6 +69,15 @@ def start_site(database: str) -> tuple[subprocess.Popen, str]:
         process.kill()
         raise RuntimeError("digestbot web did not start")
     return process, found[0]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """Return the CPU time (user + system) process `pid` has used, from /proc (0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _routes(dates: list[str]) -> dict[str, list[str]]:
@@ -118,30 +129,54 @@ def bare_times(calls: dict[str, list[Callable[[], object]]], reps: int) -> dict:
     return out
 
 
+async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str,
+               path: str) -> int:
+    """Send one keep-alive GET on an open connection; return the status (the body is read)."""
+    writer.write(f"GET {quote(path, safe='/?=&')} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+    await reader.readexactly(int(length[1]) if length else 0)
+    return status
+
+
 async def _load(base: str, paths: list[str], clients: int, seconds: float) -> dict:
-    """`clients` concurrent clients for `seconds`; return requests, errors and round trips."""
+    """`clients` concurrent clients (one keep-alive connection each) for `seconds`; return
+    requests, errors and round trips. The client is a few lines over asyncio streams, so that
+    on a 2-core machine the server, not an HTTP library, is what is measured."""
     latencies: list[float] = []
     errors: dict[str, int] = {}
+    host = base.removeprefix("http://")
+    address, port = host.rsplit(":", 1)
     deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
 
-    async def client_loop(offset: int, http: httpx.AsyncClient) -> None:
+    def count(kind: str) -> None:
+        errors[kind] = errors.get(kind, 0) + 1
+
+    async def client_loop(offset: int) -> None:
         n = offset
+        connection = None
         while time.perf_counter() < deadline:
             path = paths[n % len(paths)]
             n += 1
             began = time.perf_counter()
             try:
-                response = await http.get(path)
-                if response.status_code != 200:
-                    errors[str(response.status_code)] = errors.get(str(response.status_code), 0) + 1
-            except httpx.HTTPError as exc:
-                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                connection = connection or await asyncio.open_connection(address, int(port))
+                status = await asyncio.wait_for(_get(*connection, host, path), 30)
+                if status != 200:
+                    count(str(status))
+            except (TimeoutError, OSError, asyncio.IncompleteReadError,
+                    asyncio.LimitOverrunError) as exc:
+                count(type(exc).__name__)
+                if connection:
+                    connection[1].close()
+                connection = None
             latencies.append((time.perf_counter() - began) * 1000)
+        if connection:
+            connection[1].close()
 
     began = time.perf_counter()
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
-        await asyncio.gather(*(client_loop(i, http) for i in range(clients)))
+    await asyncio.gather(*(client_loop(i) for i in range(clients)))
     elapsed = time.perf_counter() - began
     return {"clients": clients, "seconds": round(elapsed, 1), "requests": len(latencies),
             "errors": sum(errors.values()), "error_kinds": errors,
@@ -167,7 +202,17 @@ def measure(database: str, reps: int = 60, clients: int = 50, seconds: float = 1
             figures["server_over_bare_p95"] = (round(figures["server"]["p95"] / bare[kind]["p95"], 2)
                                                if bare[kind]["p95"] else None)
         mixed = [path for trio in zip(*routes.values(), strict=False) for path in trio]
-        out["concurrent"] = asyncio.run(_load(base, mixed, clients, seconds)) if seconds else None
+        out["concurrent"] = None
+        if seconds:
+            cpu_before = _cpu_seconds(process.pid)
+            out["concurrent"] = asyncio.run(_load(base, mixed, clients, seconds))
+            used = _cpu_seconds(process.pid) - cpu_before
+            # the server's CPU per request and its share of one core: on a shared machine the
+            # second says how much of the wall time the server actually ran
+            out["concurrent"]["server_cpu_ms_per_request"] = round(
+                used * 1000 / max(out["concurrent"]["requests"], 1), 2)
+            out["concurrent"]["server_cores_used"] = round(used / out["concurrent"]["seconds"], 2)
+        out["loadavg"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         process.terminate()
         process.wait(10)
@@ -188,6 +233,8 @@ def render(title: str, r: dict) -> str:
         lines.append(f"    {c['clients']} concurrent clients for {c['seconds']} s: {c['requests']} "
                      f"requests ({c['requests_per_s']}/s), {c['errors']} errors {c['error_kinds'] or ''}"
                      f"; round trip p50 {c['round_trip']['p50']} ms, p95 {c['round_trip']['p95']} ms")
+        lines.append(f"    the server used {c['server_cpu_ms_per_request']} ms of CPU per request and "
+                     f"{c['server_cores_used']} of a core (load average then: {r['loadavg']})")
     return "\n".join(lines)
 
 
