@@ -326,7 +326,8 @@ def test_health_and_static_and_read_only(client) -> None:
     assert health.status_code == 200 and health.json()["ok"] is True
     css = client.get("/static/site.css")
     assert css.status_code == 200 and "prefers-color-scheme: dark" in css.text
-    assert client.post("/search", data={"q": "x"}).status_code == 405
+    refused = client.post("/search", data={"q": "x"})
+    assert "无法处理这个请求" in assert_page(refused, 405)
     assert client.delete("/d/2026-02-08").status_code == 405
     assert client.head("/").status_code == 200
 
@@ -413,3 +414,18 @@ def test_trusted_proxy_only_on_loopback() -> None:
 
     assert trusts_proxy("127.0.0.1") and trusts_proxy("::1")
     assert not trusts_proxy("0.0.0.0") and not trusts_proxy("192.168.1.2")
+
+
+def test_a_failing_database_gives_an_error_page_and_an_unhealthy_check() -> None:
+    class Broken:
+        name = "sqlite"
+
+        def execute(self, sql: str, parameters=()):
+            raise RuntimeError("disk on fire")
+
+    with RunningSite(Broken(), Settings()) as broken, httpx.Client(base_url=broken.url) as http:
+        page = http.get(f"/d/{NEWEST}")
+        health = http.get("/healthz")
+    html = assert_page(page, 500)
+    assert "服务器暂时出了点问题" in html and "disk on fire" not in html
+    assert health.status_code == 503 and health.json()["ok"] is False
