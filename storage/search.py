@@ -531,6 +531,6 @@ def newest_matches(db: Database, query: str, category: str | None = None,
 
 def adjacent_dates(db: Database, date: str) -> tuple[str | None, str | None]:
     """Return the dates of the digests just before and just after `date` (None at either end)."""
-    before = db.execute("SELECT max(date) FROM digests WHERE date < $1", (date,)).fetchone()
-    after = db.execute("SELECT min(date) FROM digests WHERE date > $1", (date,)).fetchone()
-    return (before[0] if before else None), (after[0] if after else None)
+    row = db.execute("SELECT (SELECT max(date) FROM digests WHERE date < $1), "
+                     "(SELECT min(date) FROM digests WHERE date > $1)", (date,)).fetchone()
+    return (row[0], row[1]) if row else (None, None)
