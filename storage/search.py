@@ -515,14 +515,15 @@ def newest_matches(db: Database, query: str, category: str | None = None,
     correction), newest first; `total` is how many were returned. A refused query or an unknown
     category gives a message, as search does."""
     query = " ".join(query.split())[:MAX_QUERY_CHARS]
-    if not query:
-        return SearchResult(query, [], 0, message="empty")
+    refused = _refusal(query)
+    if refused:
+        return SearchResult(query, [], 0, message=refused)
     resolved = None
     if category:
         resolved = canonical_category(category) or _known_category(db, category)
         if resolved is None:
             return SearchResult(query, [], 0, message="unknown_category")
-    compiled = compile_query(db, query) if searchable_length(query) >= 2 else None
+    compiled = compile_query(db, query)
     if compiled is None:
         return SearchResult(query, [], 0, message="too_short")
     items = items_by_id(db, db.match_ids(compiled.expression, ALL_IDS, resolved, limit))

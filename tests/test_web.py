@@ -180,6 +180,15 @@ def test_search_category_filter_narrows(client, web_db) -> None:
     assert narrowed.count('class="hit"') == len(expected.items)
 
 
+def test_search_and_feeds_honour_exclusions(client, web_db) -> None:
+    expected = search(web_db, "红包 -文心", limit=10)
+    html = assert_page(client.get("/search", params={"q": "红包 -文心"}))
+    assert f"共 {expected.total} 条" in html and 0 < expected.total < 6
+    feed = feedparser.parse(client.get("/feed.xml", params={"q": "红包 -文心"}).content)
+    assert {e.link.rsplit("/", 1)[1] for e in feed.entries} == {str(i.id) for i in expected.items}
+    assert client.get("/feed.xml", params={"q": "-文心"}).status_code == 400
+
+
 def test_search_semantics_are_the_bots(client) -> None:
     latin = text_of(assert_page(client.get("/search", params={"q": "kim"})))  # a Latin prefix
     assert "Kimi" in latin and "共" in latin
@@ -192,6 +201,7 @@ def test_search_semantics_are_the_bots(client) -> None:
 @pytest.mark.parametrize("query, says", [
     ('"AND(*', None), ("😀" * 300, None), ("", "输入关键词"), ("x", "太短"),
     ("<script>alert(1)</script>", None), ("'; DROP TABLE items; --", None), ("\x00\x01", None),
+    ("-文心", "只有排除词"),
 ])
 def test_odd_queries_get_a_page(client, query: str, says: str | None) -> None:
     html = assert_page(client.get("/search", params={"q": query}))
