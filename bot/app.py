@@ -18,16 +18,18 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
 from bot import render, schedule
 from bot.config import ConfigError, Settings
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_for, translations
 from bot.send import send
 from bot.state import CONTEXT_TYPES, BotState, Context
 from bot.updates import ChatOrderedUpdates
-from handlers import admin, card, readers, user
+from handlers import admin, card, common, readers, user
 from handlers.common import thread_of
 
 if TYPE_CHECKING:
@@ -64,6 +66,8 @@ def build_application(settings: Settings, db: Database,
     state: BotState = app.bot_data
     state.attach(db, settings)
 
+    # First, for every update: the language of its replies (context.lang).
+    app.add_handler(TypeHandler(Update, common.pick_language), group=-1)
     # In the order of /help.
     app.add_handler(CommandHandler(["start", "help"], user.start))
     app.add_handler(CommandHandler("today", user.today))
@@ -80,6 +84,7 @@ def build_application(settings: Settings, db: Database,
     app.add_handler(CommandHandler("watch", readers.watch))
     app.add_handler(CommandHandler("unwatch", readers.unwatch))
     app.add_handler(CommandHandler("watches", readers.watches))
+    app.add_handler(CommandHandler("lang", readers.lang))
     app.add_handler(CallbackQueryHandler(user.search_button, pattern=r"^s:\d+:\d+:[-\d]$"))
     app.add_handler(CallbackQueryHandler(user.category_button, pattern=r"^c:\d+:\d+$"))
     app.add_handler(CallbackQueryHandler(card.card_button, pattern=r"^k:\d{4}-\d{2}-\d{2}$"))
@@ -101,15 +106,28 @@ def build_application(settings: Settings, db: Database,
     return app
 
 
-MENU = [BotCommand(name, description) for name, description, _ in render.HELP_COMMANDS]
+def menu(language: str) -> list[BotCommand]:
+    """Return the command menu (every command of /help with its description) in `language`."""
+    lang = translations(language)
+    return [BotCommand(name, lang.gettext(description))
+            for name, description, _ in render.HELP_COMMANDS]
+
+
+async def set_menus(app: Application) -> None:
+    """Register the command menu: Chinese for everyone, English for clients set to English."""
+    await app.bot.set_my_commands(menu(DEFAULT_LANGUAGE))
+    for language in LANGUAGES:
+        if language != DEFAULT_LANGUAGE:
+            await app.bot.set_my_commands(menu(language), language_code=language)
 
 
 async def _post_init(app: Application) -> None:
-    await app.bot.set_my_commands(MENU)
+    await set_menus(app)
     web_url = app.bot_data.settings.web_url
     if web_url.startswith("https://"):  # Telegram opens Mini Apps over HTTPS only
+        channel = translations(app.bot_data.settings.channel_language)
         await app.bot.set_chat_menu_button(menu_button=MenuButtonWebApp(
-            render.MENU_BUTTON, WebAppInfo(web_url + "/")))
+            render.menu_button(channel), WebAppInfo(web_url + "/")))
     await schedule.start_jobs(app)
 
 
@@ -119,9 +137,13 @@ async def on_error(update: object, context: Context) -> None:
     log.error("error while handling update %s: %s", update_id, type(context.error).__name__,
               exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat:
+        # A new context: pick_language's choice is not on it; a kept /lang choice is, mostly.
+        user = update.effective_user
+        choice = context.bot_data.language_choices.get(user.id) if user else None
+        lang = translations(language_for(choice or "", user.language_code if user else None))
         try:
-            await send(context.bot, update.effective_chat.id,
-                       render.plain("抱歉，处理这条消息时出了点问题，请稍后再试。"), thread_of(update))
+            await send(context.bot, update.effective_chat.id, render.something_went_wrong(lang),
+                       thread_of(update))
         except Exception:  # the apology is best effort; the bot keeps running
             log.warning("could not send the apology for update %s", update_id)
 

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from bot.i18n import Translations, translations
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -169,17 +171,20 @@ def _plain_keyword(keyword: str) -> str:
     return text
 
 
-def chart_labels(keyword: str, cjk: bool) -> tuple[str, str, str]:
-    """Return (title, x label, y label) used on the chart.
+def chart_labels(keyword: str, cjk: bool, lang: Translations | None = None) -> tuple[str, str, str]:
+    """Return (title, x label, y label) used on the chart, in `lang` (default Chinese).
 
-    With `cjk` False the labels are Latin only: a keyword containing CJK characters is then left
-    out of the title (the caller names it in the Telegram caption).
+    With `cjk` False (no font that can draw Chinese) the labels are English: a keyword containing
+    CJK characters is then left out of the title (the caller names it in the Telegram caption).
     """
+    lang = (lang or translations("zh")) if cjk else translations("en")
+    _ = lang.gettext
     shown = _plain_keyword(keyword)
-    if cjk:
-        return f"「{shown}」每周提及次数", "周（周一开始）", "条目数"
-    title = "Mentions per week" if has_cjk(shown) or not shown else f"Mentions per week: {shown}"
-    return title, "Week (starting Monday)", "Items"
+    if shown and (cjk or not has_cjk(shown)):
+        title = _("「{keyword}」每周提及次数").format(keyword=shown)
+    else:
+        title = _("每周提及次数")
+    return title, _("周（周一开始）"), _("条目数")
 
 
 def tick_positions(count: int, limit: int = MAX_TICK_LABELS) -> list[int]:
@@ -243,6 +248,7 @@ def trend_figure(
     keyword: str,
     weeks: Sequence[WeekCount],
     font_path: str | None | Literal[_Default.FONT] = _Default.FONT,
+    lang: Translations | None = None,
 ) -> Figure:
     """Return the matplotlib figure that `trend_png` encodes (attached to an Agg canvas).
 
@@ -255,7 +261,7 @@ def trend_figure(
 
     path = _resolve_font(font_path)
     font = FontProperties(fname=path) if path else None
-    title, x_label, y_label = chart_labels(keyword, cjk=font is not None)
+    title, x_label, y_label = chart_labels(keyword, font is not None, lang)
 
     fig = Figure(figsize=FIGURE_SIZE, dpi=DPI)
     FigureCanvasAgg(fig)
@@ -278,7 +284,8 @@ def trend_figure(
     else:
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.text(0.5, 0.5, "无数据" if font is not None else "No data", transform=ax.transAxes,
+        no_data = (lang or translations("zh")) if font is not None else translations("en")
+        ax.text(0.5, 0.5, no_data.gettext("无数据"), transform=ax.transAxes,
                 ha="center", va="center", color="#888888", **_text_style(font, 16))
     _set_tick_font(ax, font, size=9)
     fig.tight_layout()
@@ -289,6 +296,7 @@ def trend_png(
     keyword: str,
     weeks: Sequence[WeekCount],
     font_path: str | None | Literal[_Default.FONT] = _Default.FONT,
+    lang: Translations | None = None,
 ) -> bytes:
     """Return a PNG bar chart of mentions per week.
 
@@ -296,8 +304,9 @@ def trend_png(
     bar. `font_path` is a font with Chinese glyphs (default: `cjk_font_path()`); with None, or a
     path that is not a file, the chart uses Latin labels only. The keyword is drawn as plain text
     (no mathtext), cut to 30 characters. An empty `weeks` gives a chart saying "无数据"/"No data".
+    The labels are in `lang` (default Chinese), or English when no font can draw Chinese.
     """
-    fig = trend_figure(keyword, weeks, font_path)
+    fig = trend_figure(keyword, weeks, font_path, lang)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     return buffer.getvalue()

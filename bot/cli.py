@@ -114,6 +114,9 @@ def _parser() -> argparse.ArgumentParser:
     shell = sub.add_parser("shell", help="talk to the bot offline, interactively")
     shell.add_argument("--user-id", type=int, default=0)
     shell.set_defaults(handler=_bot_command)
+    for command in (ask, shell):  # the sender's Telegram app language; a /lang choice still wins
+        command.add_argument("--lang", choices=("zh", "en"), default="zh",
+                             help="answer as to a Telegram app set to this language (default: zh)")
     run_cmd = sub.add_parser("run", help="start the bot (long polling, or webhook if WEBHOOK_URL)")
     run_cmd.set_defaults(handler=_bot_command)
     push = sub.add_parser("push", help="post a digest to CHANNEL_ID now")

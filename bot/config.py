@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 
 
@@ -41,6 +43,7 @@ class Settings:
     lease_seconds: int = 30  # a worker that dies mid-post is taken over after this long
     web_url: str = ""  # the web archive's public base URL (no trailing slash); "" = no links to it
     card_footer: str = ""  # the community's name at the foot of /card's long image; "" = @bot
+    channel_language: str = DEFAULT_LANGUAGE  # the language of channel posts: "zh" or "en"
     # Delivery targets beside Telegram (bot/targets/): robot webhook URLs, their signing secrets
     # in the same order ("" = unsigned), and e-mail. Secrets: never logged (bot/app.py).
     wecom_webhooks: tuple[str, ...] = ()
@@ -120,6 +123,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         lease_seconds=_int("LEASE_SECONDS", get("LEASE_SECONDS", "30"), 2, 300),
         web_url=_url("WEB_URL", get("WEB_URL")).rstrip("/") if get("WEB_URL") else "",
         card_footer=_card_footer(get("CARD_FOOTER")),
+        channel_language=_language(get("CHANNEL_LANGUAGE", DEFAULT_LANGUAGE)),
         **_targets(get),
         web_host=get("WEB_HOST", "127.0.0.1"),
         web_port=_int("WEB_PORT", get("WEB_PORT", "8080"), 1, 65535),
@@ -320,3 +324,10 @@ def _log_level(value: str) -> str:
         raise ConfigError(f"LOG_LEVEL is malformed ({value!r}): expected DEBUG, INFO, "
                           "WARNING or ERROR")
     return value.upper()
+
+
+def _language(value: str) -> str:
+    if value.lower() not in LANGUAGES:
+        raise ConfigError(f"CHANNEL_LANGUAGE is unknown ({value!r}): expected one of "
+                          f"{', '.join(LANGUAGES)}")
+    return value.lower()

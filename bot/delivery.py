@@ -35,6 +35,8 @@ from telegram import Bot
 from telegram.error import Forbidden, TelegramError
 
 from bot import render
+from bot.i18n import language_for, translations
+from bot.render import admin as admin_render
 from bot.render import readers as reader_render
 from bot.send import send
 from bot.state import BotState
@@ -72,12 +74,14 @@ class PostOutcome:
 
 async def post_digest(bot: Bot, state: BotState, date: str, chat_id: str | int,
                       force: bool = False) -> PostOutcome:
-    """Post the digest of `date` to `chat_id`, continuing an interrupted post; once unless `force`."""
+    """Post the digest of `date` to `chat_id` in CHANNEL_LANGUAGE, continuing an interrupted post;
+    once unless `force`."""
     found = await asyncio.to_thread(digest_on, state.db, date)
     if found is None:
         return PostOutcome("missing", date)
+    channel = translations(state.settings.channel_language)
     # in a forum, each category into its own topic
-    post = render.channel_post_topics(*found, state.settings.web_url)
+    post = render.channel_post_topics(channel, *found, state.settings.web_url)
     return await post_messages(bot, state, date, chat_id, [text for _, text in post], force,
                                topics=[topic for topic, _ in post])
 
@@ -160,17 +164,19 @@ async def post_day(bot: Bot, state: BotState, date: str) -> str:
 
 
 async def report_missing_digest(bot: Bot, state: BotState, date: str, gave_up_at: dt.time) -> None:
-    """Tell the admins, once per date across processes, that the day's post was skipped."""
+    """Tell the admins, once per date across processes, that the day's post was skipped (each in
+    the language they chose with /lang, else the last one their client sent)."""
     if not await asyncio.to_thread(posts.claim_once, state.db, f"missing:{date}"):
         return
     for admin in state.settings.admin_ids:
-        await send(bot, admin, render.plain(
-            f"⚠️ 到 {gave_up_at:%H:%M} 仍没有 {date} 的日报，今天的频道发布已跳过。"
-            f"上传日报文件后可用 /push {date} 手动发布。"))
+        choice, client = await asyncio.to_thread(readers.language_settings, state.db, admin)
+        lang = translations(language_for(choice, client))
+        await send(bot, admin, admin_render.missing_digest(lang, date, gave_up_at))
 
 
 async def deliver_subscriptions(bot: Bot, state: BotState, date: str) -> int:
-    """Send the digest of `date` to every subscriber not yet served, their categories only.
+    """Send the digest of `date` to every subscriber not yet served, their categories only, in
+    their language (/lang, else the one their client last sent).
 
     Returns how many readers got it now, or -1 if another process holds some
     reader's post (the caller retries). A subscriber whose categories have no
@@ -187,8 +193,10 @@ async def deliver_subscriptions(bot: Bot, state: BotState, date: str) -> int:
         if not chosen:
             continue
         try:
+            lang = translations(language_for(reader.language_choice, reader.client_language))
             outcome = await post_messages(bot, state, date, reader.chat_id,
-                                          render.channel_post(header, chosen, state.settings.web_url))
+                                          render.channel_post(lang, header, chosen,
+                                                              state.settings.web_url))
         except Forbidden:
             log.info("subscriber %s blocked the bot; marked blocked", reader.chat_id)
             await asyncio.to_thread(readers.mark_blocked, db, reader.chat_id)
@@ -215,13 +223,15 @@ def _unserved_subscribers(db: Database, date: str) -> tuple[Found | None, list[R
 
 
 async def post_week_board(bot: Bot, state: BotState, end: dt.date) -> PostOutcome:
-    """Post the story board of the 7 days ending `end` to the channel, once per week."""
+    """Post the story board of the 7 days ending `end` to the channel (CHANNEL_LANGUAGE), once per
+    week."""
     key = f"week:{end.isoformat()}"
     stories = await asyncio.to_thread(week_board, state.db, end.isoformat())
     if not stories:
         return PostOutcome("missing", key)
     start = end - dt.timedelta(days=6)
-    messages = [r.text for r in reader_render.week_board(stories, start.isoformat(),
+    channel = translations(state.settings.channel_language)
+    messages = [r.text for r in reader_render.week_board(channel, stories, start.isoformat(),
                                                          end.isoformat())]
     return await post_messages(bot, state, key, state.settings.channel_id, messages,
                                topics=[WEEK_TOPIC] * len(messages))
@@ -327,7 +337,8 @@ async def _notify(bot: Bot, db: Database) -> int:
     sent, failed = 0, False
     for alert in alerts:
         try:
-            await send(bot, alert.chat_id, reader_render.watch_alert(alert))
+            lang = translations(language_for(alert.language_choice, alert.client_language))
+            await send(bot, alert.chat_id, reader_render.watch_alert(lang, alert))
         except Forbidden:
             log.info("watcher %s blocked the bot; marked blocked", alert.chat_id)
             await asyncio.to_thread(readers.mark_blocked, db, alert.chat_id)

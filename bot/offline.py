@@ -83,12 +83,14 @@ class OfflineRequest(BaseRequest):
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
 
-def command_update(text: str, user_id: int, update_id: int = 1) -> dict:
-    """Return a Bot API Update for a private message `text` from `user_id`."""
+def command_update(text: str, user_id: int, update_id: int = 1,
+                   language_code: str = "zh-hans") -> dict:
+    """Return a Bot API Update for a private message `text` from `user_id`, whose Telegram app
+    is set to `language_code`."""
     message = {"message_id": update_id, "date": int(time.time()), "text": text,
                "chat": {"id": user_id, "type": "private", "first_name": "shell"},
                "from": {"id": user_id, "is_bot": False, "first_name": "shell",
-                        "language_code": "zh-hans"}}
+                        "language_code": language_code}}
     if text.startswith("/"):
         command = text.split()[0]
         message["entities"] = [{"type": "bot_command", "offset": 0,
@@ -112,10 +114,12 @@ class Session:
     async def __aexit__(self, *exc: object) -> None:
         await self.app.shutdown()
 
-    async def ask(self, text: str, user_id: int) -> list[dict]:
-        """Return the messages the bot sends in answer to `text`."""
+    async def ask(self, text: str, user_id: int, language_code: str = "zh-hans") -> list[dict]:
+        """Return the messages the bot sends in answer to `text` from a user whose Telegram app is
+        set to `language_code`."""
         start = len(self.request.sent)
-        update = Update.de_json(command_update(text, user_id, next(self._update_ids)), self.app.bot)
+        update = Update.de_json(command_update(text, user_id, next(self._update_ids), language_code),
+                                self.app.bot)
         await self.app.process_update(update)
         return [{k: v for k, v in m.items() if k != "method"} for m in self.request.sent[start:]]
 
@@ -125,10 +129,14 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
     return args.user_id or min(settings.admin_ids, default=1000)
 
 
+def _language_code(args: argparse.Namespace) -> str:
+    return "en" if args.lang == "en" else "zh-hans"
+
+
 def _ask(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     async def go() -> list[dict]:
         async with Session(settings, db_path) as session:
-            return await session.ask(args.text, _user(args, settings))
+            return await session.ask(args.text, _user(args, settings), _language_code(args))
 
     messages = asyncio.run(go())
     if args.json:
@@ -161,7 +169,8 @@ def _shell(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
                     return
                 if not line.strip():
                     return
-                _print_messages(await session.ask(line.strip(), _user(args, settings)))
+                _print_messages(await session.ask(line.strip(), _user(args, settings),
+                                                  _language_code(args)))
 
     asyncio.run(go())
     return 0

@@ -4,6 +4,8 @@
 (PTB instantiates it without arguments; `build_application` then attaches the
 database and settings). Handlers and jobs annotate their context as `Context`
 and read `context.bot_data.db`, `.settings`, `.worker` instead of string keys.
+The context is made per update, so it also carries the language chosen for that
+update's user (`context.lang`, set before any handler runs: handlers/common.py).
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import contextlib
 import os
 import secrets
 import socket
+import time
 from collections.abc import AsyncIterator, Hashable
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.config import Settings
+from bot.i18n import DEFAULT_LANGUAGE, Translations, translations
 
 if TYPE_CHECKING:
     from bot.targets.base import Target
@@ -59,6 +63,29 @@ class _Held:
         self.users = 0  # holding or waiting
 
 
+class LanguageChoices:
+    """Users' /lang choices as stored, kept for `ttl` seconds, so a user's next updates cost no
+    query; a choice made through another process sharing the database shows within `ttl`."""
+
+    def __init__(self, ttl: float = 60.0, size: int = 10_000) -> None:
+        self.ttl, self.size = ttl, size
+        self._kept: dict[int, tuple[str, float]] = {}
+
+    def get(self, user_id: int) -> str | None:
+        """Return the kept choice of `user_id` ("" = automatic), or None if unknown or stale."""
+        kept = self._kept.get(user_id)
+        return kept[0] if kept and time.monotonic() - kept[1] < self.ttl else None
+
+    def put(self, user_id: int, choice: str) -> None:
+        """Keep `choice` as the stored choice of `user_id` (stale entries go when it grows full)."""
+        now = time.monotonic()
+        if len(self._kept) >= self.size:
+            self._kept = {k: v for k, v in self._kept.items() if now - v[1] < self.ttl}
+            if len(self._kept) >= self.size:
+                self._kept.clear()
+        self._kept[user_id] = (choice, now)
+
+
 class BotState:
     """The database, the settings, this process's worker id and the locks of its scheduled work."""
 
@@ -75,6 +102,7 @@ class BotState:
         self.index_lock = asyncio.Lock()
         # Where the daily digest goes beside Telegram (bot/targets/), with their rate windows.
         self.targets: list[Target] = []
+        self.language_choices = LanguageChoices()
 
     def attach(self, db: Database, settings: Settings) -> None:
         """Give the state its database and settings (once, right after the Application is built)."""
@@ -102,6 +130,13 @@ class BotState:
         return self.post_locks.hold(key)
 
 
-# The type of `context` in every handler and job callback: `context.bot_data` is a BotState.
-Context: TypeAlias = CallbackContext[ExtBot[None], dict, dict, BotState]
-CONTEXT_TYPES = ContextTypes(bot_data=BotState)
+class Context(CallbackContext[ExtBot[None], dict, dict, BotState]):
+    """The type of `context` in every handler and job callback: `context.bot_data` is a BotState,
+    `context.lang` the language of this update's replies (Chinese until chosen)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.lang: Translations = translations(DEFAULT_LANGUAGE)
+
+
+CONTEXT_TYPES = ContextTypes(context=Context, bot_data=BotState)

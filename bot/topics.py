@@ -22,6 +22,7 @@ from telegram import Bot, Message
 from telegram.error import BadRequest
 
 from bot import render
+from bot.i18n import translations
 from bot.send import send
 from bot.state import BotState
 from storage import posts
@@ -99,7 +100,8 @@ async def thread_for(bot: Bot, state: BotState, chat_id: str, topic: str) -> int
             if thread is not None:
                 return thread
             try:
-                created = await bot.create_forum_topic(chat_id, render.topic_name(topic),
+                name = render.topic_name(translations(state.settings.channel_language), topic)
+                created = await bot.create_forum_topic(chat_id, name,
                                                        icon_color=render.topic_color(topic))
             except BadRequest as exc:
                 log.warning("cannot create forum topic %r in %s (%s): posting to General",

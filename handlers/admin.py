@@ -10,7 +10,8 @@ from telegram import Update
 
 from bot import delivery, render, schedule
 from bot.config import parse_clock
-from bot.render import readers as reader_render
+from bot.i18n import Translations, translations
+from bot.render import admin as admin_render
 from bot.render import target_status
 from bot.state import BotState, Context
 from bot.targets import deliver as target_delivery
@@ -19,7 +20,8 @@ from storage import posts, readers
 from storage import targets as target_records
 from storage.search import archive_stats, digest_or_newest, parse_date
 
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_UPLOAD_MB = 2
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 
 
 def _date_and_force(args: list[str], default: str) -> tuple[str | None, bool]:
@@ -32,13 +34,13 @@ def _date_and_force(args: list[str], default: str) -> tuple[str | None, bool]:
 async def push(update: Update, context: Context) -> None:
     """/push [DATE] [force]: post a digest to the channel and every other platform now (once per
     day and target unless force); the other platforms are served concurrently with the channel."""
-    settings, state = context.bot_data.settings, context.bot_data
+    settings, state, lang = context.bot_data.settings, context.bot_data, context.lang
     date, force = _date_and_force(context.args, today_in_zone(settings))
     if date is None:
-        await reply(update, context, render.plain("日期格式不对，请用 /push 2026-02-08 [force]"))
+        await reply(update, context, admin_render.push_usage(lang))
         return
     if not settings.channel_id and not state.targets:
-        await reply(update, context, render.plain("没有配置 CHANNEL_ID，无法发布。"))
+        await reply(update, context, admin_render.no_channel(lang))
         return
     others = asyncio.create_task(target_delivery.deliver(context.bot, state, date, force=force))
     try:
@@ -48,42 +50,39 @@ async def push(update: Update, context: Context) -> None:
     finally:
         outcomes = await others
     if outcomes:
-        await reply(update, context, render.plain(f"{date} 其他渠道：\n"
-                                                  + target_status.push_summary(outcomes)))
+        await reply(update, context, target_status.push_report(lang, date, outcomes))
     if not settings.channel_id:
         return
-    await reply(update, context, render.plain({
-        "posted": f"✅ 已发布 {date} 的日报（{outcome.sent} 条消息）。",
-        "already": f"{date} 的日报已经发布过了。要再发一次请用 /push {date} force",
-        "missing": f"没有 {date} 的日报。先上传文件或 /reindex。",
-        "busy": f"另一个机器人实例正在发布 {date} 的日报，稍后用 /stats 查看。",
-    }[outcome.status]))
+    await reply(update, context, admin_render.push_outcome(lang, outcome.status, date, outcome.sent))
 
 
 @admin_only
 async def preview(update: Update, context: Context) -> None:
-    """/preview [DATE]: send the channel post (default: the newest digest's) to the admin only."""
+    """/preview [DATE]: send the channel post (default: the newest digest's) to the admin only, in
+    the channel's language."""
     date, _ = _date_and_force(context.args, "")
     found = None
     if date is not None:
         found = await asyncio.to_thread(digest_or_newest, context.bot_data.db, date or None)
     if found is None:
-        await reply(update, context, render.no_digest(date or None))
+        await reply(update, context, render.no_digest(context.lang, date or None))
         return
+    channel = translations(context.bot_data.settings.channel_language)
     await reply(update, context, [render.Reply(text) for text in render.channel_post(
-            *found, context.bot_data.settings.web_url)])
+        channel, *found, context.bot_data.settings.web_url)])
 
 
 @admin_only
 async def reindex(update: Update, context: Context) -> None:
     """/reindex: re-scan DIGEST_DIR (in a worker thread; readers are answered meanwhile) and
     report what changed when it is done (a scan of a big archive takes a while: say so at once)."""
-    outcomes = await delivery.scan(context.bot_data,
-                                   started=lambda: reply(update, context, render.REINDEX_STARTED))
+    lang = context.lang
+    outcomes = await delivery.scan(context.bot_data, started=lambda: reply(
+        update, context, render.reindex_started(lang)))
     if outcomes is None:
-        await reply(update, context, render.plain("另一个机器人实例正在扫描日报目录，请稍后再试。"))
+        await reply(update, context, admin_render.scan_busy(lang))
         return
-    await reply(update, context, render.reindex_report(outcomes))
+    await reply(update, context, render.reindex_report(lang, outcomes))
     await delivery.notify_watches(context.bot, context.bot_data)
 
 
@@ -92,20 +91,20 @@ async def stats(update: Update, context: Context) -> None:
     """/stats: the archive, posts made, schedules, subscribers, watches and the week's queries."""
     state = context.bot_data
     week_ago = dt.date.fromisoformat(today_in_zone(state.settings)) - dt.timedelta(days=6)
-    figures = await asyncio.to_thread(_stats_figures, state, week_ago.isoformat())
-    await reply(update, context, render.stats(*figures))
+    figures = await asyncio.to_thread(_stats_figures, state, week_ago.isoformat(), context.lang)
+    await reply(update, context, render.stats(context.lang, *figures))
 
 
-def _stats_figures(state: BotState, since: str) -> tuple:
-    """Return the arguments of render.stats: archive, posts, paused, post time, readers (since
-    `since`), weekly board time (None when off), the other platforms' lines."""
+def _stats_figures(state: BotState, since: str, lang: Translations) -> tuple:
+    """Return the arguments of render.stats after `lang`: archive, posts, paused, post time,
+    readers (since `since`), weekly board time (None when off), the other platforms' lines."""
     db = state.db
     weekly = schedule.weekly_time(state)
     targets = [(t.kind, t.label) for t in state.targets]
     states = target_records.target_states(db, [t.key for t in state.targets])
     return (archive_stats(db), posts.post_stats(db), schedule.is_paused(state),
             f"{schedule.post_time(state):%H:%M}", readers.reader_stats(db, since),
-            f"{weekly:%H:%M}" if weekly else None, target_status.stats_lines(targets, states))
+            f"{weekly:%H:%M}" if weekly else None, target_status.stats_lines(lang, targets, states))
 
 
 @admin_only
@@ -116,21 +115,21 @@ async def targets(update: Update, context: Context) -> None:
     states = await asyncio.to_thread(target_records.target_states, state.db,
                                      [t.key for t in state.targets])
     await reply(update, context, target_status.targets_list(
-        [(t.kind, t.label) for t in state.targets], states))
+        context.lang, [(t.kind, t.label) for t in state.targets], states))
 
 
 @admin_only
 async def pause(update: Update, context: Context) -> None:
     """/pause: stop the daily post until /resume."""
     await asyncio.to_thread(posts.set_setting, context.bot_data.db, "paused", "1")
-    await reply(update, context, render.plain("⏸ 每日发布已暂停。用 /resume 恢复。"))
+    await reply(update, context, admin_render.paused(context.lang))
 
 
 @admin_only
 async def resume(update: Update, context: Context) -> None:
     """/resume: restart the daily post."""
     await asyncio.to_thread(posts.set_setting, context.bot_data.db, "paused", "0")
-    await reply(update, context, render.plain("▶️ 每日发布已恢复。"))
+    await reply(update, context, admin_render.resumed(context.lang))
 
 
 @admin_only
@@ -138,13 +137,13 @@ async def set_schedule(update: Update, context: Context) -> None:
     """/schedule HH:MM: change the daily post time (persisted)."""
     at = parse_clock(" ".join(context.args))
     if at is None:
-        await reply(update, context, render.plain("时间格式不对，请用 /schedule 08:30"))
+        await reply(update, context, admin_render.schedule_usage(context.lang))
         return
     value = f"{at:%H:%M}"
     await asyncio.to_thread(posts.set_setting, context.bot_data.db, "post_time", value)
     await schedule.schedule_daily(context.application)
     tz = context.bot_data.settings.timezone
-    await reply(update, context, render.plain(f"⏰ 每日发布时间已改为 {value}（{tz}）。"))
+    await reply(update, context, admin_render.schedule_changed(context.lang, value, tz))
 
 
 @admin_only
@@ -154,31 +153,34 @@ async def weekly(update: Update, context: Context) -> None:
     if text:
         at = parse_clock(text)
         if text != "off" and at is None:
-            await reply(update, context, render.plain("格式不对，请用 /weekly 09:00 或 /weekly off"))
+            await reply(update, context, admin_render.weekly_usage(context.lang))
             return
         value = "off" if text == "off" else f"{at:%H:%M}"
         await asyncio.to_thread(posts.set_setting, context.bot_data.db, "weekly_post", value)
         await schedule.schedule_weekly(context.application)
     at = await asyncio.to_thread(schedule.weekly_time, context.bot_data)
-    await reply(update, context, reader_render.weekly_post_setting(f"{at:%H:%M}" if at else None))
+    await reply(update, context, admin_render.weekly_post_setting(context.lang,
+                                                                  f"{at:%H:%M}" if at else None))
 
 
 @admin_only
 async def upload(update: Update, context: Context) -> None:
     """A digest file sent by an admin in private: validate, index (in a worker thread), preview
     with a publish button."""
+    lang = context.lang
     document = update.message.document
     if document.file_size and document.file_size > MAX_UPLOAD_BYTES:
-        await reply(update, context, render.plain("文件太大（上限 2 MB）。"))
+        await reply(update, context, admin_render.upload_too_large(lang, MAX_UPLOAD_MB))
         return
     raw = bytes(await (await document.get_file()).download_as_bytearray())
     outcome, found = await delivery.index_upload(context.bot_data, raw,
                                                  document.file_name or "upload.md")
-    await reply(update, context, render.upload_result(outcome.line(), outcome.status != "rejected",
-                                                      outcome.date))
-    if found is not None:
+    await reply(update, context, render.upload_result(lang, outcome.line(),
+                                                      outcome.status != "rejected", outcome.date))
+    if found is not None:  # the preview: as the channel will read it
+        channel = translations(context.bot_data.settings.channel_language)
         await reply(update, context, [render.Reply(text) for text in render.channel_post(
-            *found, context.bot_data.settings.web_url)])
+            channel, *found, context.bot_data.settings.web_url)])
         await delivery.notify_watches(context.bot, context.bot_data)
 
 
@@ -189,12 +191,9 @@ async def publish_button(update: Update, context: Context) -> None:
     date = callback.data.split(":", 1)[1]
     settings = context.bot_data.settings
     if not settings.channel_id:
-        await callback.answer("没有配置 CHANNEL_ID。", show_alert=True)
+        await callback.answer(admin_render.no_channel_alert(context.lang), show_alert=True)
         return
-    await callback.answer("正在发布…")
+    await callback.answer(admin_render.publishing_alert(context.lang))
     outcome = await delivery.post_digest(context.bot, context.bot_data, date, settings.channel_id)
-    await reply(update, context, render.plain(
-        f"✅ 已发布 {date}（{outcome.sent} 条消息）。" if outcome.status == "posted"
-        else f"{date} 已经发布过了。" if outcome.status == "already"
-        else f"另一个机器人实例正在发布 {date}。" if outcome.status == "busy"
-        else f"没有 {date} 的日报。"))
+    await reply(update, context, admin_render.publish_outcome(context.lang, outcome.status, date,
+                                                              outcome.sent))

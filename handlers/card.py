@@ -27,7 +27,7 @@ async def card(update: Update, context: Context) -> None:
     asked = " ".join(context.args)
     date = index_search.parse_date(asked) if asked else None
     if asked and date is None:
-        await reply(update, context, card_render.card_date_error(asked))
+        await reply(update, context, card_render.card_date_error(context.lang, asked))
         return
     await _send_card(update, context, date, asked_for=bool(asked))
 
@@ -43,17 +43,17 @@ async def _send_card(update: Update, context: Context, date: str | None, asked_f
     state = context.bot_data
     found = await asyncio.to_thread(index_search.digest_or_newest, state.db, date)
     if found is None:
-        await reply(update, context, render.no_digest(date if asked_for else None))
+        await reply(update, context, render.no_digest(context.lang, date if asked_for else None))
         return
     header, items = found
     font = await asyncio.to_thread(chart.cjk_font_path, state.settings.trend_font)
     if font is None:
-        await reply(update, context, card_render.card_unavailable())
+        await reply(update, context, card_render.card_unavailable(context.lang))
         return
     day_url = links.day_url(state.settings.web_url, header.date)
     footer = state.settings.card_footer or f"@{context.bot.username}"
-    text = card_render.card_text(header, items, footer, day_url)
+    text = card_render.card_text(context.lang, header, items, footer, day_url)
     drawn = await asyncio.to_thread(card_image.card_png, text, font)
     await send_photo(context.bot, update.effective_chat.id, drawn.png,
-                     card_render.card_caption(header, day_url), thread_of(update),
+                     card_render.card_caption(context.lang, header, day_url), thread_of(update),
                      filename=f"digest-{header.date}.png", as_document=True)

@@ -4,10 +4,15 @@ The index and the settings come with the context: `context.bot_data` is the
 application's `BotState` (bot/state.py), so a handler reads
 `context.bot_data.db` and `context.bot_data.settings`. Storage calls go through
 `asyncio.to_thread`, so the event loop is never held by a query.
+
+Before any handler runs, `pick_language` sets `context.lang`: the language this
+update's user reads (their /lang choice, else their Telegram client's), which
+handlers pass to every render call.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 from collections.abc import Awaitable, Callable
@@ -16,8 +21,10 @@ from telegram import Update
 
 from bot import render
 from bot.config import Settings
+from bot.i18n import language_for, translations
 from bot.send import send
 from bot.state import Context
+from storage import readers
 
 Handler = Callable[[Update, Context], Awaitable[None]]
 
@@ -50,6 +57,20 @@ async def reply(update: Update, context: Context,
         await send(context.bot, update.effective_chat.id, message, thread_of(update))
 
 
+async def pick_language(update: object, context: Context) -> None:
+    """Set `context.lang` for this update: the user's /lang choice (kept in memory for a minute,
+    so most updates cost no query), else their client's language_code; Chinese without a user."""
+    user = update.effective_user if isinstance(update, Update) else None
+    if user is None:
+        return
+    state = context.bot_data
+    choice = state.language_choices.get(user.id)
+    if choice is None:
+        choice = await asyncio.to_thread(readers.language_choice, state.db, user.id)
+        state.language_choices.put(user.id, choice)
+    context.lang = translations(language_for(choice, user.language_code))
+
+
 def admin_only(handler: Handler) -> Handler:
     """Wrap an admin command: anyone else gets a polite refusal that reveals nothing."""
 
@@ -57,9 +78,9 @@ def admin_only(handler: Handler) -> Handler:
     async def wrapper(update: Update, context: Context) -> None:
         if not is_admin(update, context):
             if update.callback_query:
-                await update.callback_query.answer("抱歉，此操作仅限管理员。")
+                await update.callback_query.answer(render.admin_only_alert(context.lang))
             else:
-                await reply(update, context, render.plain("抱歉，这个命令仅限管理员使用。"))
+                await reply(update, context, render.admin_only(context.lang))
             return
         await handler(update, context)
 

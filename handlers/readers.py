@@ -1,4 +1,5 @@
-"""Reader commands: /subscribe /unsubscribe /settings /watch /unwatch /watches /trend /week, inline mode.
+"""Reader commands: /subscribe /unsubscribe /settings /watch /unwatch /watches /lang /trend /week,
+inline mode.
 
 As in handlers/user.py, each handler makes one storage call in a worker thread;
 /trend draws its chart in a thread too.
@@ -14,7 +15,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 
-from bot import chart
+from bot import chart, render
+from bot.i18n import LANGUAGES, Translations, language_for, translations
 from bot.render import readers as reader_render
 from bot.send import send_photo
 from bot.state import Context
@@ -40,34 +42,40 @@ def _private(update: Update) -> bool:
 async def subscribe(update: Update, context: Context) -> None:
     """/subscribe [分类...]: the daily digest in private, only those categories (none = all)."""
     if not _private(update):
-        await reply(update, context, reader_render.private_only("subscribe"))
+        await reply(update, context, reader_render.private_only(context.lang, "subscribe"))
         return
     names = [a for arg in context.args for a in arg.replace("，", ",").split(",") if a.strip()]
     chosen = [canonical_category(n) for n in names]
     unknown = [n for n, c in zip(names, chosen, strict=True) if c is None]
     if unknown:
-        await reply(update, context, reader_render.unknown_categories(unknown))
+        await reply(update, context, reader_render.unknown_categories(context.lang, unknown))
         return
-    reader = await asyncio.to_thread(readers.subscribe, context.bot_data.db,
-                                     update.effective_chat.id, chosen)
-    await reply(update, context, reader_render.subscribed(reader))
+    reader = await asyncio.to_thread(_subscribe, context.bot_data.db, update.effective_chat.id,
+                                     chosen, update.effective_user.language_code)
+    await reply(update, context, reader_render.subscribed(context.lang, reader))
+
+
+def _subscribe(db: Database, chat_id: int, categories: list[str], client: str | None) -> Reader:
+    """Subscribe the reader, remembering their client's language for the digests sent to them."""
+    readers.remember_client_language(db, chat_id, client)
+    return readers.subscribe(db, chat_id, categories)
 
 
 async def unsubscribe(update: Update, context: Context) -> None:
     """/unsubscribe: stop the private daily digest."""
     was = await asyncio.to_thread(readers.unsubscribe, context.bot_data.db,
                                   update.effective_chat.id)
-    await reply(update, context, reader_render.unsubscribed(was))
+    await reply(update, context, reader_render.unsubscribed(context.lang, was))
 
 
 async def settings(update: Update, context: Context) -> None:
     """/settings: the subscription and its categories, with toggle buttons."""
     if not _private(update):
-        await reply(update, context, reader_render.private_only("settings"))
+        await reply(update, context, reader_render.private_only(context.lang, "settings"))
         return
     reader = await asyncio.to_thread(readers.get_reader, context.bot_data.db,
                                      update.effective_chat.id)
-    await reply(update, context, reader_render.settings_view(reader))
+    await reply(update, context, reader_render.settings_view(context.lang, reader))
 
 
 async def settings_button(update: Update, context: Context) -> None:
@@ -75,9 +83,9 @@ async def settings_button(update: Update, context: Context) -> None:
     callback = update.callback_query
     _, kind, value = callback.data.split(":")
     reader = await asyncio.to_thread(_toggle, context.bot_data.db, callback.message.chat.id,
-                                     kind, value)
-    view = reader_render.settings_view(reader)
-    await callback.answer("已更新")
+                                     kind, value, callback.from_user.language_code)
+    view = reader_render.settings_view(context.lang, reader)
+    await callback.answer(reader_render.settings_updated(context.lang))
     try:
         await callback.edit_message_text(view.text, reply_markup=view.keyboard)
     except BadRequest as exc:  # the same view again: Telegram refuses an identical edit
@@ -85,8 +93,9 @@ async def settings_button(update: Update, context: Context) -> None:
             raise
 
 
-def _toggle(db: Database, chat_id: int, kind: str, value: str) -> Reader | None:
+def _toggle(db: Database, chat_id: int, kind: str, value: str, client: str | None) -> Reader | None:
     """Apply a /settings button to the reader of `chat_id`; return the reader as it is now."""
+    readers.remember_client_language(db, chat_id, client)
     reader = readers.get_reader(db, chat_id)
     current = list(reader.categories) if reader else []
     if kind == "c":
@@ -106,20 +115,24 @@ def _toggle(db: Database, chat_id: int, kind: str, value: str) -> Reader | None:
 async def watch(update: Update, context: Context) -> None:
     """/watch 关键词: one private alert when a new digest mentions it (up to 20 keywords)."""
     if not _private(update):
-        await reply(update, context, reader_render.private_only("watch"))
+        await reply(update, context, reader_render.private_only(context.lang, "watch"))
         return
     keyword = " ".join(context.args)
     if index_search.searchable_length(keyword) < 2:
-        await reply(update, context, reader_render.watch_usage("watch"))
+        await reply(update, context, reader_render.watch_usage(context.lang, "watch"))
         return
     status, watched = await asyncio.to_thread(_add_watch, context.bot_data.db,
-                                              update.effective_chat.id, keyword)
-    await reply(update, context, reader_render.watch_added(" ".join(keyword.split()), status,
-                                                           watched))
+                                              update.effective_chat.id, keyword,
+                                              update.effective_user.language_code)
+    await reply(update, context, reader_render.watch_added(context.lang, " ".join(keyword.split()),
+                                                           status, watched))
 
 
-def _add_watch(db: Database, chat_id: int, keyword: str) -> tuple[str, list[str]]:
-    """Add a watch; return what happened (as readers.add_watch says) and the reader's watches."""
+def _add_watch(db: Database, chat_id: int, keyword: str,
+               client: str | None) -> tuple[str, list[str]]:
+    """Add a watch; return what happened (as readers.add_watch says) and the reader's watches.
+    The reader's client language is remembered for their alerts."""
+    readers.remember_client_language(db, chat_id, client)
     return readers.add_watch(db, chat_id, keyword), readers.watches_of(db, chat_id)
 
 
@@ -127,18 +140,44 @@ async def unwatch(update: Update, context: Context) -> None:
     """/unwatch 关键词: stop alerts for a keyword."""
     keyword = " ".join(context.args)
     if not keyword.strip():
-        await reply(update, context, reader_render.watch_usage("unwatch"))
+        await reply(update, context, reader_render.watch_usage(context.lang, "unwatch"))
         return
     removed = await asyncio.to_thread(readers.remove_watch, context.bot_data.db,
                                       update.effective_chat.id, keyword)
-    await reply(update, context, reader_render.watch_removed(" ".join(keyword.split()), removed))
+    await reply(update, context, reader_render.watch_removed(context.lang, " ".join(keyword.split()),
+                                                             removed))
 
 
 async def watches(update: Update, context: Context) -> None:
     """/watches: the reader's watched keywords."""
     watched = await asyncio.to_thread(readers.watches_of, context.bot_data.db,
                                       update.effective_chat.id)
-    await reply(update, context, reader_render.watch_list(watched))
+    await reply(update, context, reader_render.watch_list(context.lang, watched))
+
+
+async def lang(update: Update, context: Context) -> None:
+    """/lang [zh|en|auto]: the language of the bot's replies to this user, remembered (auto = their
+    Telegram app's); without an argument, the language in use."""
+    state, user = context.bot_data, update.effective_user
+    asked = " ".join(context.args).strip().lower()
+    if not asked:
+        choice = await asyncio.to_thread(readers.language_choice, state.db, user.id)
+        await reply(update, context, reader_render.language_view(context.lang, choice))
+        return
+    if asked not in (*LANGUAGES, "auto"):
+        await reply(update, context, reader_render.language_usage(context.lang, asked))
+        return
+    choice = "" if asked == "auto" else asked
+    await asyncio.to_thread(_choose_language, state.db, user.id, choice, user.language_code)
+    state.language_choices.put(user.id, choice)
+    context.lang = translations(language_for(choice, user.language_code))
+    await reply(update, context, reader_render.language_set(context.lang, choice))
+
+
+def _choose_language(db: Database, user_id: int, choice: str, client: str | None) -> None:
+    """Remember the user's choice, and their client's language (for "auto" in what is sent later)."""
+    readers.remember_client_language(db, user_id, client)
+    readers.choose_language(db, user_id, choice)
 
 
 async def trend(update: Update, context: Context) -> None:
@@ -146,13 +185,13 @@ async def trend(update: Update, context: Context) -> None:
     state = context.bot_data
     result = await asyncio.to_thread(_weekly_counts, state.db, " ".join(context.args),
                                      today_in_zone(state.settings))
-    text = reader_render.trend_text(result)
+    text = reader_render.trend_text(context.lang, result)
     if text is not None:
         await reply(update, context, text)
         return
-    png = await asyncio.to_thread(_trend_png, result, state.settings.trend_font)
+    png = await asyncio.to_thread(_trend_png, result, state.settings.trend_font, context.lang)
     await send_photo(context.bot, update.effective_chat.id, png,
-                     reader_render.trend_caption(result), thread_of(update))
+                     reader_render.trend_caption(context.lang, result), thread_of(update))
 
 
 def _weekly_counts(db: Database, query: str, day: str) -> Trend:
@@ -162,10 +201,11 @@ def _weekly_counts(db: Database, query: str, day: str) -> Trend:
     return result
 
 
-def _trend_png(result: Trend, preferred_font: str) -> bytes:
-    """Draw the /trend chart (finding a CJK font the first time): seconds, so in a thread."""
+def _trend_png(result: Trend, preferred_font: str, lang: Translations) -> bytes:
+    """Draw the /trend chart (finding a CJK font the first time) with labels in `lang`: seconds,
+    so in a thread."""
     weeks = [chart.WeekCount(week, items) for week, items in result.weeks]
-    return chart.trend_png(result.query, weeks, chart.cjk_font_path(preferred_font))
+    return chart.trend_png(result.query, weeks, chart.cjk_font_path(preferred_font), lang)
 
 
 async def week(update: Update, context: Context) -> None:
@@ -173,14 +213,14 @@ async def week(update: Update, context: Context) -> None:
     asked = " ".join(context.args)
     end = index_search.parse_date(asked) if asked else None
     if asked and end is None:
-        await reply(update, context, reader_render.plain_date_error(asked))
+        await reply(update, context, render.date_error(context.lang, asked, "week"))
         return
     end, stories = await asyncio.to_thread(_week, context.bot_data.db, end)
     if end is None:
-        await reply(update, context, reader_render.week_board([], "—", "—"))
+        await reply(update, context, reader_render.week_board(context.lang, [], "—", "—"))
         return
     start = (dt.date.fromisoformat(end) - dt.timedelta(days=6)).isoformat()
-    await reply(update, context, reader_render.week_board(stories, start, end))
+    await reply(update, context, reader_render.week_board(context.lang, stories, start, end))
 
 
 def _week(db: Database, end: str | None) -> tuple[str | None, list[Story]]:
@@ -193,15 +233,17 @@ def _week(db: Database, end: str | None) -> tuple[str | None, list[Story]]:
 async def inline_query(update: Update, context: Context) -> None:
     """Inline mode (@Bot 关键词): up to 20 matching items to share; empty: the newest headlines.
 
-    A query that cannot be searched (exclusions only) gets no items and a button saying why.
+    A query that cannot be searched (exclusions only) gets no items and a button saying why. The
+    results are in the asking user's language, so Telegram caches them per user.
     """
     state = context.bot_data
     query = update.inline_query.query.strip()
     items, refused = await asyncio.to_thread(_inline_items, state.db, query,
                                              today_in_zone(state.settings))
-    await update.inline_query.answer(reader_render.inline_results(items, state.settings.web_url),
-                                     button=reader_render.inline_refusal(refused),
-                                     cache_time=INLINE_CACHE_S, is_personal=False)
+    await update.inline_query.answer(
+        reader_render.inline_results(context.lang, items, state.settings.web_url),
+        button=reader_render.inline_refusal(context.lang, refused),
+        cache_time=INLINE_CACHE_S, is_personal=True)
 
 
 def _inline_items(db: Database, query: str, day: str) -> tuple[list[Item], str | None]:

@@ -29,25 +29,24 @@ if TYPE_CHECKING:
 
 async def start(update: Update, context: Context) -> None:
     """/start and /help: what the bot does and every command with an example."""
-    await reply(update, context, render.help_text(is_admin(update, context)))
+    await reply(update, context, render.help_text(context.lang, is_admin(update, context)))
 
 
 async def today(update: Update, context: Context) -> None:
     """/today [YYYY-MM-DD]: that day's digest; without a date today's, else the newest, saying so."""
-    state = context.bot_data
+    state, lang = context.bot_data, context.lang
     asked = " ".join(context.args)
     date = index_search.parse_date(asked) if asked else today_in_zone(state.settings)
     if date is None:
-        await reply(update, context, render.plain(f"日期格式不对：{asked}。请用 YYYY-MM-DD，"
-                                                  "例如 /today 2026-02-08"))
+        await reply(update, context, render.date_error(lang, asked, "today"))
         return
     found, newest = await asyncio.to_thread(_digest_or_fallback, state.db, date, not asked)
     if found is None:
-        await reply(update, context, render.no_digest(date if asked else None))
+        await reply(update, context, render.no_digest(lang, date if asked else None))
         return
-    note = f"今天（{date}）的日报还没有发布，以下是最新一期（{newest}）。" if newest else ""
-    await reply(update, context, render.today_messages(*found, note=note,
-                                                         web_url=state.settings.web_url))
+    note = render.not_yet_published(lang, date, newest) if newest else ""
+    await reply(update, context, render.today_messages(lang, *found, note=note,
+                                                       web_url=state.settings.web_url))
 
 
 def _digest_or_fallback(db: Database, date: str,
@@ -64,9 +63,10 @@ async def latest(update: Update, context: Context) -> None:
     """/latest: headlines of the newest digest."""
     found = await asyncio.to_thread(index_search.digest_or_newest, context.bot_data.db, None)
     if found is None:
-        await reply(update, context, render.no_digest(None))
+        await reply(update, context, render.no_digest(context.lang, None))
         return
-    await reply(update, context, render.latest_headlines(*found, context.bot_data.settings.web_url))
+    await reply(update, context, render.latest_headlines(context.lang, *found,
+                                                         context.bot_data.settings.web_url))
 
 
 async def search(update: Update, context: Context) -> None:
@@ -75,8 +75,8 @@ async def search(update: Update, context: Context) -> None:
     query = " ".join(context.args)
     result, query_id = await asyncio.to_thread(_first_page, state.db, query,
                                                today_in_zone(state.settings))
-    await reply(update, context, render.search_page(result, query_id, 0, None,
-                                                      state.settings.web_url))
+    await reply(update, context, render.search_page(context.lang, result, query_id, 0, None,
+                                                    state.settings.web_url))
 
 
 def _first_page(db: Database, query: str, day: str) -> tuple[SearchResult, int]:
@@ -97,11 +97,11 @@ async def search_button(update: Update, context: Context) -> None:
     result = await asyncio.to_thread(_search_page, context.bot_data.db, int(query_id), category,
                                      int(page))
     if result is None:
-        await callback.answer("这条搜索已过期，请重新搜索。")
+        await callback.answer(render.search_expired(context.lang))
         return
     await callback.answer()
-    await _edit(callback, render.search_page(result, int(query_id), int(page), category,
-                                                    context.bot_data.settings.web_url))
+    await _edit(callback, render.search_page(context.lang, result, int(query_id), int(page),
+                                             category, context.bot_data.settings.web_url))
 
 
 def _search_page(db: Database, query_id: int, category: str | None,
@@ -120,14 +120,14 @@ async def category(update: Update, context: Context) -> None:
     name = " ".join(context.args)
     if not name:
         counts, ids = await asyncio.to_thread(_category_menu, db)
-        await reply(update, context, render.category_menu(counts, ids))
+        await reply(update, context, render.category_menu(context.lang, counts, ids))
         return
     resolved, items, total, query_id = await asyncio.to_thread(_category_first_page, db, name)
     if resolved is None:
-        await reply(update, context, render.plain(f"未知分类：{name}。可用分类：政策、模型、产品、"
-                                                  "投融资、行业，或发送 /category 选择。"))
+        await reply(update, context, render.unknown_category(context.lang, name))
         return
-    await reply(update, context, render.category_page(resolved, items, total, 0, query_id))
+    await reply(update, context, render.category_page(context.lang, resolved, items, total, 0,
+                                                      query_id))
 
 
 def _category_menu(db: Database) -> tuple[list[CategoryCount], dict[str, int]]:
@@ -153,9 +153,10 @@ async def category_button(update: Update, context: Context) -> None:
                                                      int(query_id), int(page))
     await callback.answer()
     if resolved is None:
-        await _edit(callback, render.plain("这个分类已不存在，请重新发送 /category。"))
+        await _edit(callback, render.category_gone(context.lang))
         return
-    await _edit(callback, render.category_page(resolved, items, total, int(page), int(query_id)))
+    await _edit(callback, render.category_page(context.lang, resolved, items, total, int(page),
+                                               int(query_id)))
 
 
 def _category_page(db: Database, query_id: int, page: int) -> tuple[str | None, list[Item], int]:
@@ -170,7 +171,7 @@ async def what(update: Update, context: Context) -> None:
     state = context.bot_data
     result = await asyncio.to_thread(_what, state.db, " ".join(context.args),
                                      today_in_zone(state.settings))
-    await reply(update, context, render.what_timeline(result, state.settings.web_url))
+    await reply(update, context, render.what_timeline(context.lang, result, state.settings.web_url))
 
 
 def _what(db: Database, name: str, day: str) -> WhatResult:

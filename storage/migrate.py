@@ -2,7 +2,7 @@
 
 Everything storage/ keeps is copied (digests, items and their full-text index,
 files seen, posts made, settings changed from Telegram, saved queries, readers,
-watches, what was sent to them, usage figures) in one PostgreSQL transaction:
+watches, what was sent to them, their languages, usage figures) in one PostgreSQL transaction:
 either all of it arrives or nothing changes. A target that already holds data is
 refused unless `force`, which empties it first (in the same transaction).
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 from storage.index import open_db
 from storage.postgres import PostgresDatabase
 
-HOLDS_DATA = ("digests", "items", "post_runs", "readers", "settings")
+HOLDS_DATA = ("digests", "items", "post_runs", "readers", "settings", "languages")
 
 
 class MigrateError(Exception):

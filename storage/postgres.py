@@ -154,6 +154,13 @@ MIGRATIONS: tuple[str, ...] = (
         seq INTEGER NOT NULL, sent_at TEXT COLLATE "C" NOT NULL, PRIMARY KEY (date, target, run, seq)
     )
     """,
+    # Languages: a user's /lang choice ('' = automatic) and their client's last language_code.
+    """
+    CREATE TABLE languages (
+        user_id BIGINT PRIMARY KEY, choice TEXT NOT NULL DEFAULT '',
+        client TEXT NOT NULL DEFAULT '', changed_at TEXT COLLATE "C" NOT NULL
+    )
+    """,
 )
 
 

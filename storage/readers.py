@@ -40,16 +40,21 @@ class Reader:
     subscribed: bool
     categories: tuple[str, ...]  # canonical names; empty = every category
     blocked: bool
+    language_choice: str = ""  # the reader's /lang choice ("zh", "en"; "" = automatic)
+    client_language: str = ""  # the language_code their Telegram client last sent ("" = unknown)
+
+
+_READER_COLUMNS = ("r.chat_id, r.subscribed, r.categories, r.blocked, coalesce(l.choice, ''), "
+                   "coalesce(l.client, '') FROM readers r LEFT JOIN languages l ON l.user_id = r.chat_id")
 
 
 def _reader(row: tuple) -> Reader:
-    return Reader(row[0], bool(row[1]), tuple(json.loads(row[2])), bool(row[3]))
+    return Reader(row[0], bool(row[1]), tuple(json.loads(row[2])), bool(row[3]), row[4], row[5])
 
 
 def get_reader(db: Database, chat_id: int) -> Reader | None:
     """Return the reader of a private chat, or None if they never subscribed or watched."""
-    row = db.execute("SELECT chat_id, subscribed, categories, blocked FROM readers "
-                     "WHERE chat_id = $1", (chat_id,)).fetchone()
+    row = db.execute(f"SELECT {_READER_COLUMNS} WHERE r.chat_id = $1", (chat_id,)).fetchone()
     return _reader(row) if row else None
 
 
@@ -87,9 +92,41 @@ def mark_blocked(db: Database, chat_id: int) -> None:
 
 def subscribers(db: Database) -> list[Reader]:
     """Return the readers to send the daily digest to (subscribed and not blocked)."""
-    rows = db.execute("SELECT chat_id, subscribed, categories, blocked FROM readers "
-                      "WHERE subscribed = 1 AND blocked = 0 ORDER BY chat_id").fetchall()
+    rows = db.execute(f"SELECT {_READER_COLUMNS} WHERE r.subscribed = 1 AND r.blocked = 0 "
+                      "ORDER BY r.chat_id").fetchall()
     return [_reader(row) for row in rows]
+
+
+# --- languages -------------------------------------------------------------------------
+
+
+def language_choice(db: Database, user_id: int) -> str:
+    """Return a user's /lang choice: "zh", "en", or "" (automatic: their Telegram client's)."""
+    row = db.execute("SELECT choice FROM languages WHERE user_id = $1", (user_id,)).fetchone()
+    return row[0] if row else ""
+
+
+def language_settings(db: Database, user_id: int) -> tuple[str, str]:
+    """Return a user's (/lang choice, client language_code), each "" when not known."""
+    row = db.execute("SELECT choice, client FROM languages WHERE user_id = $1", (user_id,)).fetchone()
+    return (row[0], row[1]) if row else ("", "")
+
+
+def choose_language(db: Database, user_id: int, choice: str) -> None:
+    """Remember a user's /lang choice ("" = automatic again); their client's language is kept."""
+    db.write("INSERT INTO languages (user_id, choice, changed_at) VALUES ($1, $2, $3) "
+             "ON CONFLICT (user_id) DO UPDATE SET choice = excluded.choice, "
+             "changed_at = excluded.changed_at", (user_id, choice, _now()))
+
+
+def remember_client_language(db: Database, user_id: int, client: str | None) -> None:
+    """Remember the language_code a user's Telegram client sent (for what is sent to them later,
+    unasked: their daily digest, watch alerts); writes only when it changed."""
+    client = (client or "")[:35]  # an IETF tag; Telegram sends "en", "zh-hans", ...
+    db.write("INSERT INTO languages (user_id, client, changed_at) VALUES ($1, $2, $3) "
+             "ON CONFLICT (user_id) DO UPDATE SET client = excluded.client, "
+             "changed_at = excluded.changed_at WHERE languages.client != excluded.client",
+             (user_id, client, _now()))
 
 
 # --- watches ---------------------------------------------------------------------------
@@ -135,6 +172,8 @@ class WatchAlert:
 
     chat_id: int
     matches: tuple[tuple[Item, tuple[str, ...]], ...]
+    language_choice: str = ""  # as in Reader: the reader's /lang choice and client language
+    client_language: str = ""
 
 
 def unscanned_digests(db: Database) -> list[tuple[str, str, str]]:
@@ -173,6 +212,9 @@ def watch_alerts(db: Database, versions: list[tuple[str, str, str]]) -> list[Wat
     rows = db.execute("SELECT w.chat_id, w.keyword, w.created_at FROM watches w JOIN readers r ON "
                       "r.chat_id = w.chat_id WHERE r.blocked = 0 ORDER BY w.chat_id, w.created_at, "
                       "w.keyword").fetchall()
+    languages = {user_id: (choice, client) for user_id, choice, client in db.execute(
+        "SELECT user_id, choice, client FROM languages WHERE user_id IN (SELECT chat_id FROM "
+        "watches)").fetchall()}
     matches_of: dict[str, list[Item]] = {}
     for keyword in {keyword for _, keyword, _ in rows}:
         found: dict[int, Item] = {}
@@ -198,7 +240,8 @@ def watch_alerts(db: Database, versions: list[tuple[str, str, str]]) -> list[Wat
                     per_item.setdefault(key, (item, []))[1].append(keyword)
         if per_item:
             ordered = sorted(per_item.values(), key=lambda m: (m[0].date, m[0].position))
-            alerts.append(WatchAlert(chat_id, tuple((item, tuple(kws)) for item, kws in ordered)))
+            alerts.append(WatchAlert(chat_id, tuple((item, tuple(kws)) for item, kws in ordered),
+                                     *languages.get(chat_id, ("", ""))))
     return alerts
 
 

@@ -133,6 +133,14 @@ MIGRATIONS: tuple[str, ...] = (
         sent_at TEXT NOT NULL, PRIMARY KEY (date, target, run, seq)
     )
     """,
+    # Languages: a user's /lang choice ('' = automatic) and the language_code their Telegram client
+    # last sent, so a subscriber's digest and watch alerts go out in the language they read.
+    """
+    CREATE TABLE languages (
+        user_id INTEGER PRIMARY KEY, choice TEXT NOT NULL DEFAULT '',
+        client TEXT NOT NULL DEFAULT '', changed_at TEXT NOT NULL
+    )
+    """,
 )
 
 

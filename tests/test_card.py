@@ -10,8 +10,11 @@ from PIL import Image, ImageFont
 
 from bot import card
 from bot.chart import cjk_font_path
+from bot.i18n import translations
 from bot.render.card import card_text
 from storage.search import digest_on
+
+ZH = translations("zh")
 
 URL = "https://digest.example.org/d/2026-02-08"
 
@@ -31,7 +34,7 @@ def _decoded(drawn: card.Card) -> Image.Image:
 
 def test_card_is_a_1080_wide_png_with_every_headline(db, font: str) -> None:
     header, items = digest_on(db, "2026-02-08")
-    drawn = card.card_png(card_text(header, items, "AI 日报读者群", URL), font)
+    drawn = card.card_png(card_text(ZH, header, items, "AI 日报读者群", URL), font)
     image = _decoded(drawn)
     assert image.format == "PNG" and image.size == (1080, drawn.height) and drawn.height > 1200
     lines = drawn.drawn.split("\n")
@@ -44,7 +47,7 @@ def test_card_is_a_1080_wide_png_with_every_headline(db, font: str) -> None:
 
 def test_every_character_drawn_has_a_glyph_in_the_font(db, font: str) -> None:
     header, items = digest_on(db, "2026-02-08")
-    text = card_text(header, items, "🚀 AI 日报读者群 🏛 ①②", URL)
+    text = card_text(ZH, header, items, "🚀 AI 日报读者群 🏛 ①②", URL)
     drawn = card.card_png(text, font)
     characters = card.font_characters(font)
     assert all(ord(char) in characters for char in drawn.drawn if not char.isspace())
@@ -63,7 +66,7 @@ def test_a_character_the_font_lacks_becomes_its_plain_form_or_nothing() -> None:
 
 def test_qr_code_on_the_card_is_the_days_page(db, font: str) -> None:
     header, items = digest_on(db, "2026-02-08")
-    drawn = card.card_png(card_text(header, items, "群", URL), font)
+    drawn = card.card_png(card_text(ZH, header, items, "群", URL), font)
     left, top, module, count = drawn.qr_box
     expected = [[bool(cell) for cell in row]
                 for row in segno.make(URL, error="m").matrix_iter(scale=1, border=0)]
@@ -73,7 +76,7 @@ def test_qr_code_on_the_card_is_the_days_page(db, font: str) -> None:
              for c in range(count)] for r in range(count)]
     assert seen == expected
     assert "扫码阅读全文" in drawn.drawn
-    plain = card.card_png(card_text(header, items, "群", ""), font)
+    plain = card.card_png(card_text(ZH, header, items, "群", ""), font)
     assert plain.qr_box is None and "扫码" not in plain.drawn
 
 

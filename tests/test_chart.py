@@ -210,3 +210,13 @@ def test_import_does_not_load_matplotlib() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True,
                             timeout=30)
     assert result.returncode == 0, result.stderr
+
+
+def test_an_english_reader_gets_english_labels_with_the_keyword(font: str) -> None:
+    from bot.i18n import translations
+
+    english = translations("en")
+    assert chart_labels("红包", cjk=True, lang=english) == (
+        "Mentions per week: 红包", "Week (starting Monday)", "Items")
+    fig = trend_figure("红包", [], font_path=font, lang=english)
+    assert "No data" in {t.get_text() for t in drawn_texts(fig)}

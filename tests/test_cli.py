@@ -107,6 +107,7 @@ def test_migrate_copies_everything_into_postgres_once(cli_db: str, postgres_url:
     posts.set_setting(source, "post_time", "09:30")
     readers.subscribe(source, 7, ["投融资与并购"])
     readers.add_watch(source, 7, "阶跃星辰")
+    readers.choose_language(source, 7, "en")
     readers.record_use(source, "2026-02-08", "search", "红包")
     query_id = posts.remember_query(source, "红包")
     from storage import targets as target_records
@@ -128,6 +129,7 @@ def test_migrate_copies_everything_into_postgres_once(cli_db: str, postgres_url:
     assert target_records.start_run(target, "2026-02-08", "wecom:abc123", 3)[1] == {0}
     assert readers.subscribers(target)[0].categories == ("投融资与并购",)
     assert readers.watches_of(target, 7) == ["阶跃星辰"]
+    assert readers.language_choice(target, 7) == "en"
     assert posts.recall_query(target, query_id) == "红包"
     assert posts.remember_query(target, "新的查询") > query_id  # the id sequence continues
     target.close()

@@ -17,6 +17,8 @@ def test_defaults_need_no_token() -> None:
     assert settings.file_api_url == "https://api.telegram.org/file/bot"
     with pytest.raises(ConfigError, match="BOT_TOKEN"):
         settings.require_bot()
+    assert settings.channel_language == "zh"
+    assert load_settings({"CHANNEL_LANGUAGE": "EN"}, env_file=None).channel_language == "en"
 
 
 def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
@@ -34,6 +36,7 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
     ("TELEGRAM_API_URL", "ftp://x"), ("WEBHOOK_PORT", "99999"), ("RESCAN_MINUTES", "0"),
     ("LOG_LEVEL", "LOUD"), ("WEEKLY_POST", "monday"), ("WEEKLY_POST", "9:60"),
     ("DATABASE_URL", "mysql://x/y"), ("TREND_FONT", "/no/such/font.otf"), ("LEASE_SECONDS", "1"),
+    ("CHANNEL_LANGUAGE", "fr"),
 ])
 def test_malformed_setting_names_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):

@@ -98,7 +98,7 @@ def test_upgrade_from_schema_2_builds_the_prefix_and_title_tables(sqlite_db, tmp
     db.execute("DROP TABLE items_fts")
     db.execute("ALTER TABLE old_fts RENAME TO items_fts")
     for table in ("readers", "watches", "watch_sent", "watch_scans", "usage", "leases",
-                  "forum_topics", "target_runs", "target_messages"):  # migrations 4, 5, 6, 7
+                  "forum_topics", "target_runs", "target_messages", "languages"):  # 4-8
         db.execute(f"DROP TABLE {table}")
     db.execute("DROP TABLE latin_tokens")
     db.execute("DROP TABLE item_titles")
@@ -127,6 +127,7 @@ def test_postgres_upgrade_from_schema_2_adds_the_month_lexemes(postgres_url: str
     db.execute("DROP TABLE forum_topics")  # migration 5
     db.execute("DELETE FROM schema_version WHERE version > 2")
     db.execute("DROP TABLE target_runs, target_messages")  # migration 6
+    db.execute("DROP TABLE languages")  # migration 7
     # Still right without them (the last slice is "none of these months"), only slower.
     assert search(db, "红包", limit=100).items == searches["红包"]
     db.close()

@@ -30,3 +30,14 @@ def test_shell_answers_each_line(cli_db: str, capsys, monkeypatch) -> None:
     assert main(["--db", cli_db, "shell"]) == 0
     out = capsys.readouterr().out
     assert "千问</b> 的事件时间线" in out and "共 12 条" in out
+
+
+def test_ask_in_english_and_lang_is_remembered(cli_db: str, capsys) -> None:
+    assert main(["--db", cli_db, "ask", "/search 红包", "--json", "--lang", "en", "--user-id", "7"]) == 0
+    (message,) = json.loads(capsys.readouterr().out)
+    assert "红包</b> · 6 items · page 1/2" in message["text"]
+    assert message["reply_markup"]["inline_keyboard"][0][0]["text"] == "Next ▶"
+    assert main(["--db", cli_db, "ask", "/lang zh", "--json", "--lang", "en", "--user-id", "7"]) == 0
+    assert "中文" in json.loads(capsys.readouterr().out)[0]["text"]
+    assert main(["--db", cli_db, "ask", "/help", "--json", "--lang", "en", "--user-id", "7"]) == 0
+    assert "查看帮助" in json.loads(capsys.readouterr().out)[0]["text"]  # the choice wins

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.i18n import translations
 from bot.render import MAX_LENGTH, utf16_len
 from bot.render import readers as reader_render
 from storage import readers
@@ -14,6 +15,7 @@ from storage.search import Trend, weekly_counts
 from storage.stories import week_board
 from tests.conftest import BUNDLED
 
+ZH = translations("zh")
 SAMPLE = BUNDLED / "003_88ec4899e4da85ae.txt"  # 2026-02-08
 
 
@@ -87,7 +89,7 @@ def test_weekly_counts_cover_every_week_and_sum_to_the_matches(db) -> None:
 def test_trend_caption_fits_a_caption_and_names_the_numbers() -> None:
     weeks = tuple((dt.date(2020, 1, 6) + dt.timedelta(days=7 * i), i % 5) for i in range(300))
     trend = Trend("<红包&>" * 30, sum(n for _, n in weeks), weeks)
-    caption = reader_render.trend_caption(trend)
+    caption = reader_render.trend_caption(ZH, trend)
     assert len(caption) <= 1024 and "&lt;红包&amp;&gt;" in caption and "<红包" not in caption
 
 
@@ -95,12 +97,12 @@ def test_watch_alert_lists_ten_items_then_counts_the_rest() -> None:
     items = [Item(date="2026-02-08", category="产品与应用发布", title=f"<条目 {n}>",
                   summary="说明" * 300, position=n, id=n) for n in range(14)]
     alert = WatchAlert(7, tuple((item, ("红包",)) for item in items))
-    text = reader_render.watch_alert(alert).text
+    text = reader_render.watch_alert(ZH, alert).text
     assert utf16_len(text) <= MAX_LENGTH and "另有 4 条" in text and "&lt;条目 0&gt;" in text
 
 
 def test_week_board_render_numbers_stories_with_days(db) -> None:
-    replies = reader_render.week_board(week_board(db, "2026-02-08"), "2026-02-02", "2026-02-08")
+    replies = reader_render.week_board(ZH, week_board(db, "2026-02-08"), "2026-02-02", "2026-02-08")
     text = replies[0].text
     assert text.startswith("📅 <b>一周事件榜</b> 02-02 ~ 02-08") and "1. <b>" in text
     assert "2 天 · 2 篇（02-03、02-08）" in text
@@ -125,4 +127,33 @@ def test_a_watch_of_exclusions_only_is_refused(db) -> None:
     assert readers.add_watch(db, 7, "-文心") == "only_excluded"
     assert readers.add_watch(db, 7, "-文心 !千问") == "only_excluded"
     assert readers.watches_of(db, 7) == []
-    assert "红包 -文心" in reader_render.watch_added("-文心", "only_excluded", []).text
+    assert "红包 -文心" in reader_render.watch_added(ZH, "-文心", "only_excluded", []).text
+
+
+# --- languages -----------------------------------------------------------------------------
+
+
+def test_language_choice_is_remembered_and_auto_forgets_it(db) -> None:
+    assert readers.language_choice(db, 7) == "" and readers.language_settings(db, 7) == ("", "")
+    readers.choose_language(db, 7, "en")
+    readers.remember_client_language(db, 7, "zh-hans")
+    assert readers.language_choice(db, 7) == "en"
+    assert readers.language_settings(db, 7) == ("en", "zh-hans")
+    readers.choose_language(db, 7, "")  # /lang auto: the client's language again
+    assert readers.language_settings(db, 7) == ("", "zh-hans")
+    readers.remember_client_language(db, 7, None)
+    assert readers.language_settings(db, 7) == ("", "")
+
+
+def test_subscribers_and_watch_alerts_carry_their_language(db) -> None:
+    readers.subscribe(db, 7, [])
+    readers.subscribe(db, 8, [])
+    readers.remember_client_language(db, 7, "en-US")
+    readers.choose_language(db, 8, "en")
+    by_chat = {r.chat_id: (r.language_choice, r.client_language) for r in readers.subscribers(db)}
+    assert by_chat == {7: ("", "en-US"), 8: ("en", "")}
+    assert readers.get_reader(db, 8).language_choice == "en"
+    readers.add_watch(db, 7, "阶跃星辰")
+    db.execute("UPDATE watches SET created_at = '2000-01-01'")  # older than every digest
+    alerts = readers.watch_alerts(db, readers.unscanned_digests(db))
+    assert [(a.chat_id, a.language_choice, a.client_language) for a in alerts] == [(7, "", "en-US")]

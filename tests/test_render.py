@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 
 from bot import render
+from bot.i18n import translations
 from storage.model import Item, SearchResult
 from storage.search import DigestSummary, digest_on
+
+ZH, EN = translations("zh"), translations("en")
 
 
 def _item(n: int, **fields) -> Item:
@@ -24,7 +27,7 @@ def _balanced(text: str) -> bool:
 
 
 def test_everything_from_files_is_escaped() -> None:
-    text = render.full_item(_item(1), 1)
+    text = render.full_item(ZH, _item(1), 1)
     assert "标题1 &lt;x&gt; &amp; y" in text and "a&lt;b &amp; c&gt;d" in text
     assert 'href="https://example.com/?a=1&amp;b=&quot;2&quot;"' in text
     assert "来源 &lt;s&gt;" in text and _balanced(text)
@@ -37,7 +40,7 @@ def test_utf16_length_counts_emoji_twice() -> None:
 def test_channel_post_splits_at_item_boundaries_under_4096() -> None:
     items = [_item(n, summary="很长的说明" * 300) for n in range(12)]
     header = DigestSummary("2026-03-01", "测试 <日报>", len(items))
-    messages = render.channel_post(header, items)
+    messages = render.channel_post(ZH, header, items)
     assert len(messages) > 3
     for message in messages:
         assert render.utf16_len(message) <= render.MAX_LENGTH and _balanced(message)
@@ -48,27 +51,27 @@ def test_channel_post_splits_at_item_boundaries_under_4096() -> None:
 
 def test_single_huge_item_is_shortened_not_cut_in_a_tag() -> None:
     huge = _item(1, summary="超长" * 5000, points=tuple("要点" * 400 for _ in range(30)))
-    messages = render.channel_post(DigestSummary("2026-03-01", "t", 1), [huge])
+    messages = render.channel_post(ZH, DigestSummary("2026-03-01", "t", 1), [huge])
     assert all(render.utf16_len(m) <= render.MAX_LENGTH and _balanced(m) for m in messages)
     assert "…" in messages[1]
 
 
 def test_emoji_heavy_text_respects_utf16_limit() -> None:
     items = [_item(n, summary="😀" * 1500) for n in range(4)]
-    for message in render.channel_post(DigestSummary("2026-03-01", "t", 4), items):
+    for message in render.channel_post(ZH, DigestSummary("2026-03-01", "t", 4), items):
         assert render.utf16_len(message) <= render.MAX_LENGTH
 
 
 def test_overview_numbers_headlines_per_category(db) -> None:
     header, items = digest_on(db, "2026-02-08")
-    overview = render.digest_overview(header, items)[0]
+    overview = render.digest_overview(ZH, header, items)[0]
     assert "📅 2026-02-08 · 共 12 条" in overview
     assert re.search(r"<b>💰 投融资与并购</b>\n6\. 阶跃星辰完成超50亿元人民币B\+轮融资", overview)
 
 
 def test_search_page_buttons_fit_callback_limit() -> None:
     result = SearchResult("红包", [_item(n) for n in range(5)], total=12)
-    reply = render.search_page(result, 123456789, 1, "投融资与并购")
+    reply = render.search_page(ZH, result, 123456789, 1, "投融资与并购")
     data = [b.callback_data for row in reply.keyboard.inline_keyboard for b in row]
     assert all(len(d.encode()) <= 64 for d in data)
     assert "s:123456789:0:3" in data and "s:123456789:2:3" in data
@@ -76,15 +79,15 @@ def test_search_page_buttons_fit_callback_limit() -> None:
 
 
 def test_help_lists_every_command_with_an_example() -> None:
-    text = render.help_text().text
+    text = render.help_text(ZH).text
     for name, _, example in render.HELP_COMMANDS:
         assert f"/{name}" in text and example in text
-    assert "/push" in render.help_text(is_admin=True).text
+    assert "/push" in render.help_text(ZH, is_admin=True).text
 
 
 def test_overview_of_a_huge_category_is_split_at_headlines() -> None:
     items = [_item(n, title=f"很长的标题 {n} " + "字" * 60) for n in range(300)]
-    messages = render.digest_overview(DigestSummary("2026-03-01", "t", 300), items)
+    messages = render.digest_overview(ZH, DigestSummary("2026-03-01", "t", 300), items)
     assert len(messages) > 1
     assert all(render.utf16_len(m) <= render.MAX_LENGTH and _balanced(m) for m in messages)
     assert sum(m.count("很长的标题") for m in messages) == 300

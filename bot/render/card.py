@@ -1,40 +1,46 @@
-"""Words of /card (the long image of a day's digest): what is written on it, its caption, the
-"🖼 长图" button under /today, and the answers when no card can be made."""
+"""Words of /card (the long image of a day's digest): what is written on it, its caption, and the
+answers when no card can be made; in the asking reader's language (the headlines as written). The
+"🖼 长图" button under /today is bot/render's `card_keyboard`."""
 
 from __future__ import annotations
 
 from bot.card import CardText
+from bot.i18n import Translations
 from bot.render import Reply, _by_category, _link, _shorten, esc
 from storage.model import Item
 from storage.search import DigestSummary
 
-QR_CAPTION = "扫码阅读全文"
 
-
-def card_text(header: DigestSummary, items: list[Item], footer: str, day_url: str) -> CardText:
+def card_text(lang: Translations, header: DigestSummary, items: list[Item], footer: str,
+              day_url: str) -> CardText:
     """Return what the card of a day says: title, date, numbered headlines per category, footer,
     and the QR code of the day's web page (`day_url`, "" for none)."""
+    _ = lang.gettext
     sections = tuple((category, tuple(f"{number}. {_shorten(item.title, 120)}"
                                       for number, item in numbered))
                      for category, numbered in _by_category(items))
-    return CardText(title=header.title or "AI 行业日报",
-                    date_line=f"{header.date} · 共 {len(items)} 条", sections=sections,
-                    footer=footer, qr_url=day_url, qr_caption=QR_CAPTION if day_url else "")
+    date_line = lang.ngettext("{date} · 共 {n} 条", "{date} · 共 {n} 条", len(items)).format(
+        date=header.date, n=len(items))
+    return CardText(title=header.title or _("AI 行业日报"), date_line=date_line, sections=sections,
+                    footer=footer, qr_url=day_url, qr_caption=_("扫码阅读全文") if day_url else "")
 
 
-def card_caption(header: DigestSummary, day_url: str) -> str:
+def card_caption(lang: Translations, header: DigestSummary, day_url: str) -> str:
     """Return the caption under the card: the digest and, when the web archive is set, its page."""
+    _ = lang.gettext
     caption = f"🖼 <b>{esc(header.title)}</b> · {header.date}"
     if day_url:
-        caption += "\n" + _link("在网页上阅读全文", day_url)
-    return caption + "\n长按保存，可分享到微信等。"
+        caption += "\n" + _link(lang, _("在网页上阅读全文"), day_url)
+    return caption + "\n" + _("长按保存，可分享到微信等。")
 
 
-def card_unavailable() -> Reply:
+def card_unavailable(lang: Translations) -> Reply:
     """Return the answer when no font on this machine can draw Chinese (the card would show boxes)."""
-    return Reply("抱歉，服务器上没有能显示中文的字体，暂时无法生成长图。管理员可以设置 TREND_FONT。")
+    return Reply(lang.gettext("抱歉，服务器上没有能显示中文的字体，暂时无法生成长图。"
+                              "管理员可以设置 TREND_FONT。"))
 
 
-def card_date_error(asked: str) -> Reply:
+def card_date_error(lang: Translations, asked: str) -> Reply:
     """Return the answer to /card with something that is not a date."""
-    return Reply(f"日期格式不对：{esc(asked)}。请用 YYYY-MM-DD，例如 /card 2026-02-08")
+    return Reply(lang.gettext("日期格式不对：{text}。请用 YYYY-MM-DD，例如 /{command} 2026-02-08").format(
+        text=esc(asked), command="card"))

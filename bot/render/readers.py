@@ -1,5 +1,6 @@
 """Telegram HTML for readers: subscriptions and their settings keyboard, watches and their alerts,
-/trend captions, the /week story board and inline-mode results."""
+/trend captions, the /week story board, inline-mode results and /lang. As in bot/render/__init__.py,
+each function takes the reader's language first."""
 
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ from telegram import (
 )
 
 from bot import links
+from bot.i18n import Translations
 from bot.render import (
     MAX_LENGTH,
-    SHORT_NAMES,
-    WEB_ITEM_LINK,
     Reply,
     _link,
     _shorten,
@@ -37,178 +37,213 @@ INLINE_RESULTS = 20
 CAPTION_LIMIT = 1024
 
 
-def _scope(categories: tuple[str, ...]) -> str:
-    return "、".join(short_category(c) for c in categories) if categories else "全部分类"
+def _scope(lang: Translations, categories: tuple[str, ...]) -> str:
+    if not categories:
+        return lang.gettext("全部分类")
+    return lang.gettext("、").join(short_category(lang, c) for c in categories)
 
 
-def subscribed(reader: Reader) -> Reply:
+def subscribed(lang: Translations, reader: Reader) -> Reply:
     """Return the answer to /subscribe: what the reader will get, and how to change it."""
-    return Reply(f"✅ 已订阅每日日报（{esc(_scope(reader.categories))}），每天发布时私信给你。\n"
-                 "用 /settings 修改分类，/unsubscribe 取消。", settings_keyboard(reader))
+    return Reply(lang.gettext("✅ 已订阅每日日报（{scope}），每天发布时私信给你。\n"
+                              "用 /settings 修改分类，/unsubscribe 取消。").format(
+                     scope=esc(_scope(lang, reader.categories))), settings_keyboard(lang, reader))
 
 
-def unsubscribed(was_subscribed: bool) -> Reply:
+def unsubscribed(lang: Translations, was_subscribed: bool) -> Reply:
     """Return the answer to /unsubscribe."""
+    _ = lang.gettext
     if not was_subscribed:
-        return Reply("你还没有订阅。用 /subscribe 订阅每日日报，例如 /subscribe 投融资 模型")
-    return Reply("已取消订阅，不再私信每日日报。关键词提醒（/watches）不受影响。")
+        return Reply(_("你还没有订阅。用 /subscribe 订阅每日日报，例如 /subscribe 投融资 模型"))
+    return Reply(_("已取消订阅，不再私信每日日报。关键词提醒（/watches）不受影响。"))
 
 
-def settings_view(reader: Reader | None) -> Reply:
+def settings_view(lang: Translations, reader: Reader | None) -> Reply:
     """Return /settings: the subscription and its categories, with toggle buttons."""
+    _ = lang.gettext
     if reader is None or not reader.subscribed:
-        text = "⚙️ <b>订阅设置</b>\n你还没有订阅每日日报。点下面的分类后再点“订阅”，或发送 /subscribe。"
-        return Reply(text, settings_keyboard(reader))
-    text = (f"⚙️ <b>订阅设置</b>\n每日日报：已订阅（{esc(_scope(reader.categories))}）\n"
-            "点分类切换，✅ 表示会收到；都不选 = 全部分类。")
-    return Reply(text, settings_keyboard(reader))
+        text = _("⚙️ <b>订阅设置</b>\n你还没有订阅每日日报。点下面的分类后再点“订阅”，或发送 /subscribe。")
+        return Reply(text, settings_keyboard(lang, reader))
+    text = _("⚙️ <b>订阅设置</b>\n每日日报：已订阅（{scope}）\n"
+             "点分类切换，✅ 表示会收到；都不选 = 全部分类。").format(
+                 scope=esc(_scope(lang, reader.categories)))
+    return Reply(text, settings_keyboard(lang, reader))
 
 
-def settings_keyboard(reader: Reader | None) -> InlineKeyboardMarkup:
+def settings_updated(lang: Translations) -> str:
+    """Return the answer of a /settings button (a callback answer: plain text)."""
+    return lang.gettext("已更新")
+
+
+def settings_keyboard(lang: Translations, reader: Reader | None) -> InlineKeyboardMarkup:
     """Return the category toggles and the subscribe / unsubscribe button (callback `r:...`)."""
+    _ = lang.gettext
     chosen = set(reader.categories) if reader else set()
-    buttons = [InlineKeyboardButton(("✅ " if c in chosen else "") + SHORT_NAMES[c],
+    buttons = [InlineKeyboardButton(("✅ " if c in chosen else "") + short_category(lang, c),
                                     callback_data=f"r:c:{i}") for i, c in enumerate(CANONICAL)]
-    buttons.append(InlineKeyboardButton(("✅ " if not chosen else "") + "全部",
+    buttons.append(InlineKeyboardButton(("✅ " if not chosen else "") + _("全部"),
                                         callback_data="r:c:-"))
     on = bool(reader and reader.subscribed)
-    toggle = InlineKeyboardButton("🔕 取消订阅" if on else "🔔 订阅", callback_data=f"r:s:{0 if on else 1}")
+    toggle = InlineKeyboardButton(_("🔕 取消订阅") if on else _("🔔 订阅"),
+                                  callback_data=f"r:s:{0 if on else 1}")
     return InlineKeyboardMarkup([buttons[:3], buttons[3:], [toggle]])
 
 
-def unknown_categories(names: list[str]) -> Reply:
+def unknown_categories(lang: Translations, names: list[str]) -> Reply:
     """Return the answer when /subscribe names a category that does not exist."""
-    return Reply(f"未知分类：{esc('、'.join(names))}。可用分类：政策、模型、产品、投融资、行业")
+    return Reply(lang.gettext("未知分类：{names}。可用分类：政策、模型、产品、投融资、行业").format(
+        names=esc(lang.gettext("、").join(names))))
 
 
-def private_only(command: str) -> Reply:
+def private_only(lang: Translations, command: str) -> Reply:
     """Return the answer to a reader command used in a group."""
-    return Reply(f"请在和我的私聊中使用 /{esc(command)}，这样提醒只发给你一个人。")
+    return Reply(lang.gettext("请在和我的私聊中使用 /{command}，这样提醒只发给你一个人。").format(
+        command=esc(command)))
 
 
 # --- watches ---------------------------------------------------------------------------
 
 
-def watch_added(keyword: str, status: str, watches: list[str]) -> Reply:
+def watch_added(lang: Translations, keyword: str, status: str, watches: list[str]) -> Reply:
     """Return the answer to /watch for each outcome of storage.readers.add_watch."""
+    _ = lang.gettext
     if status == "exists":
-        return Reply(f"你已经在关注「{esc(keyword)}」了。/watches 查看全部。")
+        return Reply(_("你已经在关注「{keyword}」了。/watches 查看全部。").format(keyword=esc(keyword)))
     if status == "full":
-        return Reply(f"最多关注 {MAX_WATCHES} 个关键词。先用 /unwatch 删除一个。")
+        return Reply(_("最多关注 {n} 个关键词。先用 /unwatch 删除一个。").format(n=MAX_WATCHES))
     if status == "too_long":
-        return Reply(f"关键词太长了（最多 {MAX_WATCH_CHARS} 个字）。")
+        return Reply(_("关键词太长了（最多 {n} 个字）。").format(n=MAX_WATCH_CHARS))
     if status == "only_excluded":
-        return only_excluded("watch")
-    return Reply(f"🔔 已关注「{esc(keyword)}」（{len(watches)}/{MAX_WATCHES}）。"
-                 "新日报里出现它时，我会私信你一次。")
+        return only_excluded(lang, "watch")
+    return Reply(_("🔔 已关注「{keyword}」（{count}/{limit}）。新日报里出现它时，我会私信你一次。")
+                 .format(keyword=esc(keyword), count=len(watches), limit=MAX_WATCHES))
 
 
-def watch_usage(command: str) -> Reply:
+def watch_usage(lang: Translations, command: str) -> Reply:
     """Return how to use /watch or /unwatch when the keyword is missing or too short."""
-    return Reply(f"请在命令后输入关键词（至少 2 个字），例如 /{esc(command)} 阶跃星辰")
+    return Reply(lang.gettext("请在命令后输入关键词（至少 2 个字），例如 /{command} 阶跃星辰").format(
+        command=esc(command)))
 
 
-def watch_removed(keyword: str, removed: bool) -> Reply:
+def watch_removed(lang: Translations, keyword: str, removed: bool) -> Reply:
     """Return the answer to /unwatch."""
+    _ = lang.gettext
     if not removed:
-        return Reply(f"你没有关注「{esc(keyword)}」。/watches 查看全部。")
-    return Reply(f"已取消关注「{esc(keyword)}」。")
+        return Reply(_("你没有关注「{keyword}」。/watches 查看全部。").format(keyword=esc(keyword)))
+    return Reply(_("已取消关注「{keyword}」。").format(keyword=esc(keyword)))
 
 
-def watch_list(watches: list[str]) -> Reply:
+def watch_list(lang: Translations, watches: list[str]) -> Reply:
     """Return /watches: every watched keyword."""
+    _ = lang.gettext
     if not watches:
-        return Reply("你还没有关注任何关键词。用 /watch 关键词 添加，例如 /watch 阶跃星辰")
-    lines = [f"🔔 <b>你关注的关键词</b>（{len(watches)}/{MAX_WATCHES}）"]
+        return Reply(_("你还没有关注任何关键词。用 /watch 关键词 添加，例如 /watch 阶跃星辰"))
+    lines = [_("🔔 <b>你关注的关键词</b>（{count}/{limit}）").format(count=len(watches),
+                                                              limit=MAX_WATCHES)]
     lines += [f"{i}. {esc(w)}" for i, w in enumerate(watches, 1)]
-    lines.append("\n取消：/unwatch 关键词")
+    lines.append("\n" + _("取消：/unwatch 关键词"))
     return Reply("\n".join(lines))
 
 
-def watch_alert(alert: WatchAlert) -> Reply:
+def watch_alert(lang: Translations, alert: WatchAlert) -> Reply:
     """Return the one private message that lists a reader's new matching items."""
-    keywords = list(dict.fromkeys(k for _, kws in alert.matches for k in kws))
-    header = f"🔔 <b>新日报里有你关注的内容</b>（{esc('、'.join(keywords))}）"
+    _ = lang.gettext
+    keywords = list(dict.fromkeys(k for _item, kws in alert.matches for k in kws))
+    header = _("🔔 <b>新日报里有你关注的内容</b>（{keywords}）").format(
+        keywords=esc(_("、").join(keywords)))
     blocks = []
     for number, (item, matched) in enumerate(alert.matches[:ALERT_ITEMS], 1):
-        blocks.append(brief_item(item, number) + f"\n🔑 {esc('、'.join(matched))}")
+        blocks.append(brief_item(lang, item, number) + "\n🔑 " + esc(_("、").join(matched)))
     more = len(alert.matches) - ALERT_ITEMS
     if more > 0:
-        blocks.append(f"……另有 {more} 条，可用 /search 关键词 查看。")
+        blocks.append(lang.ngettext("……另有 {n} 条，可用 /search 关键词 查看。",
+                                    "……另有 {n} 条，可用 /search 关键词 查看。", more).format(n=more))
     return Reply(pack(blocks, header=header)[0])
 
 
 # --- /trend ----------------------------------------------------------------------------
 
 
-def trend_caption(trend: Trend) -> str:
+def trend_caption(lang: Translations, trend: Trend) -> str:
     """Return the photo caption of /trend: the totals and the newest weeks' figures."""
+    _ = lang.gettext
     nonzero = [(w, n) for w, n in trend.weeks if n]
-    lines = [f"📈 「{esc(trend.query)}」每周提及次数",
-             f"共 {trend.total} 条，{len(nonzero)}/{len(trend.weeks)} 周有提及"]
+    lines = [_("📈 「{query}」每周提及次数").format(query=esc(trend.query)),
+             lang.ngettext("共 {n} 条，{weeks}/{all_weeks} 周有提及",
+                           "共 {n} 条，{weeks}/{all_weeks} 周有提及", trend.total).format(
+                               n=trend.total, weeks=len(nonzero), all_weeks=len(trend.weeks))]
     if nonzero:
         peak = max(nonzero, key=lambda wn: (wn[1], wn[0]))
-        lines.append(f"最多：{peak[0]:%Y-%m-%d} 那周 {peak[1]} 条")
+        lines.append(lang.ngettext("最多：{week} 那周 {n} 条", "最多：{week} 那周 {n} 条", peak[1])
+                     .format(week=f"{peak[0]:%Y-%m-%d}", n=peak[1]))
     recent = trend.weeks[-8:]
     if recent:
-        lines.append("最近几周：" + "，".join(f"{w:%m-%d} {n}" for w, n in recent))
+        lines.append(_("最近几周：{counts}").format(
+            counts=_("，").join(f"{w:%m-%d} {n}" for w, n in recent)))
     text = "\n".join(lines)
     return text if len(text) <= CAPTION_LIMIT else text[:CAPTION_LIMIT - 1] + "…"
 
 
-def trend_text(trend: Trend) -> Reply | None:
+def trend_text(lang: Translations, trend: Trend) -> Reply | None:
     """Return the answer to /trend when there is nothing to chart, else None."""
+    _ = lang.gettext
     if trend.message == "empty":
-        return Reply("📈 请在命令后输入关键词，例如 /trend 红包")
+        return Reply(_("📈 请在命令后输入关键词，例如 /trend 红包"))
     if trend.message == "too_short":
-        return Reply("📈 关键词太短了，请至少输入 2 个字，例如 /trend 红包")
+        return Reply(_("📈 关键词太短了，请至少输入 2 个字，例如 /trend 红包"))
     if trend.message == "only_excluded":
-        return only_excluded("trend")
+        return only_excluded(lang, "trend")
     if not trend.total:
-        return Reply(f"📈 日报里没有提到「{esc(trend.query)}」。换个关键词试试，或用 /search 搜索。")
+        return Reply(_("📈 日报里没有提到「{query}」。换个关键词试试，或用 /search 搜索。").format(
+            query=esc(trend.query)))
     return None
 
 
 # --- /week -----------------------------------------------------------------------------
 
 
-def plain_date_error(text: str) -> Reply:
-    """Return the answer to /week with a malformed date."""
-    return Reply(f"日期格式不对：{esc(text)}。请用 YYYY-MM-DD，例如 /week 2026-02-08")
-
-
-def week_board(stories: list[Story], start: str, end: str) -> list[Reply]:
+def week_board(lang: Translations, stories: list[Story], start: str, end: str) -> list[Reply]:
     """Return the weekly story board: stories ranked by days and items reported, each with its dates."""
+    _ = lang.gettext
     if not stories:
-        return [Reply(f"📅 {esc(start)} ~ {esc(end)} 没有日报。")]
-    header = (f"📅 <b>一周事件榜</b> {start[5:]} ~ {end[5:]}\n"
-              f"共 {len(stories)} 个事件，按报道天数和篇数排列")
+        return [Reply(_("📅 {start} ~ {end} 没有日报。").format(start=esc(start), end=esc(end)))]
+    header = (_("📅 <b>一周事件榜</b> {start} ~ {end}").format(start=start[5:], end=end[5:]) + "\n"
+              + lang.ngettext("共 {n} 个事件，按报道天数和篇数排列", "共 {n} 个事件，按报道天数和篇数排列",
+                              len(stories)).format(n=len(stories)))
     blocks = []
     for number, story in enumerate(stories[:BOARD_STORIES], 1):
-        days = "、".join(d[5:] for d in story.dates)
+        days = _("、").join(d[5:] for d in story.dates)
         lines = [f"{number}. <b>{esc(_shorten(story.title, 80))}</b>",
-                 f"   {len(story.dates)} 天 · {len(story.items)} 篇（{days}）"]
+                 "   " + lang.ngettext("{n} 天", "{n} 天", len(story.dates)).format(n=len(story.dates))
+                 + " · " + lang.ngettext("{n} 篇（{days}）", "{n} 篇（{days}）", len(story.items))
+                 .format(n=len(story.items), days=days)]
         source = next((i for i in reversed(story.items) if i.source_url), None)
         if source:
-            lines.append(f"   来源：{_link(source.source_name, source.source_url)}")
+            lines.append("   " + _("来源：{link}").format(
+                link=_link(lang, source.source_name, source.source_url)))
         blocks.append("\n".join(lines))
     if len(stories) > BOARD_STORIES:
-        blocks.append(f"……另有 {len(stories) - BOARD_STORIES} 个只报道一次的事件。")
+        more = len(stories) - BOARD_STORIES
+        blocks.append(lang.ngettext("……另有 {n} 个只报道一次的事件。", "……另有 {n} 个只报道一次的事件。",
+                                    more).format(n=more))
     return [Reply(text) for text in pack(blocks, header=header)]
 
 
 # --- inline mode -------------------------------------------------------------------------
 
 
-def inline_results(items: list[Item], web_url: str = "") -> list[InlineQueryResultArticle]:
+def inline_results(lang: Translations, items: list[Item],
+                   web_url: str = "") -> list[InlineQueryResultArticle]:
     """Return inline-mode results: one shareable article per item (the message is the full item,
     with `web_url` a link to its permalink on the web archive)."""
     results = []
     for item in items[:INLINE_RESULTS]:
-        message = full_item(item, budget=MAX_LENGTH - 300) + f"\n📅 {item.date}"
+        message = full_item(lang, item, budget=MAX_LENGTH - 300) + f"\n📅 {item.date}"
         if url := links.item_url(web_url, item.id):
-            message += f" · 🌐 {_link(WEB_ITEM_LINK, url)}"
-        description = f"{item.date} · {short_category(item.category)} · {_shorten(item.summary, 80)}"
+            on_the_web = lang.gettext("网页版")
+            message += f" · 🌐 {_link(lang, on_the_web, url)}"
+        description = (f"{item.date} · {short_category(lang, item.category)} · "
+                       f"{_shorten(item.summary, 80)}")
         results.append(InlineQueryResultArticle(
             id=str(item.id), title=_shorten(item.title, 100), description=description,
             input_message_content=InputTextMessageContent(message, parse_mode="HTML"),
@@ -216,19 +251,40 @@ def inline_results(items: list[Item], web_url: str = "") -> list[InlineQueryResu
     return results
 
 
-def inline_refusal(message: str | None) -> InlineQueryResultsButton | None:
+def inline_refusal(lang: Translations, message: str | None) -> InlineQueryResultsButton | None:
     """Return the button above inline results that says why a query was not searched, or None.
 
     (Telegram shows only a button there, no text; it opens the chat with /start, i.e. /help.)
     """
     if message == "only_excluded":
-        return InlineQueryResultsButton("只有排除词：请再加上要找的词，如 红包 -文心",
+        return InlineQueryResultsButton(lang.gettext("只有排除词：请再加上要找的词，如 红包 -文心"),
                                         start_parameter="help")
     return None
 
 
-def weekly_post_setting(value: str | None) -> Reply:
-    """Return the answer to /weekly: when the board is posted to the channel, or that it is off."""
-    if not value:
-        return Reply("每周一事件榜：已关闭。开启：/weekly 09:00")
-    return Reply(f"每周一 {esc(value)} 会把上周事件榜发到频道。关闭：/weekly off")
+# --- /lang -------------------------------------------------------------------------------
+
+
+def language_view(lang: Translations, choice: str) -> Reply:
+    """Return /lang without an argument: the language in use, whether chosen or automatic, and
+    how to change it. (This message names each language in its own words.)"""
+    _ = lang.gettext
+    current = _("当前语言：中文") if lang.code == "zh" else _("当前语言：English")
+    how = _("（你选择的）") if choice else _("（自动：跟随 Telegram 的语言设置）")
+    return Reply(f"🌐 {current}{how}\n" + _("切换：/lang zh（中文）、/lang en（English）、"
+                                            "/lang auto（跟随 Telegram）"))
+
+
+def language_set(lang: Translations, choice: str) -> Reply:
+    """Return the answer to /lang zh|en|auto, in the language now in use."""
+    _ = lang.gettext
+    if not choice:
+        return Reply(_("🌐 已改为自动：跟随 Telegram 的语言设置（当前：中文）。") if lang.code == "zh"
+                     else _("🌐 已改为自动：跟随 Telegram 的语言设置（当前：English）。"))
+    return Reply(_("🌐 以后用中文回复你。") if lang.code == "zh" else _("🌐 以后用 English 回复你。"))
+
+
+def language_usage(lang: Translations, text: str) -> Reply:
+    """Return the answer to /lang with something other than zh, en or auto."""
+    return Reply(lang.gettext("不认识的语言：{text}。可选：/lang zh、/lang en、/lang auto").format(
+        text=esc(text)))

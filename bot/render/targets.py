@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import quote
 
 from bot import links
+from bot.i18n import N_
 from bot.render import ICONS
 from storage.model import Item
 from storage.search import DigestSummary
@@ -39,7 +40,8 @@ WECOM_MARKDOWN_BYTES = 4096
 DINGTALK_MARKDOWN_BYTES = 4096
 FEISHU_BODY_BYTES = 20_000
 FEISHU_SIGNING_BYTES = 128  # room for "timestamp" and "sign", added to the body when it is sent
-KIND_NAMES = {"wecom": "企业微信", "feishu": "飞书", "dingtalk": "钉钉", "mail": "邮件"}
+# Platform names; N_ marks them for the catalog (admins see them translated, bot/render/target_status).
+KIND_NAMES = {"wecom": N_("企业微信"), "feishu": N_("飞书"), "dingtalk": N_("钉钉"), "mail": N_("邮件")}
 T = TypeVar("T")
 
 

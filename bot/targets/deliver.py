@@ -28,12 +28,13 @@ from typing import Any
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot.i18n import language_for, translations
 from bot.render import target_status
 from bot.send import send
 from bot.state import BotState
 from bot.targets import base
 from bot.targets.base import DeliveryError, Target
-from storage import posts
+from storage import posts, readers
 from storage import targets as records
 from storage.search import Found, digest_on
 
@@ -173,9 +174,11 @@ async def _tell_admins_once(bot: Bot, state: BotState, target: Target, date: str
                                    f"target-failed:{date}:{target.key}:{run}"):
         return
     for admin in state.settings.admin_ids:
-        try:
-            await send(bot, admin, target_status.delivery_failed(target.kind, target.label, date,
-                                                                 target.redact(error)))
+        try:  # in the admin's language: their /lang choice, else their app's last known
+            choice, client = await asyncio.to_thread(readers.language_settings, state.db, admin)
+            lang = translations(language_for(choice, client))
+            await send(bot, admin, target_status.delivery_failed(lang, target.kind, target.label,
+                                                                 date, target.redact(error)))
         except TelegramError as exc:  # the delivery's own retry goes on; the alert is best effort
             log.warning("could not tell admin %s about %s: %s", admin, target.label,
                         type(exc).__name__)

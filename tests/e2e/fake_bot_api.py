@@ -15,10 +15,11 @@ when uploading files) or JSON. Everything below is synchronous and thread-safe.
 * Updates (each returns its ``update_id``): ``push_update(update)``,
   ``push_message(text, chat_id=None, user_id=1001, chat_type="private", first_name="Tester",
   language_code="zh-hans", **message_fields)``, ``push_command(text, ...)`` (same arguments,
-  adds the ``bot_command`` entity), ``push_callback(data, message, user_id=None)``
+  adds the ``bot_command`` entity; ``language_code=None`` leaves it out),
+  ``push_callback(data, message, user_id=None, language_code="zh-hans")``
   (``message``: a ``sent()`` entry or Message dict), ``push_document(file_id, file_name=None,
   chat_id=None, user_id=1001, caption=None, chat_type="private")``,
-  ``push_inline_query(query, user_id=1001)``.
+  ``push_inline_query(query, user_id=1001, language_code="zh-hans")``.
 * Files: ``add_file(file_id, content, file_name, mime_type=...) -> Document dict`` (served by
   ``getFile`` and ``GET /file/bot<token>/<file_path>``), ``file_content(file_id)`` (also for
   files the bot uploaded).
@@ -270,7 +271,7 @@ class FakeBotAPI:
 
     def push_message(self, text: str | None, chat_id: int | None = None,
                      user_id: int = DEFAULT_USER_ID, chat_type: str = "private",
-                     first_name: str = "Tester", language_code: str = "zh-hans",
+                     first_name: str = "Tester", language_code: str | None = "zh-hans",
                      message_thread_id: int | None = None, **message_fields: Any) -> int:
         """Queue a Message update sent by a user (``message_fields`` are merged in); with
         ``message_thread_id``, sent inside that forum topic."""
@@ -291,7 +292,7 @@ class FakeBotAPI:
 
     def push_command(self, text: str, chat_id: int | None = None,
                      user_id: int = DEFAULT_USER_ID, chat_type: str = "private",
-                     first_name: str = "Tester", language_code: str = "zh-hans",
+                     first_name: str = "Tester", language_code: str | None = "zh-hans",
                      message_thread_id: int | None = None) -> int:
         """Queue a command such as ``/digest@DigestTestBot 3`` with its bot_command entity."""
         if not text.startswith("/"):
@@ -300,12 +301,14 @@ class FakeBotAPI:
         return self.push_message(text, chat_id, user_id, chat_type, first_name, language_code,
                                  message_thread_id=message_thread_id, entities=[entity])
 
-    def push_callback(self, data: str, message: JSONDict, user_id: int | None = None) -> int:
+    def push_callback(self, data: str, message: JSONDict, user_id: int | None = None,
+                      language_code: str | None = "zh-hans") -> int:
         """Queue a button press on ``message`` (its current, possibly edited, version)."""
         message = message.get("message", message)
         key = (message["chat"]["id"], message["message_id"])
         with self._cond:
-            user = self._user(user_id or (key[0] if key[0] > 0 else DEFAULT_USER_ID))
+            user = self._user(user_id or (key[0] if key[0] > 0 else DEFAULT_USER_ID),
+                              language_code=language_code)
             return self.push_update({"callback_query": {
                 "id": f"cbq{next(self._ids)}", "from": user, "chat_instance": str(key[0]),
                 "message": self._messages.get(key, message), "data": data}})
@@ -321,11 +324,14 @@ class FakeBotAPI:
         extra = {"caption": caption} if caption is not None else {}
         return self.push_message(None, chat_id, user_id, chat_type, document=doc, **extra)
 
-    def push_inline_query(self, query: str, user_id: int = DEFAULT_USER_ID) -> int:
+    def push_inline_query(self, query: str, user_id: int = DEFAULT_USER_ID,
+                          language_code: str | None = "zh-hans") -> int:
         """Queue an inline_query update."""
         with self._cond:
             return self.push_update({"inline_query": {
-                "id": f"iq{next(self._ids)}", "from": self._user(user_id), "query": query,
+                "id": f"iq{next(self._ids)}", "from": self._user(user_id,
+                                                                 language_code=language_code),
+                "query": query,
                 "offset": ""}})
 
     def add_file(self, file_id: str, content: bytes, file_name: str,
@@ -441,9 +447,10 @@ class FakeBotAPI:
     # ------------------------------------------------------------ Bot API methods
     @staticmethod
     def _user(user_id: int, first_name: str = "Tester",
-              language_code: str = "zh-hans") -> JSONDict:
-        return {"id": user_id, "is_bot": False, "first_name": first_name,
-                "language_code": language_code}
+              language_code: str | None = "zh-hans") -> JSONDict:
+        """A User; ``language_code=None`` leaves the field out, as Telegram does when unknown."""
+        user = {"id": user_id, "is_bot": False, "first_name": first_name}
+        return user | ({"language_code": language_code} if language_code is not None else {})
 
     def _chat(self, p: JSONDict) -> JSONDict:
         chat_id = p.get("chat_id")

@@ -19,6 +19,7 @@ from telegram.ext import CallbackContext
 
 import handlers.user
 from bot import delivery, render, schedule
+from bot.i18n import translations
 from storage import posts
 from storage.search import archive_stats, digest_on
 from tests.conftest import BUNDLED
@@ -56,7 +57,7 @@ def _write_today_digest(settings) -> str:
 def _expected_post(db, date: str, web_url: str = "") -> list[str]:
     found = digest_on(db, date)
     assert found is not None, f"no digest for {date} in the index"
-    return render.channel_post(*found, web_url)
+    return render.channel_post(translations("zh"), *found, web_url)
 
 
 def _channel_texts(fake_api) -> list[str]:
@@ -416,7 +417,8 @@ async def test_long_digest_is_split_under_4096_and_escaped(bot, settings, fake_a
     fake_api.push_command("/reindex", user_id=ADMIN_ID)
     report = (await _admin_says(fake_api, "扫描完成"))["text"]
     said = [m["text"] for m in fake_api.sent(ADMIN_ID)]
-    assert said.index(render.REINDEX_STARTED.text) == said.index(report) - 1  # said at once
+    started = render.reindex_started(translations("zh")).text
+    assert said.index(started) == said.index(report) - 1  # said at once
     assert "新索引 1" in report and "拒绝 0" in report
     assert f"{date}  {len(ESCAPE_TITLES)} items" in report
 

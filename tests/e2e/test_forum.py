@@ -13,6 +13,7 @@ import datetime as dt
 import pytest
 
 from bot import delivery, render, schedule
+from bot.i18n import translations
 from bot.state import BotState
 from bot.topics import thread_for
 from storage import posts, topics
@@ -27,6 +28,7 @@ from tests.e2e.test_admin_and_schedule import (
 
 FORUM = -1009876543210
 DATE = "2026-02-08"  # a bundled digest: 12 items in 5 categories
+ZH = translations("zh")
 
 
 @pytest.fixture(autouse=True)
@@ -46,19 +48,19 @@ def _categories(db) -> list[str]:
 
 def _check_each_message_in_its_topic(db, messages: list[dict], forum_topics: dict[int, str]) -> None:
     """The post's messages, in order, each in its category's topic (the overview in General)."""
-    expected = render.channel_post_topics(*digest_on(db, DATE))
+    expected = render.channel_post_topics(ZH, *digest_on(db, DATE))
     assert [m["text"] for m in messages] == [text for _, text in expected]
     for (topic, _), message in zip(expected, messages, strict=True):
         if topic is None:
             assert message["thread_id"] is None  # the General topic
         else:
-            assert forum_topics[message["thread_id"]] == render.topic_name(topic)
+            assert forum_topics[message["thread_id"]] == render.topic_name(ZH, topic)
     _, items = digest_on(db, DATE)
     for item in items:  # every item is in its own category's topic and nowhere else
         where = {forum_topics.get(m["thread_id"]) for m in messages
                  if m["thread_id"] is not None and f"<b>{item.position + 1}. {render.esc(item.title)}"
                  in m["text"]}
-        assert where == {render.topic_name(item.category)}
+        assert where == {render.topic_name(ZH, item.category)}
 
 
 async def test_a_post_to_a_forum_makes_one_topic_per_category_once(start_bot, fake_api) -> None:
@@ -68,14 +70,14 @@ async def test_a_post_to_a_forum_makes_one_topic_per_category_once(start_bot, fa
         fake_api.push_command(f"/push {DATE}", user_id=ADMIN_ID)
         await _admin_says(fake_api, "已发布")
         forum_topics = fake_api.topics(FORUM)
-        assert sorted(forum_topics.values()) == sorted(render.topic_name(c) for c in categories)
+        assert sorted(forum_topics.values()) == sorted(render.topic_name(ZH, c) for c in categories)
         assert len(fake_api.calls("createForumTopic")) == len(categories) == 5
-        assert render.topic_name("投融资与并购") == "💰 投融资与并购"
+        assert render.topic_name(ZH, "投融资与并购") == "💰 投融资与并购"
         first = _posted(fake_api)
         _check_each_message_in_its_topic(running.db, first, forum_topics)
         assert topics.threads(running.db, str(FORUM)) == {
             name: thread for thread, name in
-            ((t, c) for c in categories for t, n in forum_topics.items() if n == render.topic_name(c))}
+            ((t, c) for c in categories for t, n in forum_topics.items() if n == render.topic_name(ZH, c))}
     # A restart and a second push: the same topics, none created again.
     async with start_bot(channel_id=str(FORUM)) as again:
         fake_api.push_command(f"/push {DATE} force", user_id=ADMIN_ID)
@@ -157,7 +159,7 @@ async def test_a_channel_and_a_plain_group_get_no_topics(start_bot, fake_api) ->
         fake_api.push_command(f"/push {DATE}", user_id=ADMIN_ID)
         await _admin_says(fake_api, "已发布")
         channel = [m for m in fake_api.sent(int(CHANNEL_ID)) if m["method"] == "sendMessage"]
-        assert [m["text"] for m in channel] == render.channel_post(*digest_on(running.db, DATE))
+        assert [m["text"] for m in channel] == render.channel_post(ZH, *digest_on(running.db, DATE))
         assert all(m["thread_id"] is None for m in channel)
     group = -1005555
     fake_api.push_message("hello", chat_id=group, chat_type="supergroup")  # a plain supergroup
@@ -165,7 +167,7 @@ async def test_a_channel_and_a_plain_group_get_no_topics(start_bot, fake_api) ->
         fake_api.push_command(f"/push {DATE}", user_id=ADMIN_ID)
         await _admin_says(fake_api, "已发布", count=2)
         assert [m["text"] for m in fake_api.sent(group) if m["method"] == "sendMessage"] == \
-            render.channel_post(*digest_on(running.db, DATE))
+            render.channel_post(ZH, *digest_on(running.db, DATE))
     assert fake_api.calls("createForumTopic") == []
 
 

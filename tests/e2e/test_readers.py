@@ -13,6 +13,7 @@ from pathlib import Path
 from PIL import Image
 
 from bot import render, schedule
+from bot.i18n import translations
 from bot.render import readers as reader_render
 from storage import posts, readers
 from storage.search import digest_on, weekly_counts
@@ -21,6 +22,7 @@ from tests.e2e.conftest import ADMIN_ID, CHANNEL_ID, USER_ID
 from tests.e2e.test_admin_and_schedule import _digest_for, _today
 
 READER_A, READER_B = 2001, 2002
+ZH = translations("zh")
 CHANNEL = int(CHANNEL_ID)
 
 
@@ -67,7 +69,7 @@ async def test_subscription_gets_only_its_categories_once_and_a_blocked_reader_i
         header, items = digest_on(running.db, date)
         chosen = [i for i in items if i.category in ("政策与监管", "投融资与并购")]
         assert 0 < len(chosen) < len(items)
-        expected = render.channel_post(header, chosen)
+        expected = render.channel_post(ZH, header, chosen)
         assert [m["text"] for m in _sent_to(fake_api, READER_B)[1:]] == expected
         assert "投融资与并购" in expected[0] and "产品与应用发布" not in "".join(expected)
         assert readers.get_reader(running.db, READER_A).blocked
@@ -203,7 +205,7 @@ async def test_trend_sends_a_png_whose_caption_counts_match_the_index(bot, fake_
     trend = weekly_counts(bot.db, "红包")
     caption = call["params"]["caption"]
     assert trend.total == 6 and f"共 {trend.total} 条" in caption
-    assert caption == reader_render.trend_caption(trend)
+    assert caption == reader_render.trend_caption(ZH, trend)
     for week, items in trend.weeks:
         assert f"{week:%m-%d} {items}" in caption
     fake_api.push_command("/trend 鳄鱼潜艇", user_id=READER_A)
@@ -272,5 +274,6 @@ async def test_subscriber_settings_are_kept_across_restarts(start_bot, settings,
         assert readers.subscribers(running.db)
     async with start_bot() as again:
         (reader,) = readers.subscribers(again.db)
-        assert dataclasses.astuple(reader) == (READER_A, True, ("模型与技术进展",), False)
+        assert dataclasses.astuple(reader) == (READER_A, True, ("模型与技术进展",), False, "",
+                                               "zh-hans")
         assert USER_ID not in {r.chat_id for r in readers.subscribers(again.db)}
