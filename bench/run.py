@@ -35,6 +35,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 from bench import busy, startup  # noqa: E402
 from bench import mcp_tools as bench_mcp  # noqa: E402
+from bench import web as web_bench  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from bench.handlers import time_handlers  # noqa: E402
 from storage.backend import Database  # noqa: E402
@@ -165,7 +166,7 @@ def machine() -> dict:
 
 def benchmark(work: Path, items: int, seed: int, queries: int, budget_s: float,
               baseline_reps: int, handler_reps: int, database_url: str = "",
-              mcp_reps: int = 0) -> dict:
+              mcp_reps: int = 0, web_seconds: float = 0.0, web_reps: int = 60) -> dict:
     """Run every phase on a SQLite file in `work`, or on the PostgreSQL `database_url`."""
     digest_dir, db_path = work / f"digests-{items}-{seed}", work / f"bench-{items}-{seed}.db"
     out: dict = {"items_requested": items, "seed": seed, "machine": machine(), "rss_mb_after": {},
@@ -236,6 +237,8 @@ def benchmark(work: Path, items: int, seed: int, queries: int, budget_s: float,
     out["rss_mb_after"]["handlers"] = out["peak_rss_mb"] = peak_rss_mb()
     if mcp_reps:
         out["mcp"] = bench_mcp.measure(str(db_path), mcp_reps, budget_s)
+    if web_seconds:  # the site is its own process (bench/web.py): its memory is not counted here
+        out["web"] = web_bench.measure(str(db_path), web_reps, 50, web_seconds, seed)
     out["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     return out
 
@@ -278,6 +281,9 @@ def render(r: dict) -> str:
         lines += ["", bench_mcp.render(r["mcp"])]
     if "while_indexing" in r:
         lines += ["", busy.render("  readers while indexing", r["while_indexing"])]
+    if "web" in r:
+        lines += ["", web_bench.render("  web archive (digestbot web; server time from Server-Timing, "
+                                       "bare = the storage call alone)", r["web"])]
     return "\n".join(lines)
 
 
@@ -301,6 +307,10 @@ def main(argv: list[str] | None = None) -> int:
                         "readers' commands are timed (bench/busy.py); 0 skips it")
     parser.add_argument("--startup-pairs", type=int, default=10, help="paired start-up runs per "
                         "command (bench/startup.py); 0 skips it")
+    parser.add_argument("--web-seconds", type=float, default=10.0, help="seconds of 50 concurrent "
+                        "clients on the web archive (bench/web.py); 0 skips the web phase")
+    parser.add_argument("--web-reps", type=int, default=60, help="sequential requests per web "
+                        "route for its server time")
     args = parser.parse_args(argv)
     handler_reps = args.handler_reps or max(5, args.queries // 10)
     mcp_reps = args.mcp_reps if args.mcp_reps >= 0 else max(5, args.queries // 10)
@@ -308,13 +318,15 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(args.workdir) if args.workdir else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         result = benchmark(work, args.items, args.seed, args.queries, args.budget,
-                           args.baseline_reps, handler_reps, mcp_reps=mcp_reps)
+                           args.baseline_reps, handler_reps, mcp_reps=mcp_reps,
+                           web_seconds=args.web_seconds, web_reps=args.web_reps)
         if args.busy_items:
             result["while_indexing"] = busy.measure(args.busy_items, args.seed)
         if args.database_url:
             with _fresh_schema(args.database_url) as url:
                 pg = benchmark(work, args.items, args.seed, args.queries, args.budget,
-                               args.baseline_reps, handler_reps, database_url=url, mcp_reps=mcp_reps)
+                               args.baseline_reps, handler_reps, database_url=url, mcp_reps=mcp_reps,
+                               web_seconds=args.web_seconds, web_reps=args.web_reps)
             if args.busy_items:
                 with _fresh_schema(args.database_url) as url:
                     pg["while_indexing"] = busy.measure(args.busy_items, args.seed, url)

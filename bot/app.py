@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import BotCommand, LinkPreviewOptions, MenuButtonWebApp, Update, WebAppInfo
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken
 from telegram.ext import (
@@ -123,6 +123,11 @@ async def set_menus(app: Application) -> None:
 
 async def _post_init(app: Application) -> None:
     await set_menus(app)
+    web_url = app.bot_data.settings.web_url
+    if web_url.startswith("https://"):  # Telegram opens Mini Apps over HTTPS only
+        channel = translations(app.bot_data.settings.channel_language)
+        await app.bot.set_chat_menu_button(menu_button=MenuButtonWebApp(
+            render.menu_button(channel), WebAppInfo(web_url + "/")))
     await schedule.start_jobs(app)
 
 

@@ -134,6 +134,11 @@ def _parser() -> argparse.ArgumentParser:
     mcp.add_argument("--lang", choices=("zh", "en"), default="zh",
                      help="language of the text beside each answer's JSON (default: zh)")
     mcp.set_defaults(handler=_mcp)
+
+    site = sub.add_parser("web", help="serve the read-only web archive (pages, search, feeds)")
+    site.add_argument("--host", help="address to listen on (default: $WEB_HOST or 127.0.0.1)")
+    site.add_argument("--port", type=int, help="port (default: $WEB_PORT or 8080; 0 = a free one)")
+    site.set_defaults(handler=_web)
     return parser
 
 
@@ -153,6 +158,19 @@ def _bot_command(args: argparse.Namespace, db_path: str, settings: Settings) -> 
     handlers = {"ask": offline._ask, "shell": offline._shell, "run": offline._run,
                 "push": offline._push}
     return handlers[args.command](args, db_path, settings)
+
+
+def _web(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    """Serve the web archive from the index; needs no bot token."""
+    from bot.web import run
+    from storage.index import open_db
+
+    port = settings.web_port if args.port is None else args.port
+    if not 0 <= port <= 65535:
+        print(f"digestbot web: --port must be 0-65535, not {port}", file=sys.stderr)
+        return 2
+    run(open_db(db_path), settings, args.host or settings.web_host, port)
+    return 0
 
 
 def _ingest(args: argparse.Namespace, db_path: str, settings: Settings) -> int:

@@ -57,6 +57,10 @@ class Settings:
     mcp_token: str = ""  # bearer token `digestbot mcp --http` requires of every request
     mcp_host: str = "127.0.0.1"  # where `digestbot mcp --http` listens
     mcp_port: int = 8765
+    web_host: str = "127.0.0.1"  # where `digestbot web` listens
+    web_port: int = 8080
+    web_rate: int = 20  # requests per second one client may make to the site (bursts of 3x); 0 = no limit
+    webhook_serves_web: bool = False  # the webhook server also serves the site's routes
 
     @property
     def database(self) -> str:
@@ -134,6 +138,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         mcp_token=_mcp_token(get("MCP_TOKEN")),
         mcp_host=get("MCP_HOST", "127.0.0.1"),
         mcp_port=_int("MCP_PORT", get("MCP_PORT", "8765"), 1, 65535),
+        web_host=get("WEB_HOST", "127.0.0.1"),
+        web_port=_int("WEB_PORT", get("WEB_PORT", "8080"), 1, 65535),
+        web_rate=_int("WEB_RATE_LIMIT", get("WEB_RATE_LIMIT", "20"), 0, 100_000),
+        webhook_serves_web=_switch("WEBHOOK_SERVES_WEB", get("WEBHOOK_SERVES_WEB", "off")),
     )
 
 
@@ -309,6 +317,12 @@ def _int(name: str, value: str, low: int, high: int) -> int:
         raise ConfigError(f"{name} is malformed ({value!r}): expected a whole number "
                           f"from {low} to {high}")
     return int(value)
+
+
+def _switch(name: str, value: str) -> bool:
+    if value.lower() not in ("on", "off", "true", "false", "yes", "no", "1", "0"):
+        raise ConfigError(f"{name} is malformed ({value!r}): expected on or off")
+    return value.lower() in ("on", "true", "yes", "1")
 
 
 def _secret(value: str) -> str:

@@ -80,7 +80,8 @@ async def post_digest(bot: Bot, state: BotState, date: str, chat_id: str | int,
     if found is None:
         return PostOutcome("missing", date)
     channel = translations(state.settings.channel_language)
-    post = render.channel_post_topics(channel, *found)  # in a forum, each category into its topic
+    # in a forum, each category into its own topic
+    post = render.channel_post_topics(channel, *found, state.settings.web_url)
     return await post_messages(bot, state, date, chat_id, [text for _, text in post], force,
                                topics=[topic for topic, _ in post])
 
@@ -194,7 +195,8 @@ async def deliver_subscriptions(bot: Bot, state: BotState, date: str) -> int:
         try:
             lang = translations(language_for(reader.language_choice, reader.client_language))
             outcome = await post_messages(bot, state, date, reader.chat_id,
-                                          render.channel_post(lang, header, chosen))
+                                          render.channel_post(lang, header, chosen,
+                                                              state.settings.web_url))
         except Forbidden:
             log.info("subscriber %s blocked the bot; marked blocked", reader.chat_id)
             await asyncio.to_thread(readers.mark_blocked, db, reader.chat_id)

@@ -35,3 +35,22 @@ def what_url(base: str, name: str) -> str:
 def week_url(base: str, date: str) -> str:
     """Return the story board of the 7 days ending `date`: BASE/week/YYYY-MM-DD."""
     return f"{base}/week/{date}" if base else ""
+
+
+def category_url(base: str, category: str) -> str:
+    """Return a category's newest items: BASE/category/NAME (percent-encoded)."""
+    return f"{base}/category/{quote(category, safe='')}" if base else ""
+
+
+def trend_url(base: str, query: str) -> str:
+    """Return the weekly counts of a query: BASE/trend?q=..."""
+    return f"{base}/trend?{urlencode({'q': query})}" if base else ""
+
+
+def feed_url(base: str, query: str = "", category: str | None = None) -> str:
+    """Return the Atom feed of the newest digests, or of the newest items matching a query and/or
+    in a category: BASE/feed.xml[?q=...][&category=...]."""
+    if not base:
+        return ""
+    params = ({"q": query} if query else {}) | ({"category": category} if category else {})
+    return f"{base}/feed.xml" + (f"?{urlencode(params)}" if params else "")

@@ -3,6 +3,7 @@
     POST /<path of WEBHOOK_URL>   Telegram's updates; refused with 403 (and not processed)
                                   unless X-Telegram-Bot-Api-Secret-Token is WEBHOOK_SECRET
     GET  /healthz                 200 {"ok": true, ...} when the database answers, else 503
+    GET  /, /d/..., /search, ...  the web archive (bot/web), when WEBHOOK_SERVES_WEB=on
 
 Several such processes on one PostgreSQL database behave as one bot: any of
 them answers any update (everything a reply needs is in the database), and
@@ -72,12 +73,20 @@ def webhook_path(settings: Settings) -> str:
 
 
 def make_server(app: Application, settings: Settings) -> tornado.httpserver.HTTPServer:
-    """Return the HTTP server (not yet listening) for `app`: the webhook path and /healthz."""
-    routes = tornado.web.Application([
+    """Return the HTTP server (not yet listening) for `app`: the webhook path and /healthz, and
+    the web archive's routes when WEBHOOK_SERVES_WEB is on."""
+    routes: list[tuple] = [
         (r"/healthz", _Health, {"app": app}),
         (webhook_path(settings), _Webhook, {"app": app, "secret": settings.webhook_secret}),
-    ])
-    return tornado.httpserver.HTTPServer(routes, xheaders=True)
+    ]
+    extra: dict = {}
+    if settings.webhook_serves_web:
+        from bot import web  # Jinja2 and the templates: only when the site is served
+
+        state: BotState = app.bot_data
+        routes += web.routes(state.db, settings)
+        extra = web.not_found_handler(state.db, settings)
+    return tornado.httpserver.HTTPServer(tornado.web.Application(routes, **extra), xheaders=True)
 
 
 async def serve(app: Application, settings: Settings, stop: asyncio.Event,

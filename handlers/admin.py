@@ -68,7 +68,8 @@ async def preview(update: Update, context: Context) -> None:
         await reply(update, context, render.no_digest(context.lang, date or None))
         return
     channel = translations(context.bot_data.settings.channel_language)
-    await reply(update, context, [render.Reply(text) for text in render.channel_post(channel, *found)])
+    await reply(update, context, [render.Reply(text) for text in render.channel_post(
+        channel, *found, context.bot_data.settings.web_url)])
 
 
 @admin_only
@@ -178,8 +179,8 @@ async def upload(update: Update, context: Context) -> None:
                                                       outcome.status != "rejected", outcome.date))
     if found is not None:  # the preview: as the channel will read it
         channel = translations(context.bot_data.settings.channel_language)
-        await reply(update, context, [render.Reply(text)
-                                      for text in render.channel_post(channel, *found)])
+        await reply(update, context, [render.Reply(text) for text in render.channel_post(
+            channel, *found, context.bot_data.settings.web_url)])
         await delivery.notify_watches(context.bot, context.bot_data)
 
 

@@ -240,9 +240,10 @@ async def inline_query(update: Update, context: Context) -> None:
     query = update.inline_query.query.strip()
     items, refused = await asyncio.to_thread(_inline_items, state.db, query,
                                              today_in_zone(state.settings))
-    await update.inline_query.answer(reader_render.inline_results(context.lang, items),
-                                     button=reader_render.inline_refusal(context.lang, refused),
-                                     cache_time=INLINE_CACHE_S, is_personal=True)
+    await update.inline_query.answer(
+        reader_render.inline_results(context.lang, items, state.settings.web_url),
+        button=reader_render.inline_refusal(context.lang, refused),
+        cache_time=INLINE_CACHE_S, is_personal=True)
 
 
 def _inline_items(db: Database, query: str, day: str) -> tuple[list[Item], str | None]:

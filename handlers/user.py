@@ -45,7 +45,8 @@ async def today(update: Update, context: Context) -> None:
         await reply(update, context, render.no_digest(lang, date if asked else None))
         return
     note = render.not_yet_published(lang, date, newest) if newest else ""
-    await reply(update, context, render.today_messages(lang, *found, note=note))
+    await reply(update, context, render.today_messages(lang, *found, note=note,
+                                                       web_url=state.settings.web_url))
 
 
 def _digest_or_fallback(db: Database, date: str,
@@ -64,7 +65,8 @@ async def latest(update: Update, context: Context) -> None:
     if found is None:
         await reply(update, context, render.no_digest(context.lang, None))
         return
-    await reply(update, context, render.latest_headlines(context.lang, *found))
+    await reply(update, context, render.latest_headlines(context.lang, *found,
+                                                         context.bot_data.settings.web_url))
 
 
 async def search(update: Update, context: Context) -> None:
@@ -73,7 +75,8 @@ async def search(update: Update, context: Context) -> None:
     query = " ".join(context.args)
     result, query_id = await asyncio.to_thread(_first_page, state.db, query,
                                                today_in_zone(state.settings))
-    await reply(update, context, render.search_page(context.lang, result, query_id, 0, None))
+    await reply(update, context, render.search_page(context.lang, result, query_id, 0, None,
+                                                    state.settings.web_url))
 
 
 def _first_page(db: Database, query: str, day: str) -> tuple[SearchResult, int]:
@@ -98,7 +101,7 @@ async def search_button(update: Update, context: Context) -> None:
         return
     await callback.answer()
     await _edit(callback, render.search_page(context.lang, result, int(query_id), int(page),
-                                             category))
+                                             category, context.bot_data.settings.web_url))
 
 
 def _search_page(db: Database, query_id: int, category: str | None,
@@ -168,7 +171,7 @@ async def what(update: Update, context: Context) -> None:
     state = context.bot_data
     result = await asyncio.to_thread(_what, state.db, " ".join(context.args),
                                      today_in_zone(state.settings))
-    await reply(update, context, render.what_timeline(context.lang, result))
+    await reply(update, context, render.what_timeline(context.lang, result, state.settings.web_url))
 
 
 def _what(db: Database, name: str, day: str) -> WhatResult:

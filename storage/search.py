@@ -488,3 +488,50 @@ def parse_date(text: str) -> str | None:
         return dt.date(int(parts[0]), int(parts[1]), int(parts[2])).isoformat()
     except ValueError:
         return None
+
+
+# --- the web archive's extra views (pages and feeds) ------------------------------
+
+
+def newest_digests(db: Database, limit: int = 10) -> list[Found]:
+    """Return the newest `limit` digests with their items, newest digest first (two queries)."""
+    rows = db.execute("SELECT date, title, item_count, summary FROM digests ORDER BY date DESC "
+                      "LIMIT $1", (limit,)).fetchall()
+    if not rows:
+        return []
+    headers = [DigestSummary(*row) for row in rows]
+    items = [row_to_item(r) for r in db.execute(
+        "SELECT * FROM items WHERE id BETWEEN $1 AND $2 ORDER BY id",
+        (day_ids(headers[-1].date)[0], day_ids(headers[0].date)[1])).fetchall()]
+    by_date: dict[str, list[Item]] = {}
+    for item in items:
+        by_date.setdefault(item.date, []).append(item)
+    return [(header, by_date.get(header.date, [])) for header in headers]
+
+
+def newest_matches(db: Database, query: str, category: str | None = None,
+                   limit: int = 20) -> SearchResult:
+    """Return the newest `limit` items matching `query` (as search matches them, without typo
+    correction), newest first; `total` is how many were returned. A refused query or an unknown
+    category gives a message, as search does."""
+    query = " ".join(query.split())[:MAX_QUERY_CHARS]
+    refused = _refusal(query)
+    if refused:
+        return SearchResult(query, [], 0, message=refused)
+    resolved = None
+    if category:
+        resolved = canonical_category(category) or _known_category(db, category)
+        if resolved is None:
+            return SearchResult(query, [], 0, message="unknown_category")
+    compiled = compile_query(db, query)
+    if compiled is None:
+        return SearchResult(query, [], 0, message="too_short")
+    items = items_by_id(db, db.match_ids(compiled.expression, ALL_IDS, resolved, limit))
+    return SearchResult(query, items, len(items))
+
+
+def adjacent_dates(db: Database, date: str) -> tuple[str | None, str | None]:
+    """Return the dates of the digests just before and just after `date` (None at either end)."""
+    row = db.execute("SELECT (SELECT max(date) FROM digests WHERE date < $1), "
+                     "(SELECT min(date) FROM digests WHERE date > $1)", (date,)).fetchone()
+    return (row[0], row[1]) if row else (None, None)

@@ -62,7 +62,8 @@ def test_about_ninety_percent_of_items_mention_ai(tmp_path: Path) -> None:
 
 def test_run_prints_one_json_object_with_numeric_keys(tmp_path: Path, capsys) -> None:
     assert bench_run.main(["--items", "300", "--queries", "30", "--json", "--busy-items", "150",
-                           "--startup-pairs", "1", "--mcp-reps", "2", "--workdir", str(tmp_path)]) == 0
+                           "--startup-pairs", "1", "--mcp-reps", "2", "--web-seconds", "1",
+                           "--web-reps", "5", "--workdir", str(tmp_path)]) == 0
     report = json.loads(capsys.readouterr().out)
     for key in REQUIRED_KEYS:
         value = report[key]
@@ -82,6 +83,14 @@ def test_run_prints_one_json_object_with_numeric_keys(tmp_path: Path, capsys) ->
     assert busy["new_items"] == 150 and busy["new_digests"] >= 10 and busy["admin_told"]
     assert set(busy["idle"]) == set(busy["during_scan"]) == {"/search 融资", "/today",
                                                              "/what 阶跃星辰", "/help"}
+    # The web archive: server time of each route beside its bare storage call, then 50 clients.
+    web = report["web"]
+    assert set(web["server"]) == {"search", "day", "feed"}
+    for route in web["server"].values():
+        assert route["errors"] == 0 and route["server"]["n"] == 5 and route["server"]["p95"] > 0
+        assert route["bare_storage"]["p95"] > 0
+    assert web["concurrent"]["clients"] == 50 and web["concurrent"]["requests"] > 0
+    assert web["concurrent"]["errors"] == 0
     # Start-up of the quick commands beside a bare Python, one pair each.
     startup = {row["command"]: row for row in report["startup"]["commands"]}
     assert {"search 红包 --json", "--help"} <= set(startup)

@@ -14,7 +14,7 @@ from bot.cli import main
 
 PROJECT = Path(__file__).resolve().parent.parent
 COMMANDS = ["ingest", "search", "what", "today", "categories", "migrate", "ask", "shell", "run",
-            "push", "mcp"]
+            "push", "mcp", "web"]
 # What the quick commands must not import: the bot (python-telegram-bot and its Application) and
 # the heavy libraries only other commands need (charts; PostgreSQL; sqlite-utils, which loads numpy;
 # rapidfuzz, for typo correction only; multiprocessing, for a big ingest only).

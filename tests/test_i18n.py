@@ -90,7 +90,9 @@ def test_every_message_in_the_source_has_an_english_translation() -> None:
 # platforms), not a reply to a Telegram user; it is not in the catalog yet. handlers/mcp.py is
 # left out too: its tool descriptions and errors are English for the model, and the Chinese in
 # them are example queries (红包, 阶跃星辰), not messages (its Markdown is bot/render/mcp.py's).
-REPLY_MODULES = ("bot/render/[!t]*.py", "bot/render/target_status.py", "handlers/[!m]*.py",
+# handlers/web.py is left out as well: the web archive is a Chinese site (lang="zh-CN"); its page
+# titles are Chinese like its templates.
+REPLY_MODULES = ("bot/render/[!t]*.py", "bot/render/target_status.py", "handlers/[!mw]*.py",
                  "bot/app.py", "bot/delivery.py", "bot/chart.py", "bot/topics.py", "bot/schedule.py",
                  "bot/webhook.py", "bot/targets/deliver.py")
 # Not messages: category names as the files write them, a font's glyph probe, the full-width comma
@@ -177,6 +179,9 @@ def _english_only(text: str) -> None:
     assert not CJK.search(text), text
 
 
+SITE = "https://digest.example.org"  # the web archive's links are labelled in the reader's language
+
+
 def _every_reply(lang) -> list[str]:
     """Return the text of every reply and button a reader or an admin can get, in `lang`."""
     items = [_item(n) for n in range(1, 8)]
@@ -193,8 +198,10 @@ def _every_reply(lang) -> list[str]:
         render.category_page(lang, "投融资与并购", items[:5], 7, 0, 1),
         render.category_page(lang, "投融资与并购", [], 0, 0, 1),
         *render.today_messages(lang, header, items, render.not_yet_published(lang, "2026-02-09",
-                                                                             "2026-02-08")),
-        *render.what_timeline(lang, WhatResult("关键词", ("关键词",), [story], corrected="关键词")),
+                                                                             "2026-02-08"),
+                               web_url=SITE),
+        *render.what_timeline(lang, WhatResult("关键词", ("关键词",), [story], corrected="关键词"),
+                              SITE),
         *[render.what_timeline(lang, WhatResult("关键词", (), [], message=m))[0]
           for m in ("empty", "too_short", "")],
         render.stats(lang, ArchiveStats(5, 62, "2026-01-27", "2026-02-08"),
@@ -248,7 +255,7 @@ def _every_reply(lang) -> list[str]:
     texts += [button.text for r in replies if r is not None and r.keyboard
               for row in r.keyboard.inline_keyboard for button in row]
     page = render.search_page(lang, SearchResult("关键词", items[:5], total=12, corrected="关键词"),
-                              1, 1, "投融资与并购")
+                              1, 1, "投融资与并购", SITE)
     texts += [page.text] + [b.text for row in page.keyboard.inline_keyboard for b in row]
     texts += [render.search_page(lang, SearchResult("关键词", [], total=0, message=m), 1, 0,
                                  None).text
@@ -263,7 +270,8 @@ def _every_reply(lang) -> list[str]:
     texts += [card.title, card.date_line, card.qr_caption,
               card_render.card_caption(lang, header, "https://x.y/"),
               render.topic_name(lang, WEEK_TOPIC)]
-    for result in reader_render.inline_results(lang, items):
+    texts.append(render.menu_button(lang))
+    for result in reader_render.inline_results(lang, items, SITE):
         texts += [result.description, result.input_message_content.message_text]
     return texts
 

@@ -346,3 +346,21 @@ def test_excluded_words_are_kept_out_of_the_ranking(db) -> None:
     assert len(compiled.phrase_expressions) == len(compiled.needles) == 1
     assert len(compiled.excluded) == 2
     assert compile_query(db, "-文心") is None and expression_for(db, "-文心") is None
+def test_web_views_newest_digests_matches_and_neighbours(db) -> None:
+    from storage.search import adjacent_dates, newest_digests, newest_matches
+
+    found = newest_digests(db, 2)
+    assert [header.date for header, _ in found] == ["2026-02-08", "2026-02-03"]
+    assert [len(items) for _, items in found] == [header.items for header, _ in found]
+    assert all(item.date == header.date for header, items in found for item in items)
+    assert newest_digests(db, 0) == []
+    matches = newest_matches(db, "红包", limit=4)
+    ids = [item.id for item in matches.items]
+    assert matches.total == 4 and ids == sorted(ids, reverse=True)
+    assert ids == db.match_ids(expression_for(db, "红包"), limit=4)  # the newest, not the best
+    assert newest_matches(db, "红包", category="投融资").items == []
+    assert newest_matches(db, "红包", category="不存在").message == "unknown_category"
+    assert newest_matches(db, "x").message == "too_short" and newest_matches(db, " ").message == "empty"
+    assert adjacent_dates(db, "2026-02-03") == ("2026-01-30", "2026-02-08")
+    assert adjacent_dates(db, "2026-01-27") == (None, "2026-01-28")
+    assert adjacent_dates(db, "2026-02-08") == ("2026-02-03", None)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import links
 from bot.i18n import N_, Translations
 from storage.categories import CANONICAL
 from storage.index import IngestOutcome
@@ -187,10 +188,14 @@ def _by_category(items: list[Item]) -> list[tuple[str, list[tuple[int, Item]]]]:
 
 
 def digest_overview(lang: Translations, header: DigestSummary, items: list[Item],
-                    note: str = "") -> list[str]:
-    """Return the overview: date, title, numbered headlines per category (split if very long)."""
+                    note: str = "", web_url: str = "") -> list[str]:
+    """Return the overview: date, title, numbered headlines per category (split if very long);
+    with `web_url` (WEB_URL), a link to the day's page on the web archive."""
     count = lang.ngettext("共 {n} 条", "共 {n} 条", len(items)).format(n=len(items))
     top = f"<b>📰 {esc(header.title)}</b>\n📅 {header.date} · {count}"
+    if url := links.day_url(web_url, header.date):
+        read_online = lang.gettext("在网页上阅读这一期")
+        top += f"\n🌐 {_link(lang, read_online, url)}"
     if note:
         top = f"{esc(note)}\n\n{top}"
     blocks = []
@@ -201,17 +206,20 @@ def digest_overview(lang: Translations, header: DigestSummary, items: list[Item]
     return pack(blocks, header=top)
 
 
-def channel_post(lang: Translations, header: DigestSummary, items: list[Item]) -> list[str]:
-    """Return the channel post: the overview, then each category's items in full."""
-    return [text for _topic, text in channel_post_topics(lang, header, items)]
+def channel_post(lang: Translations, header: DigestSummary, items: list[Item],
+                 web_url: str = "") -> list[str]:
+    """Return the channel post: the overview (linking to the web archive with `web_url`), then
+    each category's items in full."""
+    return [text for _topic, text in channel_post_topics(lang, header, items, web_url)]
 
 
-def channel_post_topics(lang: Translations, header: DigestSummary,
-                        items: list[Item]) -> list[tuple[str | None, str]]:
+def channel_post_topics(lang: Translations, header: DigestSummary, items: list[Item],
+                        web_url: str = "") -> list[tuple[str | None, str]]:
     """Return the channel post as (topic, message): the overview's messages with no topic (a
-    forum's General topic), then each category's messages with the category as their topic."""
-    messages: list[tuple[str | None, str]] = [(None, text)
-                                              for text in digest_overview(lang, header, items)]
+    forum's General topic), then each category's messages with the category as their topic;
+    with `web_url`, the overview links to the day's page on the web archive."""
+    messages: list[tuple[str | None, str]] = [
+        (None, text) for text in digest_overview(lang, header, items, web_url=web_url)]
     for category, numbered in _by_category(items):
         title = f"<b>{ICONS.get(category, '📌')} {esc(category)}</b> · {header.date}"
         messages += [(category, text) for text in
@@ -243,8 +251,9 @@ def topic_color(topic: str) -> int:
 
 
 def search_page(lang: Translations, result: SearchResult, query_id: int, page: int,
-                category: str | None) -> Reply:
-    """Return one page of search results with paging and category buttons."""
+                category: str | None, web_url: str = "") -> Reply:
+    """Return one page of search results with paging and category buttons; with `web_url`, a link
+    to the full result list on the web archive when there are more results than fit."""
     _ = lang.gettext
     if result.message == "too_short":
         return Reply(_("🔍 关键词太短了，请至少输入 2 个字，例如 /search 红包"))
@@ -269,6 +278,11 @@ def search_page(lang: Translations, result: SearchResult, query_id: int, page: i
     if result.corrected:
         lines.append(_("（没有找到「{query}」，已显示「{corrected}」的结果）").format(
             query=esc(result.query), corrected=esc(result.corrected)))
+    if result.total > PAGE_SIZE and (url := links.search_url(web_url, result.corrected
+                                                              or result.query, category)):
+        all_results = lang.ngettext("在网页上查看全部 {n}{more} 条", "在网页上查看全部 {n}{more} 条",
+                                    result.total).format(n=result.total, more=more)
+        lines.append(f"🌐 {_link(lang, all_results, url)}")
     blocks = [brief_item(lang, item, page * PAGE_SIZE + i) for i, item in enumerate(result.items, 1)]
     text = pack(blocks, header="\n".join(lines))[0]
     rows = []
@@ -344,8 +358,9 @@ def category_page(lang: Translations, category: str, items: list[Item], total: i
     return Reply(pack(blocks, header=header)[0], InlineKeyboardMarkup([nav]) if nav else None)
 
 
-def what_timeline(lang: Translations, result: WhatResult) -> list[Reply]:
-    """Return the story timeline: one line per story with its dates and sources, oldest first."""
+def what_timeline(lang: Translations, result: WhatResult, web_url: str = "") -> list[Reply]:
+    """Return the story timeline: one line per story with its dates and sources, oldest first;
+    with `web_url`, a link to the timeline on the web archive."""
     _ = lang.gettext
     if result.message == "empty":
         return [Reply(_("请在命令后输入名称，例如 /what 阶跃星辰"))]
@@ -362,6 +377,9 @@ def what_timeline(lang: Translations, result: WhatResult) -> list[Reply]:
             query=esc(result.query), corrected=esc(result.corrected))
     header += "\n" + lang.ngettext("共 {n} 个事件，按时间排列", "共 {n} 个事件，按时间排列",
                                    len(result.stories)).format(n=len(result.stories))
+    if url := links.what_url(web_url, result.corrected or result.query):
+        timeline_online = _("在网页上查看时间线")
+        header += f"\n🌐 {_link(lang, timeline_online, url)}"
     blocks = []
     for number, story in enumerate(result.stories, start=1):
         lines = [f"{number}. <b>{story.dates[0]}</b> {esc(story.title)}"]
@@ -381,9 +399,10 @@ def what_timeline(lang: Translations, result: WhatResult) -> list[Reply]:
     return [Reply(text) for text in pack(blocks, header=header)]
 
 
-def latest_headlines(lang: Translations, header: DigestSummary, items: list[Item]) -> list[Reply]:
-    """Return the newest digest's headlines."""
-    return [Reply(text) for text in digest_overview(lang, header, items)]
+def latest_headlines(lang: Translations, header: DigestSummary, items: list[Item],
+                     web_url: str = "") -> list[Reply]:
+    """Return the newest digest's headlines (linking to its web page with `web_url`)."""
+    return [Reply(text) for text in digest_overview(lang, header, items, web_url=web_url)]
 
 
 def not_yet_published(lang: Translations, date: str, newest: str) -> str:
@@ -393,16 +412,22 @@ def not_yet_published(lang: Translations, date: str, newest: str) -> str:
 
 
 def today_messages(lang: Translations, header: DigestSummary, items: list[Item],
-                   note: str = "") -> list[Reply]:
-    """Return a day's digest for a chat: the overview then the full items, category by category;
-    the last message has the "🖼 长图" button (the day's card, /card)."""
-    messages = channel_post(lang, header, items)
+                   note: str = "", web_url: str = "") -> list[Reply]:
+    """Return a day's digest for a chat: the overview then the full items, category by category
+    (the overview linking to the day's web page with `web_url`); the last message has the
+    "🖼 长图" button (the day's card, /card)."""
+    messages = channel_post(lang, header, items, web_url)
     if note:
         messages[0] = f"{esc(note)}\n\n{messages[0]}"
         if utf16_len(messages[0]) > MAX_LENGTH:
-            messages[0:1] = digest_overview(lang, header, items, note)
+            messages[0:1] = digest_overview(lang, header, items, note, web_url)
     return [Reply(text, card_keyboard(lang, header.date) if number == len(messages) else None)
             for number, text in enumerate(messages, start=1)]
+
+
+def menu_button(lang: Translations) -> str:
+    """Return the label of the bot's menu button that opens the web archive (a Mini App)."""
+    return lang.gettext("网页版")
 
 
 def card_keyboard(lang: Translations, date: str) -> InlineKeyboardMarkup:

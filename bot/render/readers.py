@@ -12,6 +12,7 @@ from telegram import (
     InputTextMessageContent,
 )
 
+from bot import links
 from bot.i18n import Translations
 from bot.render import (
     MAX_LENGTH,
@@ -231,11 +232,16 @@ def week_board(lang: Translations, stories: list[Story], start: str, end: str) -
 # --- inline mode -------------------------------------------------------------------------
 
 
-def inline_results(lang: Translations, items: list[Item]) -> list[InlineQueryResultArticle]:
-    """Return inline-mode results: one shareable article per item (the message is the full item)."""
+def inline_results(lang: Translations, items: list[Item],
+                   web_url: str = "") -> list[InlineQueryResultArticle]:
+    """Return inline-mode results: one shareable article per item (the message is the full item,
+    with `web_url` a link to its permalink on the web archive)."""
     results = []
     for item in items[:INLINE_RESULTS]:
-        message = full_item(lang, item, budget=MAX_LENGTH - 100) + f"\n📅 {item.date}"
+        message = full_item(lang, item, budget=MAX_LENGTH - 300) + f"\n📅 {item.date}"
+        if url := links.item_url(web_url, item.id):
+            on_the_web = lang.gettext("网页版")
+            message += f" · 🌐 {_link(lang, on_the_web, url)}"
         description = (f"{item.date} · {short_category(lang, item.category)} · "
                        f"{_shorten(item.summary, 80)}")
         results.append(InlineQueryResultArticle(

@@ -28,7 +28,8 @@ when uploading files) or JSON. Everything below is synchronous and thread-safe.
   messages: method, chat_id, message_id, text, caption, parse_mode, reply_markup,
   disable_web_page_preview, link_preview_options, preview_disabled, params, message, time),
   ``answered_callbacks()``, ``commands``, ``commands_for(language_code="", scope=None)``,
-  ``webhook`` (params of the last setWebhook).
+  ``webhook`` (params of the last setWebhook), ``menu_buttons`` (chat id, None for the default,
+  -> the MenuButton of setChatMenuButton).
 * ``wait_for(method_or_predicate, count=1, timeout=10.0)`` blocks until ``count`` matching
   calls exist (a method name matches only *successful* calls, a predicate sees every call)
   and returns them, raising AssertionError with a summary on timeout. In an async test whose
@@ -175,6 +176,7 @@ class FakeBotAPI:
                                    "is_bot": True, "first_name": bot_username,
                                    "username": bot_username}
         self.webhook: JSONDict = {}
+        self.menu_buttons: dict[int | None, JSONDict] = {}  # chat_id (None: default) -> MenuButton
         self._cond = threading.Condition(threading.RLock())
         self._server: _Server | None = None
         self._stopped = False
@@ -207,6 +209,7 @@ class FakeBotAPI:
             "sendChatAction": lambda m, p, f: bool(self._chat(p)),
             "getChat": self._get_chat, "getFile": self._get_file,
             "createForumTopic": self._create_topic, "deleteForumTopic": self._delete_topic,
+            "setChatMenuButton": self._menu_button_api, "getChatMenuButton": self._menu_button_api,
         }
         self._canonical = {name.lower(): name for name in self._handlers}
 
@@ -486,6 +489,13 @@ class FakeBotAPI:
         if p.get("drop_pending_updates"):
             self._updates.clear()
         return True
+
+    def _menu_button_api(self, method: str, p: JSONDict, f: JSONDict) -> Any:
+        chat_id = p.get("chat_id")
+        if method == "setChatMenuButton":
+            self.menu_buttons[chat_id] = p.get("menu_button") or {"type": "default"}
+            return True
+        return self.menu_buttons.get(chat_id, {"type": "commands"})
 
     @staticmethod
     def _commands_key(scope: JSONDict | None, language_code: str | None) -> tuple[str, str]:

@@ -54,10 +54,10 @@ def _write_today_digest(settings) -> str:
     return date
 
 
-def _expected_post(db, date: str) -> list[str]:
+def _expected_post(db, date: str, web_url: str = "") -> list[str]:
     found = digest_on(db, date)
     assert found is not None, f"no digest for {date} in the index"
-    return render.channel_post(translations("zh"), *found)
+    return render.channel_post(translations("zh"), *found, web_url)
 
 
 def _channel_texts(fake_api) -> list[str]:

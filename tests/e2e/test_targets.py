@@ -134,7 +134,7 @@ async def test_daily_post_reaches_every_target_with_every_item(start_bot, settin
     async with start_bot(post_time=AT_ONCE, **targets) as running:
         await _until(lambda: _delivered(running, date), timeout=60, what="every target served")
         await _until(lambda: posts.is_posted(running.db, date, CHANNEL_ID), what="channel post")
-        expected_channel = _expected_post(running.db, date)
+        expected_channel = _expected_post(running.db, date, running.settings.web_url)
         header, items = digest_on(running.db, date)
         _assert_robots_got_everything_once(running, robots, date)
         fake_api.push_command("/stats", user_id=ADMIN_ID)  # each target's last delivery

@@ -1,0 +1,304 @@
+"""The web archive's routes: parse the request, make one storage call in a thread, say what to render.
+
+Each handler takes the database and a `Request` (the query string and the site's base URL) and
+returns a `Page` (a template of bot/templates/ and its values), `Data` (JSON) or a `Feed` (Atom);
+bot/web/ turns those into an HTTP response. Nothing here writes to the database, builds HTML or
+knows about tornado. As in handlers/user.py, a view that needs several queries gets them from a
+small function below, in that one thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot import links
+from storage import posts
+from storage import search as index_search
+from storage.categories import canonical_category
+from storage.model import Item, SearchResult, Story
+from storage.search import Found
+from storage.stories import week_board
+from storage.stories import what as what_happened
+
+if TYPE_CHECKING:
+    from storage.backend import Database
+
+PAGE_SIZE = 10  # search results per page
+MAX_PAGE = 50  # deeper pages are not ranked (storage.search.WINDOW) and not offered
+FEED_DIGESTS = 10
+FEED_ITEMS = 20
+CATEGORY_PAGE_SIZE = 20
+WEEK_STORIES = 40
+# Queries are cut here (the bot allows 200): typo correction of one long unbroken CJK word costs
+# about its length cubed (100 characters: 0.1 s, 200: 1.5 s), too much for a public page.
+MAX_QUERY_CHARS = 64
+MAX_ID = 2**62  # ids are date ordinals * 1000 + position: anything bigger names no item
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a route handler reads: query-string arguments (one value each, length-capped) and the
+    site's absolute base URL (WEB_URL, else the request's scheme and host), for links."""
+
+    args: Mapping[str, str]
+    base: str
+    path: str = "/"
+
+    def arg(self, name: str) -> str:
+        """Return a query-string argument with its spaces collapsed ("" when missing)."""
+        return " ".join(self.args.get(name, "").split())
+
+    def query(self) -> str:
+        """Return the `q` argument, spaces collapsed, cut at MAX_QUERY_CHARS."""
+        return self.arg("q")[:MAX_QUERY_CHARS]
+
+    def cut(self) -> bool:
+        """Return True if the `q` argument was longer than MAX_QUERY_CHARS (and so was cut)."""
+        return len(self.arg("q")) > MAX_QUERY_CHARS
+
+    def page(self) -> int:
+        """Return the `page` argument as 1..MAX_PAGE (1 when missing or not a number)."""
+        text = self.args.get("page", "1").strip()
+        return min(max(int(text), 1), MAX_PAGE) if text.isdigit() and len(text) < 6 else 1
+
+
+@dataclass(frozen=True)
+class Page:
+    """An HTML page: the template and its values."""
+
+    template: str
+    values: dict[str, Any] = field(default_factory=dict)
+    status: int = 200
+
+
+@dataclass(frozen=True)
+class Data:
+    """A JSON answer."""
+
+    body: Any
+    status: int = 200
+
+
+@dataclass(frozen=True)
+class Feed:
+    """An Atom feed: of digests (`digests`) or of items (`items`), newest first."""
+
+    title: str
+    subtitle: str
+    alternate: str  # the page the feed is about
+    digests: list[Found] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    status: int = 200
+
+
+Response = Page | Data | Feed
+
+
+def not_found(what: str) -> Page:
+    """Return the 404 page, saying what was not found."""
+    return Page("error.html", {"status": 404, "what": what}, status=404)
+
+
+def _date(text: str) -> str | None:
+    """Return `text` as YYYY-MM-DD if it is a date an archive can hold (years 1900-9000), else None."""
+    date = index_search.parse_date(text) if text else None
+    return date if date and "1900" <= date[:4] <= "9000" else None
+
+
+# --- pages -----------------------------------------------------------------------
+
+
+async def home(db: Database, request: Request) -> Response:
+    """/: the newest digest (the day page of its date)."""
+    found = await asyncio.to_thread(_day_with_neighbours, db, None)
+    if found is None:
+        return Page("empty.html")
+    return _day_page(*found)
+
+
+async def day(db: Database, request: Request, date: str) -> Response:
+    """/d/YYYY-MM-DD: one day's overview and every item in full; 404 for a day without a digest."""
+    valid = _date(date)
+    found = await asyncio.to_thread(_day_with_neighbours, db, valid) if valid else None
+    if found is None:
+        return not_found(f"{date} 的日报")
+    return _day_page(*found)
+
+
+def _day_page(digest: index_search.DigestSummary, items: list[Item],
+              neighbours: tuple[str | None, str | None]) -> Page:
+    """Return the day page: its items numbered in file order and grouped by category, in the
+    order each category first appears (as the channel post groups them)."""
+    sections: dict[str, list[tuple[int, Item]]] = {}
+    for number, entry in enumerate(items, start=1):
+        sections.setdefault(entry.category, []).append((number, entry))
+    return Page("day.html", {"digest": digest, "items": items, "neighbours": neighbours,
+                             "sections": list(sections.items())})
+
+
+def _day_with_neighbours(db: Database, date: str | None
+                         ) -> tuple[index_search.DigestSummary, list[Item],
+                                    tuple[str | None, str | None]] | None:
+    """Return a digest (the newest when `date` is None), its items and the dates around it."""
+    found = index_search.digest_or_newest(db, date)
+    if found is None:
+        return None
+    return found[0], found[1], index_search.adjacent_dates(db, found[0].date)
+
+
+async def search(db: Database, request: Request) -> Response:
+    """/search?q=&category=&page=: one page of results, best first, with the bot's semantics."""
+    query, category, page = request.query(), request.arg("category") or None, request.page()
+    if not query:
+        return Page("search.html", {"query": "", "category": category, "result": None, "page": 1,
+                                    "current": None, "cut": False})
+    result = await asyncio.to_thread(index_search.search, db, query, category, limit=PAGE_SIZE,
+                                     offset=(page - 1) * PAGE_SIZE)
+    return Page("search.html", {"query": query, "category": category, "result": result,
+                                "page": page, "pages": _pages(result), "cut": request.cut(),
+                                "current": canonical_category(category) if category else None})
+
+
+def _pages(result: SearchResult) -> int:
+    return min(max(1, -(-result.total // PAGE_SIZE)), MAX_PAGE)
+
+
+async def what(db: Database, request: Request, name: str = "") -> Response:
+    """/what/NAME (or /what?q=NAME): the story timeline of a company or product."""
+    name = " ".join((name or request.query()).split())[:MAX_QUERY_CHARS]
+    if not name:
+        return Page("what.html", {"name": "", "result": None})
+    result = await asyncio.to_thread(what_happened, db, name)
+    return Page("what.html", {"name": name, "result": result})
+
+
+async def week(db: Database, request: Request, date: str = "") -> Response:
+    """/week/YYYY-MM-DD (or /week: the newest digest's week): the story board of 7 days."""
+    end = _date(date) if date else None
+    if date and end is None:
+        return not_found(f"日期 {date}")
+    end, stories = await asyncio.to_thread(_week, db, end)
+    if end is None:
+        return Page("empty.html")
+    last = dt.date.fromisoformat(end)
+    later = last + dt.timedelta(days=7)
+    return Page("week.html", {"start": (last - dt.timedelta(days=6)).isoformat(), "end": end,
+                              "stories": stories[:WEEK_STORIES],
+                              "more": max(len(stories) - WEEK_STORIES, 0),
+                              "prev_end": (last - dt.timedelta(days=7)).isoformat(),
+                              "next_end": later.isoformat() if later <= dt.date.today() else None})
+
+
+def _week(db: Database, end: str | None) -> tuple[str | None, list[Story]]:
+    """Return the week's last day (`end`, else the newest digest's date) and its stories."""
+    end = end or index_search.newest_date(db)
+    return end, (week_board(db, end) if end else [])
+
+
+async def trend(db: Database, request: Request) -> Response:
+    """/trend?q=: the items matching a query per week, as a chart and a table."""
+    query = request.query()
+    if not query:
+        return Page("trend.html", {"query": "", "trend": None})
+    result = await asyncio.to_thread(index_search.weekly_counts, db, query)
+    peak = max((n for _, n in result.weeks), default=0)
+    return Page("trend.html", {"query": query, "trend": result, "peak": peak})
+
+
+async def item(db: Database, request: Request, identifier: str) -> Response:
+    """/item/ID: one item, its permalink."""
+    number = int(identifier)
+    found = await asyncio.to_thread(index_search.items_by_id, db, [number]) \
+        if number < MAX_ID else []
+    if not found:
+        return not_found(f"条目 {identifier}")
+    return Page("item.html", {"item": found[0]})
+
+
+async def categories(db: Database, request: Request) -> Response:
+    """/categories: every category with its item count."""
+    counts = await asyncio.to_thread(index_search.categories, db)
+    return Page("categories.html", {"counts": counts})
+
+
+async def category(db: Database, request: Request, name: str) -> Response:
+    """/category/NAME?page=: a category's newest items."""
+    page = request.page()
+    resolved, items, total = await asyncio.to_thread(
+        index_search.category_items, db, name[:50], CATEGORY_PAGE_SIZE,
+        (page - 1) * CATEGORY_PAGE_SIZE)
+    if resolved is None:
+        return not_found(f"分类「{name[:50]}」")
+    pages = min(max(1, -(-total // CATEGORY_PAGE_SIZE)), MAX_PAGE)
+    return Page("category.html", {"category": resolved, "items": items, "total": total,
+                                  "page": page, "pages": pages})
+
+
+# --- feeds and JSON -------------------------------------------------------------------
+
+
+async def feed(db: Database, request: Request) -> Response:
+    """/feed.xml: the newest digests; ?q=: the newest items matching a query; ?category=: a
+    category's newest items (both: matching items of that category)."""
+    query, category = request.query(), request.arg("category")
+    if not query and not category:
+        digests = await asyncio.to_thread(index_search.newest_digests, db, FEED_DIGESTS)
+        return Feed("AI 行业日报", "每日 AI 行业动态：政策、模型、产品、投融资、行业",
+                    request.base + "/", digests=digests)
+    if not query:
+        resolved, items, _ = await asyncio.to_thread(index_search.category_items, db, category,
+                                                     FEED_ITEMS)
+        if resolved is None:
+            return not_found(f"分类「{category}」")
+        return Feed(f"AI 行业日报 · {resolved}", f"「{resolved}」分类的最新条目",
+                    links.category_url(request.base, resolved), items=items)
+    result = await asyncio.to_thread(index_search.newest_matches, db, query, category or None,
+                                     FEED_ITEMS)
+    if result.message == "unknown_category":
+        return not_found(f"分类「{category}」")
+    if result.message:
+        return Page("error.html", {"status": 400, "message": result.message, "query": query},
+                    status=400)
+    scope = f" · {category}" if category else ""
+    return Feed(f"AI 行业日报 · 「{result.query}」{scope}", f"提到「{result.query}」的最新条目",
+                links.search_url(request.base, result.query, category or None), items=result.items)
+
+
+def item_json(item: Item, base: str) -> dict[str, Any]:
+    """Return an item as the CLI's --json object plus `url`, its permalink."""
+    return {**item.to_json(), "url": links.item_url(base, item.id)}
+
+
+async def api_search(db: Database, request: Request) -> Response:
+    """/api/search?q=&category=&page=: one page of results as JSON (400 with `error` if refused)."""
+    query, category, page = request.query(), request.arg("category") or None, request.page()
+    result = await asyncio.to_thread(index_search.search, db, query, category, limit=PAGE_SIZE,
+                                     offset=(page - 1) * PAGE_SIZE)
+    if result.message:
+        return Data({"error": result.message, "query": result.query}, status=400)
+    return Data({"query": result.query, "corrected": result.corrected, "category": category,
+                 "total": result.total, "total_capped": result.total_capped, "page": page,
+                 "pages": _pages(result), "items": [item_json(i, request.base) for i in result.items]})
+
+
+async def api_day(db: Database, request: Request, date: str) -> Response:
+    """/api/d/YYYY-MM-DD: one day's digest as JSON (404 with `error` if there is none)."""
+    valid = _date(date)
+    found = await asyncio.to_thread(index_search.digest_on, db, valid) if valid else None
+    if found is None:
+        return Data({"error": "not_found", "date": date}, status=404)
+    header, items = found
+    return Data({"date": header.date, "title": header.title, "summary": header.summary,
+                 "url": links.day_url(request.base, header.date),
+                 "items": [item_json(i, request.base) for i in items]})
+
+
+async def health(db: Database, request: Request) -> Response:
+    """/healthz: 200 {"ok": true} when the database answers, else 503."""
+    checked = await asyncio.to_thread(posts.health, db)
+    return Data({"ok": checked.database_ok, "database": checked.detail},
+                status=200 if checked.database_ok else 503)
