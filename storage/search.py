@@ -377,11 +377,19 @@ def _correct_cjk(db: Database, word: str) -> str | None:
     length = len(word)
     candidates: dict[str, tuple[float, int]] = {}  # window -> (score, occurrences)
     looked_up: set[str] = set()
+    # others[i]: how many of word[:i] are not CJK, so "is this piece all CJK" costs O(1) (checking
+    # each piece character by character made a 200-character word cost seconds)
+    others = [0]
+    for char in word:
+        others.append(others[-1] + (not is_cjk(char)))
     for size in range(length - 1, 1, -1):
+        if len(looked_up) >= MAX_CJK_PROBES:
+            break
         for start in range(0, length - size + 1):
+            if len(looked_up) >= MAX_CJK_PROBES:
+                break
             piece = word[start:start + size]
-            if piece in looked_up or not all(map(is_cjk, piece)) \
-                    or len(looked_up) >= MAX_CJK_PROBES:
+            if piece in looked_up or others[start + size] != others[start]:
                 continue
             looked_up.add(piece)
             expression = expression_for(db, piece)

@@ -258,6 +258,24 @@ def test_typo_correction_makes_a_bounded_number_of_lookups(db, monkeypatch, quer
     assert len(calls) == len(set(calls))  # no word or piece looked up twice
 
 
+def test_correcting_a_long_cjk_word_checks_each_character_a_bounded_number_of_times(
+        db, monkeypatch) -> None:
+    # A 200-character word with no hits: its pieces are checked for being all CJK in O(1) each
+    # (a check per character of every piece made it cost seconds: length cubed).
+    calls = 0
+    real = search_module.is_cjk
+
+    def counted(text: str) -> bool:
+        nonlocal calls
+        calls += 1
+        return real(text)
+
+    monkeypatch.setattr(search_module, "is_cjk", counted)
+    result = search(db, "红包" * 100)
+    assert result.total == 0 and result.corrected is None
+    assert calls < 5_000, calls  # before: about 1.3 million
+
+
 def test_search_caches_go_with_their_database(tmp_path: Path, digest_dir: Path) -> None:
     # Per-database caches (word rarity, the typo vocabulary) are keyed by the database object
     # itself, weakly: a closed, dropped database leaves nothing behind for one that reuses its id.
