@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -32,7 +33,18 @@ def settings(tmp_path: Path, digest_dir: Path, fake_api: FakeBotAPI, db_location
     return Settings(db_path=str(tmp_path / "bot.db"),
                     database_url=db_location if db_location.startswith("postgres") else "",
                     digest_dir=str(digest_dir), bot_token=fake_api.token, channel_id=CHANNEL_ID,
-                    admin_ids=frozenset({ADMIN_ID}), api_url=fake_api.base_url)
+                    admin_ids=frozenset({ADMIN_ID}), api_url=fake_api.base_url,
+                    timezone=afternoon_zone())
+
+
+def afternoon_zone(now: dt.datetime | None = None) -> str:
+    """Return a fixed-offset zone where it is now about 14:00: past the 08:00 post time (the bot
+    catches up at start) and far from 23:00 (when a missing digest is reported to the admins) and
+    from midnight, so the tests see the same day whatever the hour they run at."""
+    hour = (now or dt.datetime.now(dt.UTC)).hour
+    offset = 14 - hour  # from -9 to +14 hours east of UTC
+    # POSIX sign: Etc/GMT-3 is three hours EAST of UTC
+    return "Etc/GMT" + (f"{-offset:+d}" if offset else "")
 
 
 class RunningBot:
@@ -73,6 +85,6 @@ def start_bot(settings: Settings) -> Callable[..., RunningBot]:
 
 @pytest.fixture
 async def bot(start_bot) -> AsyncIterator[RunningBot]:
-    """A running bot with the default settings (post time 08:00 Asia/Shanghai)."""
+    """A running bot with the default settings (post time 08:00, in a zone where it is now afternoon)."""
     async with start_bot() as running:
         yield running
