@@ -45,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    finally:
+        while _OPENED:  # a PostgreSQL pool left to the garbage collector warns from its thread
+            _OPENED.pop().close()
 
 
 def _exclusions_as_words(argv: list[str]) -> list[str]:
@@ -174,9 +177,9 @@ def _web(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
 
 
 def _ingest(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
-    from storage.index import IngestOutcome, digest_files, ingest_paths, open_db
+    from storage.index import IngestOutcome, digest_files, ingest_paths
 
-    db = open_db(db_path)
+    db = _open(db_path)
     files = list(digest_files(args.paths))
     counts = {"indexed": 0, "unchanged": 0, "rejected": 0}
     items = 0
@@ -237,11 +240,22 @@ def _date_arg(value: str | None, name: str) -> str | None:
     return date
 
 
-def _search(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+_OPENED: list = []  # databases the running command opened; main() closes them
+
+
+def _open(db_path: str):
+    """Return the index at `db_path`, opened for this command (closed when main() returns)."""
     from storage.index import open_db
-    from storage.search import search
 
     db = open_db(db_path)
+    _OPENED.append(db)
+    return db
+
+
+def _search(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    from storage.search import search
+
+    db = _open(db_path)
     result = search(db, " ".join(args.query), category=args.category,
                     since=_date_arg(args.since, "--since"), until=_date_arg(args.until, "--until"),
                     limit=max(1, min(args.limit, 1000)))
@@ -269,10 +283,9 @@ def _search(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
 
 
 def _what(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
-    from storage.index import open_db
     from storage.stories import what
 
-    db = open_db(db_path)
+    db = _open(db_path)
     result = what(db, args.name)
     if args.json:
         rows = []
@@ -300,10 +313,9 @@ def _what(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
 
 
 def _today(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
-    from storage.index import open_db
     from storage.search import digest_on, newest_date
 
-    db = open_db(db_path)
+    db = _open(db_path)
     date = _date_arg(args.date, "--date") or newest_date(db)
     found = digest_on(db, date) if date else None
     if found is None:
@@ -323,10 +335,9 @@ def _today(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
 
 
 def _categories(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
-    from storage.index import open_db
     from storage.search import categories
 
-    db = open_db(db_path)
+    db = _open(db_path)
     rows = categories(db)
     if args.json:
         _print_json([{"category": row.name, "items": row.items} for row in rows])
