@@ -146,7 +146,12 @@ class TrendJson(TypedDict):
 
     keyword: str
     total: int
-    weeks: list[WeekCountJson]
+    first_week: Annotated[str | None, Field(description="the Monday starting the archive's first "
+                                                        "week, YYYY-MM-DD (null: empty archive)")]
+    counts: Annotated[list[int], Field(description="matching items in each week (Monday to Sunday) "
+                                                   "from first_week to the archive's last, oldest "
+                                                   "first: counts[i] is the week starting "
+                                                   "first_week + 7*i days")]
     busiest: WeekCountJson | None
     recent: Annotated[list[WeekCountJson], Field(description="the last 8 weeks, oldest first")]
 
@@ -352,11 +357,13 @@ async def trend(
     result = await asyncio.to_thread(index_search.weekly_counts, state.db, keyword)
     if result.message:
         raise _no_text("keyword", keyword, result.message)
-    weeks = [{"week": week.isoformat(), "items": items} for week, items in result.weeks]
     busiest = text.busiest_week(result)
-    structured = {"keyword": result.query, "total": result.total, "weeks": weeks,
+    structured = {"keyword": result.query, "total": result.total,
+                  "first_week": result.weeks[0][0].isoformat() if result.weeks else None,
+                  "counts": [items for _week, items in result.weeks],  # 1,000+ weeks: no dates
                   "busiest": {"week": busiest[0].isoformat(), "items": busiest[1]} if busiest else None,
-                  "recent": weeks[-text.RECENT_WEEKS:]}
+                  "recent": [{"week": week.isoformat(), "items": items}
+                             for week, items in result.weeks[-text.RECENT_WEEKS:]]}
     return _answer(structured, text.trend_text(state.lang, result, busiest))
 
 

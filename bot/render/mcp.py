@@ -93,7 +93,8 @@ def search_text(lang: Translations, result: SearchResult, link: ItemLink | None)
 
 def what_text(lang: Translations, result: WhatResult, link: ItemLink | None) -> str:
     """Return the answer to `what_happened`: the names searched for, then each story with its
-    dates, items and sources, oldest first."""
+    dates, item count and sources, oldest first (the items themselves are in the JSON beside it:
+    listing them again doubled the answer)."""
     _ = lang.gettext
     lines = []
     if result.corrected:
@@ -104,17 +105,18 @@ def what_text(lang: Translations, result: WhatResult, link: ItemLink | None) -> 
     lines.append(_("## {names}：{n} 个事件（按时间顺序）").format(
         names=" / ".join(result.names), n=len(result.stories)))
     for number, story in enumerate(result.stories, 1):
-        lines.append(_story(lang, story, number, link))
+        lines.append(_story(lang, story, number, link, items=False))
     return "\n\n".join(lines)
 
 
-def _story(lang: Translations, story: Story, number: int, link: ItemLink | None) -> str:
-    """Return one story: headline, its dates, one line per item, its sources."""
+def _story(lang: Translations, story: Story, number: int, link: ItemLink | None,
+           items: bool = True) -> str:
+    """Return one story: headline, its dates, one line per item (unless not `items`), its sources."""
     _ = lang.gettext
     lines = [f"### {number}. {story.title}",
              _("日期：{dates}（{days} 天 · {items} 篇）").format(
                  dates=", ".join(story.dates), days=len(story.dates), items=len(story.items))]
-    for item in story.items:
+    for item in story.items if items else ():
         url = link(item) if link else ""
         lines.append(f"- {item.date} · {item.category} · {item.title}" + (f" ({url})" if url else ""))
     sources = [f"[{name}]({url})" if name and url else name or url for name, url in story.sources()]

@@ -8,6 +8,7 @@ and each checks that the server still answers after its bad input.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import socket
@@ -157,7 +158,7 @@ async def test_lists_the_six_tools_with_their_arguments_and_output_schemas(clien
         "what_happened": ["query", "names", "corrected", "stories"],
         "get_digest": ["date", "title", "summary", "items"],
         "week": ["start", "end", "stories"],
-        "trend": ["keyword", "total", "weeks", "busiest", "recent"],
+        "trend": ["keyword", "total", "first_week", "counts", "busiest", "recent"],
         "categories": ["categories", "digests", "items", "first_date", "last_date"],
     }
     for tool in tools.values():
@@ -270,12 +271,15 @@ async def test_trend_counts_items_per_week_with_the_busiest_and_last_eight(clien
     result = await _call(client, "trend", keyword="红包")
     trend = result.structured_content
     expected = weekly_counts(db, "红包")
-    assert [(w["week"], w["items"]) for w in trend["weeks"]] == [
+    first = dt.date.fromisoformat(trend["first_week"])
+    weeks = [{"week": (first + dt.timedelta(weeks=i)).isoformat(), "items": n}
+             for i, n in enumerate(trend["counts"])]  # counts[i]: the week first_week + 7*i days
+    assert [(w["week"], w["items"]) for w in weeks] == [
         (week.isoformat(), n) for week, n in expected.weeks]
-    assert trend["total"] == sum(w["items"] for w in trend["weeks"]) == expected.total == 6
-    busiest = max(trend["weeks"], key=lambda w: (w["items"], w["week"]))
+    assert trend["total"] == sum(trend["counts"]) == expected.total == 6
+    busiest = max(weeks, key=lambda w: (w["items"], w["week"]))
     assert trend["busiest"] == busiest
-    assert trend["recent"] == trend["weeks"][-8:]
+    assert trend["recent"] == weeks[-8:]
     assert f"最多：{busiest['week']} 那周 {busiest['items']} 条" in _text(result)
 
 
