@@ -12,15 +12,17 @@ INDUSTRY = "行业落地与生态"
 
 CANONICAL: tuple[str, ...] = (POLICY, MODELS, PRODUCTS, FUNDING, INDUSTRY)
 
-# Every way a user or a file may name a category, lower-cased.
-_NAMES: dict[str, str] = {}
-for _canonical, _aliases in {
+# Every way a user or a file may name a category, lower-cased; the first is its short name.
+_ALIASES: dict[str, tuple[str, ...]] = {
     POLICY: ("政策", "监管", "政策监管", "policy", "policies", "regulation"),
     MODELS: ("模型", "技术", "模型技术", "models", "model", "tech", "research"),
     PRODUCTS: ("产品", "应用", "产品应用", "products", "product", "apps"),
     FUNDING: ("投融资", "融资", "并购", "投资", "funding", "investment", "deals"),
     INDUSTRY: ("行业", "生态", "落地", "行业生态", "industry", "ecosystem"),
-}.items():
+}
+SHORT_NAMES: dict[str, str] = {name: aliases[0] for name, aliases in _ALIASES.items()}
+_NAMES: dict[str, str] = {}
+for _canonical, _aliases in _ALIASES.items():
     _NAMES[_canonical] = _canonical
     for _alias in _aliases:
         _NAMES[_alias] = _canonical

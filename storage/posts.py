@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from storage.backend import Database
 
 
-def _now() -> str:
+def utc_now() -> str:
+    """Return the current UTC time as the bookkeeping tables store it (ISO, whole seconds)."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
@@ -41,7 +42,7 @@ def start_run(db: Database, date: str, chat_id: str, messages: int,
             return run
         number = 0 if run is None else run.run + 1
         db.write("INSERT INTO post_runs VALUES ($1, $2, $3, $4, $5, NULL)",
-                   (date, chat_id, number, messages, _now()))
+                   (date, chat_id, number, messages, utc_now()))
     return PostRun(date, chat_id, number, messages, None)
 
 
@@ -55,13 +56,13 @@ def sent_sequence_numbers(db: Database, run: PostRun) -> set[int]:
 def record_message(db: Database, run: PostRun, seq: int, message_id: int) -> None:
     """Record that message `seq` of `run` was sent (called right after Telegram confirms it)."""
     db.write("INSERT INTO posts VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-               (run.date, run.chat_id, run.run, seq, message_id, _now()))
+               (run.date, run.chat_id, run.run, seq, message_id, utc_now()))
 
 
 def complete_run(db: Database, run: PostRun) -> None:
     """Mark `run` as fully sent."""
     db.write("UPDATE post_runs SET completed_at = $1 WHERE date = $2 AND chat_id = $3 AND run = $4",
-               (_now(), run.date, run.chat_id, run.run))
+               (utc_now(), run.date, run.chat_id, run.run))
 
 
 def is_posted(db: Database, date: str, chat_id: str) -> bool:
@@ -105,14 +106,14 @@ def set_setting(db: Database, key: str, value: str) -> None:
 def claim_once(db: Database, key: str) -> bool:
     """Return True the first time `key` is claimed, False ever after (e.g. one admin alert a day)."""
     cursor = db.write("INSERT INTO settings VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                        (f"once:{key}", _now()))
+                        (f"once:{key}", utc_now()))
     return cursor.rowcount == 1
 
 
 def remember_query(db: Database, text: str) -> int:
     """Return a short id for `text` (a search query or a category), for button callback data."""
     db.write("INSERT INTO queries (text, used_at) VALUES ($1, $2) ON CONFLICT (text) DO UPDATE "
-               "SET used_at = excluded.used_at", (text, _now()))
+               "SET used_at = excluded.used_at", (text, utc_now()))
     return db.execute("SELECT id FROM queries WHERE text = $1", (text,)).fetchone()[0]
 
 

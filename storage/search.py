@@ -56,6 +56,22 @@ class DigestSummary:
     summary: str = ""
 
 
+def _prepare(db: Database, query: str, category: str | None):
+    """Return (the query tidied and capped, its compiled form, the canonical category); in place
+    of the compiled form, why the query cannot be searched (refused, unknown_category, too_short)."""
+    query = " ".join(query.split())[:MAX_QUERY_CHARS]
+    refused = _refusal(query)
+    if refused:
+        return query, refused, None
+    resolved = None
+    if category:
+        resolved = canonical_category(category) or _known_category(db, category)
+        if resolved is None:
+            return query, "unknown_category", None
+    compiled = compile_query(db, query)
+    return query, compiled if compiled is not None else "too_short", resolved
+
+
 def search(db: Database, query: str, category: str | None = None,
            since: str | None = None, until: str | None = None, limit: int = 20,
            offset: int = 0, fuzzy: bool = True) -> SearchResult:
@@ -65,18 +81,9 @@ def search(db: Database, query: str, category: str | None = None,
     `category` accepts canonical names, short names (政策, 模型, ...) and English
     (policy, models, ...); an unknown category gives a message, not an error.
     """
-    query = " ".join(query.split())[:MAX_QUERY_CHARS]
-    refused = _refusal(query)
-    if refused:
-        return SearchResult(query, [], 0, message=refused)
-    resolved = None
-    if category:
-        resolved = canonical_category(category) or _known_category(db, category)
-        if resolved is None:
-            return SearchResult(query, [], 0, message="unknown_category")
-    compiled = compile_query(db, query)
-    if compiled is None:
-        return SearchResult(query, [], 0, message="too_short")
+    query, compiled, resolved = _prepare(db, query, category)
+    if isinstance(compiled, str):
+        return SearchResult(query, [], 0, message=compiled)
     bounds = _id_bounds(since, until)
     items, total, capped = _run(db, compiled, resolved, bounds, limit, offset)
     if total or not fuzzy:
@@ -522,18 +529,9 @@ def newest_matches(db: Database, query: str, category: str | None = None,
     """Return the newest `limit` items matching `query` (as search matches them, without typo
     correction), newest first; `total` is how many were returned. A refused query or an unknown
     category gives a message, as search does."""
-    query = " ".join(query.split())[:MAX_QUERY_CHARS]
-    refused = _refusal(query)
-    if refused:
-        return SearchResult(query, [], 0, message=refused)
-    resolved = None
-    if category:
-        resolved = canonical_category(category) or _known_category(db, category)
-        if resolved is None:
-            return SearchResult(query, [], 0, message="unknown_category")
-    compiled = compile_query(db, query)
-    if compiled is None:
-        return SearchResult(query, [], 0, message="too_short")
+    query, compiled, resolved = _prepare(db, query, category)
+    if isinstance(compiled, str):
+        return SearchResult(query, [], 0, message=compiled)
     items = items_by_id(db, db.match_ids(compiled.expression, ALL_IDS, resolved, limit))
     return SearchResult(query, items, len(items))
 

@@ -8,14 +8,10 @@ platform confirmed it; a run continues from the first unrecorded message.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from storage.backend import Database
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+from storage.posts import utc_now
 
 
 @dataclass(frozen=True)
@@ -48,7 +44,7 @@ def start_run(db: Database, date: str, target: str, messages: int,
         if run is None or (force and run.completed_at is not None):
             number = 0 if run is None else run.run + 1
             db.write("INSERT INTO target_runs (date, target, run, messages, started_at) "
-                     "VALUES ($1, $2, $3, $4, $5)", (date, target, number, messages, _now()))
+                     "VALUES ($1, $2, $3, $4, $5)", (date, target, number, messages, utc_now()))
             return TargetRun(date, target, number, messages, None), set()
     rows = db.execute("SELECT seq FROM target_messages WHERE date = $1 AND target = $2 AND run = $3",
                       (run.date, run.target, run.run)).fetchall()
@@ -58,19 +54,19 @@ def start_run(db: Database, date: str, target: str, messages: int,
 def record_message(db: Database, run: TargetRun, seq: int) -> None:
     """Record that message `seq` of `run` was confirmed by the platform (call right after)."""
     db.write("INSERT INTO target_messages VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-             (run.date, run.target, run.run, seq, _now()))
+             (run.date, run.target, run.run, seq, utc_now()))
 
 
 def complete_run(db: Database, run: TargetRun) -> None:
     """Mark `run` as fully delivered (its last error is cleared)."""
     db.write("UPDATE target_runs SET completed_at = $1, error = NULL WHERE date = $2 AND "
-             "target = $3 AND run = $4", (_now(), run.date, run.target, run.run))
+             "target = $3 AND run = $4", (utc_now(), run.date, run.target, run.run))
 
 
 def record_error(db: Database, run: TargetRun, error: str) -> None:
     """Keep the platform's error of an unfinished `run` (shown by /targets; never a secret)."""
     db.write("UPDATE target_runs SET error = $1, error_at = $2 WHERE date = $3 AND target = $4 "
-             "AND run = $5", (error, _now(), run.date, run.target, run.run))
+             "AND run = $5", (error, utc_now(), run.date, run.target, run.run))
 
 
 def is_delivered(db: Database, date: str, target: str) -> bool:

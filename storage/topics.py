@@ -10,15 +10,10 @@ database do not both ask Telegram for it (bot/topics.py).
 
 from __future__ import annotations
 
-import datetime as dt
-
 from storage.backend import Database
+from storage.posts import utc_now
 
 WEEK_TOPIC = "week"  # the weekly story board's topic
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def thread_of(db: Database, chat_id: str, topic: str) -> int | None:
@@ -33,7 +28,7 @@ def remember_thread(db: Database, chat_id: str, topic: str, thread_id: int) -> i
     (an earlier one, if another worker remembered one first)."""
     with db.transaction():
         db.write("INSERT INTO forum_topics VALUES ($1, $2, $3, $4) ON CONFLICT (chat_id, topic) "
-                 "DO NOTHING", (chat_id, topic, thread_id, _now()))
+                 "DO NOTHING", (chat_id, topic, thread_id, utc_now()))
         return thread_of(db, chat_id, topic)
 
 

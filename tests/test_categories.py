@@ -41,3 +41,11 @@ def test_category_page_accepts_a_name_typed_full_width(db) -> None:
     name, items, total = category_items(db, "Ｆｕｎｄｉｎｇ", limit=50)
     assert name == FUNDING and total == 13 and len(items) == 13
     assert {i.category for i in items} == {FUNDING}
+
+
+def test_short_names_are_the_ones_the_bot_shows() -> None:
+    # The site reads them from storage; the bot keeps its own copy marked for translation.
+    from bot.render import SHORT_NAMES as BOT_SHORT_NAMES
+    from storage.categories import SHORT_NAMES
+
+    assert SHORT_NAMES == BOT_SHORT_NAMES

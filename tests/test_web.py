@@ -4,10 +4,9 @@ headers and the rate limit. One server per backend for the whole module."""
 
 from __future__ import annotations
 
-import os
+import contextlib
 import re
 import shutil
-import uuid
 from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
@@ -15,7 +14,6 @@ from urllib.parse import quote
 
 import feedparser
 import httpx
-import psycopg
 import pytest
 
 from bot.config import Settings
@@ -26,7 +24,7 @@ from storage.index import ingest_paths, open_db
 from storage.model import Item
 from storage.search import categories, digest_on, newest_matches, search, weekly_counts
 from storage.stories import what
-from tests.conftest import BUNDLED, PG_URL, postgres_problem
+from tests.conftest import BUNDLED, postgres_schema
 from tests.web_site import RunningSite
 
 NEWEST = "2026-02-08"
@@ -58,28 +56,14 @@ def archive(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def web_db(request, tmp_path_factory, archive: Path) -> Iterator[Database]:
     """An index of `archive`, on each backend (a PostgreSQL schema of its own for the module)."""
-    schema = None
-    if request.param == "postgres":
-        problem = postgres_problem()
-        if problem:
-            if os.environ.get("CI", "").lower() == "true":
-                pytest.fail(f"{problem}; CI=true requires the PostgreSQL half of the tests")
-            pytest.skip(f"{problem}: the PostgreSQL half of the tests is skipped")
-        schema = f"test_web_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f"CREATE SCHEMA {schema}")
-        separator = "&" if "?" in PG_URL else "?"
-        location = f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    else:
-        location = str(tmp_path_factory.mktemp("webdb") / "index.db")
-    database = open_db(location)
-    outcomes = ingest_paths(database, [archive])
-    assert [o.status for o in outcomes] == ["indexed"] * 6, [o.line() for o in outcomes]
-    yield database
-    database.close()
-    if schema:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with contextlib.ExitStack() as stack:
+        location = (stack.enter_context(postgres_schema()) if request.param == "postgres"
+                    else str(tmp_path_factory.mktemp("webdb") / "index.db"))
+        database = open_db(location)
+        outcomes = ingest_paths(database, [archive])
+        assert [o.status for o in outcomes] == ["indexed"] * 6, [o.line() for o in outcomes]
+        yield database
+        database.close()
 
 
 @pytest.fixture(scope="module")

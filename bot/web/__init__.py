@@ -29,7 +29,7 @@ import tornado.web
 from bot import links
 from bot.web import feeds
 from handlers import web
-from storage.categories import CANONICAL
+from storage.categories import CANONICAL, SHORT_NAMES
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -51,8 +51,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "Permissions-Policy": "interest-cohort=()",
 }
-SHORT_NAMES = {"政策与监管": "政策", "模型与技术进展": "模型", "产品与应用发布": "产品",
-               "投融资与并购": "投融资", "行业落地与生态": "行业"}
 RouteHandler = Callable[..., Awaitable[web.Response]]
 
 
