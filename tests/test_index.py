@@ -128,8 +128,9 @@ def test_postgres_upgrade_from_schema_2_adds_the_month_lexemes(postgres_url: str
     db.execute("DELETE FROM schema_version WHERE version > 2")
     db.execute("DROP TABLE target_runs, target_messages")  # migration 6
     db.execute("DROP TABLE languages")  # migration 7
-    # Still right without them (the last slice is "none of these months"), only slower.
-    assert search(db, "红包", limit=100).items == searches["红包"]
+    # (Searches need the lexemes: the month slices find the newest items by them. The
+    # migration adds them in the transaction that records its version: no search sees a
+    # database without them.)
     db.close()
     reopened = open_db(postgres_url)
     assert reopened.execute("SELECT max(version) FROM schema_version").fetchone()[0] == len(
@@ -307,14 +308,23 @@ def test_month_slices_start_at_the_range(monkeypatch) -> None:
 
     newest = item_id("2026-02-08", 0)
     full = postgres._month_slices(newest, 0)
-    assert [len(months) for months, _ in full] == [1, 3, 12, 48, 64]
-    assert [inside for _, inside in full] == [True] * 4 + [False]
-    # A range that starts in the 64th month back ends there: no empty "older" slice.
-    assert [len(m) for m, _ in postgres._month_slices(newest, item_id("2020-11-01", 0))] == [
-        1, 3, 12, 48]
-    assert [len(m) for m, _ in postgres._month_slices(newest, item_id("2020-10-31", 0))] == [
-        1, 3, 12, 48, 64]
-    assert postgres._month_slices(newest, item_id("2026-02-01", 0)) == [(["#m202602"], True)]
+    assert [len(months) for months, _ in full] == [1, 3, 12, 0]
+    # The rest: everything before the oldest sliced month (2024-11), found by its id bound.
+    assert [below for _, below in full] == [0, 0, 0, item_id("2024-11-01", 0)]
+    # A range that starts in the 16th month back ends there: no empty "older" slice.
+    assert [len(m) for m, _ in postgres._month_slices(newest, item_id("2024-11-01", 0))] == [
+        1, 3, 12]
+    assert [len(m) for m, _ in postgres._month_slices(newest, item_id("2024-10-31", 0))] == [
+        1, 3, 12, 0]
+    assert postgres._month_slices(newest, item_id("2026-02-01", 0)) == [(["#m202602"], 0)]
+
+
+def test_index_part_reads_phrases_as_all_words_and_leaves_exclusions_out() -> None:
+    from storage.postgres import _index_part
+
+    assert _index_part("('kimi') & ('k' <-> '2' <-> '5')") == "('kimi') & ('k' & '2' & '5')"
+    assert _index_part("(('红包')) & !(('文心' <-> '心一'))") == "('红包')"
+    assert _index_part("('红包')") == "('红包')"
 
 
 def test_postgres_month_lexemes_sort_as_dates() -> None:
@@ -471,3 +481,43 @@ def test_a_readers_write_waits_for_one_batch_of_a_scan_not_the_whole_scan(
     assert db.execute("SELECT uses FROM usage").fetchone()[0] == 1
     assert _count(db, "digests") == 5
     db.close()
+
+
+def test_postgres_newest_first_slices_find_what_sqlite_finds(postgres_url: str,
+                                                             tmp_path: Path) -> None:
+    # An archive over 19 months: the month slices (1, 3 and 12 months) and the rest behind them,
+    # phrases and exclusions checked lazily; PostgreSQL must list exactly SQLite's ids, in order.
+    from bench.generate import generate
+    from storage.backend import ALL_IDS
+    from storage.index import item_id
+    from storage.search import compile_query
+
+    files = generate(tmp_path / "archive", 8_000, seed=3)[::8]
+    sqlite_db, postgres_db = open_db(tmp_path / "slices.db"), open_db(postgres_url)
+    try:
+        for db in (sqlite_db, postgres_db):
+            ingest_paths(db, files)
+        newest = sqlite_db.execute("SELECT max(id) FROM items").fetchone()[0]
+        oldest = sqlite_db.execute("SELECT min(id) FROM items").fetchone()[0]
+        assert (newest - oldest) // 1000 > 500  # days: the rest slice holds items
+        middle = (item_id("2025-03-01", 0), item_id("2025-09-30", 999))
+        checked: list[int] = []
+        for query in ("红包", "阶跃星辰", "Kimi K2.5", "千问 红包", "红包 -文心", "AI -OpenAI",
+                      "融资", "模型发布", "鳄鱼潜艇"):
+            on_sqlite = compile_query(sqlite_db, query).expression
+            on_postgres = compile_query(postgres_db, query).expression
+            everything = sqlite_db.match_ids(on_sqlite)
+            assert postgres_db.match_ids(on_postgres) == everything, query
+            for bounds, category, limit in ((ALL_IDS, None, 5), (ALL_IDS, None, 201),
+                                            (ALL_IDS, None, 5_000), (middle, None, 30),
+                                            (ALL_IDS, "投融资", 40)):
+                want = sqlite_db.match_ids(on_sqlite, bounds, category, limit)
+                assert postgres_db.match_ids(on_postgres, bounds, category, limit) == want, (
+                    query, bounds, category, limit)
+                if bounds == ALL_IDS and category is None:
+                    assert want == everything[:limit]
+            checked.append(len(everything))
+        assert min(checked) == 0 and sorted(checked)[-3] > 201  # absent words, and common ones
+    finally:
+        sqlite_db.close()
+        postgres_db.close()
