@@ -27,7 +27,7 @@ from bot.links import item_url
 from bot.render import mcp as text
 from storage import search as index_search
 from storage.backend import Database
-from storage.model import Item, Story
+from storage.model import Item
 from storage.stories import week_board
 from storage.stories import what as what_happened_to
 
@@ -73,13 +73,12 @@ class ItemJson(TypedDict):
 
 
 class BriefItemJson(TypedDict):
-    """One digest item in a story: its full text is in get_digest of its date."""
+    """One digest item in a story, without its text: get_digest of its date has it in full."""
 
     id: int | None
     date: str
     category: str
     title: str
-    summary: str
     source_name: str
     source_url: str
     url: NotRequired[str]
@@ -268,14 +267,25 @@ async def what_happened(
     ...; a misspelled name is corrected), the items naming it are found (Chinese by substring,
     Latin by word prefix) and grouped into stories: the same event reported on several days
     (a funding round announced, then confirmed) is one story. Returns the names searched for
-    and the stories oldest first, each with its dates, items and sources. For a topic that is
-    not a name, use search.
+    and the stories oldest first, each with its dates, items (title, date, category, source;
+    get_digest of a date has an item's full text) and sources. For a topic that is not a name,
+    use search.
     """
     state = ctx.request_context.lifespan_context
     name = _words(name, "name", MAX_NAME_CHARS)
-    result = await asyncio.to_thread(what_happened_to, state.db, name)
-    if result.message:
+    answer = await asyncio.to_thread(_what_answer, state, name)
+    if answer is None:
         raise _no_text("name", name)
+    return answer
+
+
+def _what_answer(state: McpState, name: str) -> CallToolResult | None:
+    """Return what_happened's answer (None: the name has no searchable text). In the worker
+    thread with the storage call: a timeline's JSON and Markdown take about a millisecond, which
+    the event loop, serving every other call, does not have to spend."""
+    result = what_happened_to(state.db, name)
+    if result.message:
+        return None
     return _answer(result.to_json(state.link), text.what_text(state.lang, result, state.link))
 
 
@@ -326,20 +336,23 @@ async def week(
     """
     state = ctx.request_context.lifespan_context
     end = _date(date, "date")
-    end, stories = await asyncio.to_thread(_week, state.db, end)
-    if end is None:
+    answer = await asyncio.to_thread(_week_answer, state, end)
+    if answer is None:
         raise ToolError("the archive is empty: no digest has been indexed yet")
+    return answer
+
+
+def _week_answer(state: McpState, end: str | None) -> CallToolResult | None:
+    """Return week's answer for the 7 days ending `end` (the newest digest's date when None;
+    None for an empty archive), JSON and Markdown built in the worker thread (see _what_answer)."""
+    end = end or index_search.newest_date(state.db)
+    if end is None:
+        return None
+    stories = week_board(state.db, end, WEEK_DAYS)
     start = (dt.date.fromisoformat(end) - dt.timedelta(days=WEEK_DAYS - 1)).isoformat()
     structured = {"start": start, "end": end,
                   "stories": [story.to_json(state.link) for story in stories]}
     return _answer(structured, text.week_text(state.lang, stories, start, end, state.link))
-
-
-def _week(db: Database, end: str | None) -> tuple[str | None, list[Story]]:
-    """Return the week's last day (the newest digest's when None; None for an empty archive)
-    and the stories of the 7 days ending then."""
-    end = end or index_search.newest_date(db)
-    return end, (week_board(db, end, WEEK_DAYS) if end else [])
 
 
 async def trend(

@@ -44,10 +44,11 @@ class Item:
         } | ({"url": url} if url else {})
 
     def brief_json(self, link: ItemLink | None = None) -> dict:
-        """Return the item as an entry of a list (a story's reports): `to_json` without the
-        background, analysis and points, which would double the size of a long timeline."""
+        """Return the item as an entry of a list (a story's reports): `to_json` without its text
+        (summary, background, analysis, points), which the item's date's digest has. A timeline
+        of 120 reports was 59 KB with their summaries, most of what_happened's answer."""
         full = self.to_json(link)
-        for field_name in ("background", "analysis", "points"):
+        for field_name in ("summary", "background", "analysis", "points"):
             del full[field_name]
         return full
 

@@ -229,8 +229,9 @@ async def test_what_happened_to_stepfun_is_the_b_plus_round_on_four_dates(client
     assert "阶跃星辰" in round_["title"] and "B+" in round_["title"]
     assert round_["dates"] == STEPFUN_DATES
     assert [item["date"] for item in round_["items"]] == STEPFUN_DATES
-    assert set(round_["items"][0]) == {"id", "date", "category", "title", "summary", "source_name",
-                                       "source_url", "url"}  # brief: the full text is get_digest's
+    # Brief: the item's text (summary, background, points) is get_digest's for its date.
+    assert set(round_["items"][0]) == {"id", "date", "category", "title", "source_name",
+                                       "source_url", "url"}
     assert round_["sources"] and all(source["url"].startswith("http") for source in round_["sources"])
     firsts = [story["dates"][0] for story in answer["stories"]]
     assert firsts == sorted(firsts)
