@@ -140,6 +140,12 @@ class Database(ABC):
                   category: str | None = None, limit: int | None = None) -> list[int]:
         """Return the ids of items matching `expression` within `bounds`, newest first."""
 
+    def match_ids_each(self, expressions: Sequence[str],
+                       bounds: tuple[int, int]) -> list[list[int]]:
+        """Return, for each expression, the ids of the items matching it within `bounds`, newest
+        first (all of them: for a small range, such as a week's)."""
+        return [self.match_ids(expression, bounds) for expression in expressions]
+
     def count(self, expression: str, cap: int) -> int:
         """Return how many items match `expression`, counting at most `cap`."""
         return len(self.match_ids(expression, limit=cap))

@@ -392,6 +392,25 @@ class PostgresDatabase(Database):
                 "SELECT id FROM (" + " UNION ALL ".join(parts) + f") newest {check}"
                 f"LIMIT {int(limit)}", params, prepare=False).fetchall()]
 
+    def match_ids_each(self, expressions: Sequence[str],
+                       bounds: tuple[int, int]) -> list[list[int]]:
+        """Return each expression's matching ids within `bounds`, newest first: one statement
+        (the week board asks for its 20 alias groups at once; one by one, each cost a
+        transaction of four round trips)."""
+        if not expressions:
+            return []
+        parts = [f"SELECT {number} AS k, f.id FROM {FTS_TABLE} f WHERE f.doc @@ "
+                 f"CAST(${3 * number + 1} AS tsquery) AND f.id BETWEEN ${3 * number + 2} "
+                 f"AND ${3 * number + 3}" for number in range(len(expressions))]
+        params = [value for expression in expressions for value in (expression, *bounds)]
+        found: list[list[int]] = [[] for _ in expressions]
+        with self._planned_for_gin() as connection:
+            for number, identifier in connection.execute(
+                    " UNION ALL ".join(parts) + " ORDER BY 1, 2 DESC", params,
+                    prepare=False).fetchall():
+                found[number].append(identifier)
+        return found
+
     def after_ingest(self, bulk: bool) -> None:
         """Merge the GIN index's pending list; after a bulk ingest, refresh the planner's statistics.
 

@@ -122,8 +122,16 @@ def week_board(db: Database, end_date: str, days: int = 7) -> list[Story]:
     if not window:
         return []
     found = []
+    by_id = {item.id: item for item in window}
+    groups = []  # (alias group, its names' expressions ORed) for the groups with searchable text
     for group in load_aliases():
-        naming = _items_naming(db, group, len(window), bounds)
+        expressions = [e for e in (expression_for(db, name) for name in group) if e]
+        if expressions:
+            groups.append((group, db.any_of(expressions)))
+    # Every group's matches in the week at once, read from the window's rows.
+    matches = db.match_ids_each([expression for _, expression in groups], bounds)
+    for (group, _), ids in zip(groups, matches, strict=True):
+        naming = [by_id[i] for i in sorted(ids) if i in by_id]
         if naming:
             found.extend(group_stories(naming, group, db))
     kept = _distinct_stories(found)

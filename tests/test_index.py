@@ -521,3 +521,18 @@ def test_postgres_newest_first_slices_find_what_sqlite_finds(postgres_url: str,
     finally:
         sqlite_db.close()
         postgres_db.close()
+
+
+def test_match_ids_each_answers_each_expression_as_match_ids_does(db) -> None:
+    # The week board asks for all its alias groups at once (PostgreSQL: one statement).
+    from storage.index import item_id
+    from storage.search import expression_for
+
+    week = (item_id("2026-02-02", 0), item_id("2026-02-08", 999))
+    expressions = [expression_for(db, q) for q in ("红包", "阶跃星辰", "鳄鱼潜艇", "Kimi", "千问 -红包")]
+    each = db.match_ids_each(expressions, week)
+    assert each == [db.match_ids(expression, week) for expression in expressions]
+    assert each[0] and each[1] and each[2] == [] and each[4]
+    assert all(week[0] <= i <= week[1] for ids in each for i in ids)
+    assert all(ids == sorted(ids, reverse=True) for ids in each)
+    assert db.match_ids_each([], week) == []
