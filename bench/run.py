@@ -34,8 +34,6 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 
 from bench import busy, startup  # noqa: E402
-from bench import mcp_tools as bench_mcp  # noqa: E402
-from bench import web as web_bench  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from bench.handlers import time_handlers  # noqa: E402
 from storage.backend import Database  # noqa: E402
@@ -236,8 +234,12 @@ def benchmark(work: Path, items: int, seed: int, queries: int, budget_s: float,
                handler_errors=handlers["errors"])
     out["rss_mb_after"]["handlers"] = out["peak_rss_mb"] = peak_rss_mb()
     if mcp_reps:
+        from bench import mcp_tools as bench_mcp  # here: the SDK's ~45 MB stay out of the RSS above
+
         out["mcp"] = bench_mcp.measure(str(db_path), mcp_reps, budget_s)
     if web_seconds:  # the site is its own process (bench/web.py): its memory is not counted here
+        from bench import web as web_bench
+
         out["web"] = web_bench.measure(str(db_path), web_reps, 50, web_seconds, seed)
     out["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     return out
@@ -278,10 +280,14 @@ def render(r: dict) -> str:
               f"  peak RSS {r['peak_rss_mb']} MB (after each phase: "
               + ", ".join(f"{k} {v}" for k, v in r["rss_mb_after"].items()) + ")"]
     if "mcp" in r:
+        from bench import mcp_tools as bench_mcp
+
         lines += ["", bench_mcp.render(r["mcp"])]
     if "while_indexing" in r:
         lines += ["", busy.render("  readers while indexing", r["while_indexing"])]
     if "web" in r:
+        from bench import web as web_bench
+
         lines += ["", web_bench.render("  web archive (digestbot web; server time from Server-Timing, "
                                        "bare = the storage call alone)", r["web"])]
     return "\n".join(lines)
