@@ -438,12 +438,40 @@ def _index_part(expression: str) -> str:
     read as "all of these tokens" and exclusions left out (a superset of the expression's matches).
 
     Phrases (`<->`) and exclusions (`!`) are what makes PostgreSQL read each candidate's tsvector
-    (about 2.4 KB, stored out of line) to check it. The only `!` in an expression is the one
-    `excluding` puts before the excluded words, at the top level and last; `<->` appears only
-    between the lexemes of a phrase (tokens have no spaces or `<`).
+    (about 2.4 KB, stored out of line) to check it. Every `!` in an expression is one that
+    `excluding` wrote, as ` & !(excluded words)`, never inside another `!`: each such group is
+    dropped (the expression may be nested in others, e.g. ORed by /what's alias groups); then
+    `<->`, which appears only between the lexemes of a phrase, becomes `&`. Quoted lexemes are
+    skipped when matching parentheses.
     """
-    wanted = expression.split(") & !(", 1)[0][1:] if ") & !(" in expression else expression
-    return wanted.replace(" <-> ", " & ")
+    marker = " & !("
+    if marker not in expression:
+        return expression.replace(" <-> ", " & ")
+    kept, at = [], 0
+    while (found := _unquoted_find(expression, marker, at)) >= 0:
+        kept.append(expression[at:found])
+        depth, quoted, cursor = 1, False, found + len(marker)
+        while depth:
+            char = expression[cursor]
+            if char == "'":
+                quoted = not quoted  # a doubled '' inside a lexeme toggles twice
+            elif not quoted:
+                depth += {"(": 1, ")": -1}.get(char, 0)
+            cursor += 1
+        at = cursor
+    kept.append(expression[at:])
+    return "".join(kept).replace(" <-> ", " & ")
+
+
+def _unquoted_find(text: str, needle: str, start: int) -> int:
+    """Return the index of the first `needle` at or after `start` outside a quoted lexeme, or -1."""
+    quoted = False
+    for index in range(start, len(text)):
+        if text[index] == "'":
+            quoted = not quoted
+        elif not quoted and text.startswith(needle, index):
+            return index
+    return -1
 
 
 def _lexeme(token: str) -> str:

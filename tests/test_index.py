@@ -323,8 +323,15 @@ def test_index_part_reads_phrases_as_all_words_and_leaves_exclusions_out() -> No
     from storage.postgres import _index_part
 
     assert _index_part("('kimi') & ('k' <-> '2' <-> '5')") == "('kimi') & ('k' & '2' & '5')"
-    assert _index_part("(('红包')) & !(('文心' <-> '心一'))") == "('红包')"
+    assert _index_part("(('红包')) & !(('文心' <-> '心一'))") == "(('红包'))"
     assert _index_part("('红包')") == "('红包')"
+    # Nested in the ORs of /what's alias groups, each with its own exclusion.
+    assert _index_part("((('a')) & !(('b'))) | ((('c' <-> 'd')) & !(('e') | ('f')))") == (
+        "((('a'))) | ((('c' & 'd')))")
+    assert _index_part("(((('红包')) & !(('文心'))))") == "(((('红包'))))"
+    # Parentheses and the marker inside a quoted lexeme are text.
+    assert _index_part("('a') & !('x)y''z' <-> 'q')") == "('a')"
+    assert _index_part("('a & !(b') & ('c')") == "('a & !(b') & ('c')"
 
 
 def test_postgres_month_lexemes_sort_as_dates() -> None:

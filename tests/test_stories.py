@@ -244,3 +244,16 @@ def test_what_reads_a_reindexed_digest_again(db, digest_dir) -> None:
     assert stories == group_stories(_items_naming(db, names, 120), names)
     assert [s.dates for s in stories] == [("2026-01-27", "2026-01-28", "2026-02-03"),
                                           ("2026-02-03",), ("2026-02-08",)]
+
+
+def test_what_with_an_excluded_word_leaves_out_the_items_naming_it(db) -> None:
+    # An exclusion inside /what's alias-group OR (PostgreSQL once sent the index half of a group).
+    every = what(db, "红包")
+    without = what(db, "红包 -文心")
+    titles = {item.title for story in without.stories for item in story.items}
+    assert titles and not any("文心" in title for title in titles)
+    assert titles < {item.title for story in every.stories for item in story.items}
+    assert "腾讯元宝发放10亿元红包" in titles
+    kimi = what(db, "Kimi -K2.5")  # a Latin phrase excluded
+    assert kimi.message is None and what(db, "Kimi").stories
+    assert not any("K2.5" in item.title for story in kimi.stories for item in story.items)
