@@ -382,3 +382,32 @@ def test_web_views_newest_digests_matches_and_neighbours(db) -> None:
     assert adjacent_dates(db, "2026-02-03") == ("2026-01-30", "2026-02-08")
     assert adjacent_dates(db, "2026-01-27") == (None, "2026-01-28")
     assert adjacent_dates(db, "2026-02-08") == ("2026-02-03", None)
+
+
+def test_category_counts_and_archive_stats_follow_each_ingest(db_location: str,
+                                                              digest_dir: Path) -> None:
+    # Counted once per index generation (a full scan at 100k items), recounted after an ingest.
+    from storage.index import ingest_paths, open_db
+    from storage.search import archive_stats
+
+    files = sorted(digest_dir.iterdir())
+    db = open_db(db_location)
+    try:
+        ingest_paths(db, files[:4])
+        before, stats_before = categories(db), archive_stats(db)
+        statements: list[str] = []
+        real_execute = db.execute
+        db.execute = lambda sql, parameters=(): statements.append(sql) or real_execute(sql, parameters)
+        assert categories(db) == before and archive_stats(db) == stats_before
+        assert not any("GROUP BY" in sql or "count(*)" in sql for sql in statements)
+        del db.execute
+        ingest_paths(db, files[4:])
+        after, stats_after = categories(db), archive_stats(db)
+        expected = dict(db.execute("SELECT category, count(*) FROM items GROUP BY category").fetchall())
+        assert {c.name: c.items for c in after} == expected
+        assert stats_after.items == sum(expected.values()) > stats_before.items
+        assert stats_after.digests == stats_before.digests + 1 == 5
+        assert (stats_after.first_date, stats_after.last_date) == tuple(db.execute(
+            "SELECT min(date), max(date) FROM digests").fetchone())
+    finally:
+        db.close()
