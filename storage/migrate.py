@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from storage.index import open_db
+from storage.index import generation, open_db
 from storage.postgres import PostgresDatabase
 
 HOLDS_DATA = ("digests", "items", "post_runs", "readers", "settings", "languages")
@@ -46,6 +46,10 @@ def copy_to_postgres(source: str | Path, target_url: str, force: bool = False) -
             if held and not force:
                 raise MigrateError(f"the target database already holds data (in {', '.join(held)}); "
                                    "use --force to replace it")
+            # Caches of the processes reading the target are keyed by its index generation
+            # (storage.index.generation): the copy must leave a number none of them has seen.
+            row = target.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+            before = int(row[0]) if row else 0
             target.execute("TRUNCATE " + ", ".join((*tables, "items_fts")))
             for table, columns in tables.items():
                 rows = src.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
@@ -54,6 +58,9 @@ def copy_to_postgres(source: str | Path, target_url: str, force: bool = False) -
             fts_rows = src.execute("SELECT rowid, title, body FROM items_fts").fetchall()
             target.add_fts_rows(fts_rows)
             copied["items_fts"] = len(fts_rows)
+            copied_generation = generation(target)
+            target.execute("INSERT INTO meta VALUES ('generation', $1) ON CONFLICT (key) DO UPDATE "
+                           "SET value = excluded.value", (str(max(before, copied_generation) + 1),))
             target.execute("SELECT setval(pg_get_serial_sequence('queries', 'id'), "
                            "coalesce((SELECT max(id) FROM queries), 0) + 1, false)")
             target.after_ingest(bulk=True)

@@ -26,10 +26,11 @@ the primary key, which for a rare word reads every row: a zero-hit query took
 cost the index more than the words' own posting lists over the whole archive
 (7 ms against 2.4 ms for `千问 & 红包` at 100k items).
 
-Phrases and exclusions are checked on each candidate's tsvector (the index has
-no positions); the slices list the items having all the words, and the full
-expression is checked on them newest first only until N are found
-(`_index_part`): `Kimi K2.5` checked 1,452 tsvectors before, about 210 now.
+Phrases are checked on each candidate's tsvector (the index has no positions);
+for a query with a phrase (or an excluded phrase) the slices list the items
+having all the words, and the full expression is checked on them newest first
+only until N are found (`_index_part`): `Kimi K2.5` checked 1,452 tsvectors
+before, about 210 now.
 """
 
 from __future__ import annotations
@@ -368,8 +369,8 @@ class PostgresDatabase(Database):
             # Up to `newest` only: a digest of a new month committed after that read is in no
             # named month, so it would come last (statements in READ COMMITTED see different
             # snapshots).
-            # A phrase or an exclusion: each slice lists the items that have all the words (the
-            # index answers that alone), and the full expression is checked on them newest first,
+            # A phrase: each slice lists the items that have all the words (the index answers
+            # that alone), and the full expression is checked on them newest first,
             # only until the limit is reached (OFFSET 0 keeps that check out of the slices, where
             # it would run on every candidate before the sort).
             end = "OFFSET 0" if lazy else f"LIMIT {int(limit)}"
@@ -434,13 +435,15 @@ class PostgresDatabase(Database):
 
 
 def _index_part(expression: str) -> str:
-    """Return what the GIN index can answer of a tsquery built here: its words to find, phrases
-    read as "all of these tokens" and exclusions left out (a superset of the expression's matches).
+    """Return what the GIN index can answer alone of a tsquery built here: phrases read as "all
+    of these tokens", exclusions of a phrase left out (a superset of the expression's matches).
 
-    Phrases (`<->`) and exclusions (`!`) are what makes PostgreSQL read each candidate's tsvector
-    (about 2.4 KB, stored out of line) to check it. Every `!` in an expression is one that
-    `excluding` wrote, as ` & !(excluded words)`, never inside another `!`: each such group is
-    dropped (the expression may be nested in others, e.g. ORed by /what's alias groups); then
+    The index has no positions: a phrase (`<->`) makes PostgreSQL read each candidate's tsvector
+    (about 2.4 KB, stored out of line) to check it, where plain words and their exclusions
+    (`!'文心'`) are answered from the posting lists. Every `!` in an expression is one that
+    `excluding` wrote, as ` & !(excluded words)`, never inside another `!`; the expression may be
+    nested in others (ORed by /what's alias groups). An excluded group holding a phrase is dropped
+    (relaxing it would exclude too much); a group of plain words is kept as it is; elsewhere
     `<->`, which appears only between the lexemes of a phrase, becomes `&`. Quoted lexemes are
     skipped when matching parentheses.
     """
@@ -449,7 +452,7 @@ def _index_part(expression: str) -> str:
         return expression.replace(" <-> ", " & ")
     kept, at = [], 0
     while (found := _unquoted_find(expression, marker, at)) >= 0:
-        kept.append(expression[at:found])
+        kept.append(expression[at:found].replace(" <-> ", " & "))
         depth, quoted, cursor = 1, False, found + len(marker)
         while depth:
             char = expression[cursor]
@@ -458,9 +461,12 @@ def _index_part(expression: str) -> str:
             elif not quoted:
                 depth += {"(": 1, ")": -1}.get(char, 0)
             cursor += 1
+        group = expression[found:cursor]
+        if " <-> " not in group:
+            kept.append(group)
         at = cursor
-    kept.append(expression[at:])
-    return "".join(kept).replace(" <-> ", " & ")
+    kept.append(expression[at:].replace(" <-> ", " & "))
+    return "".join(kept)
 
 
 def _unquoted_find(text: str, needle: str, start: int) -> int:
@@ -514,9 +520,13 @@ def tsquery_phrase(words: Phrase, last_tokens: Sequence[str] | None) -> str:
         return " <-> ".join([*head, _lexeme(last) + ":*"])
     if not last_tokens:  # nothing starts with it: the exact phrase (finds nothing)
         return " <-> ".join([*head, _lexeme(last)])
-    alternatives = [" <-> ".join([*head, _lexeme(token)]) for token in last_tokens]
-    return alternatives[0] if len(alternatives) == 1 else \
-        "(" + " | ".join(f"({a})" for a in alternatives) + ")"
+    if len(last_tokens) == 1:
+        return " <-> ".join([*head, _lexeme(last_tokens[0])])
+    # The head once, then the alternatives: `'step' <-> '3' <-> ('v' | 'vegaecho' | ...)`, the
+    # same items as an OR of whole phrases, but a tree the index checks 10x faster (61 phrases
+    # of 4 tokens: 163 ms at 100k items, this 17 ms).
+    alternatives = "(" + " | ".join(_lexeme(token) for token in last_tokens) + ")"
+    return " <-> ".join([*head, alternatives])
 
 
 def _month_slices(newest: int, lowest: int) -> list[tuple[list[str], int]]:

@@ -161,6 +161,34 @@ def test_a_failed_migrate_leaves_the_target_untouched(cli_db: str, postgres_url:
     assert target.execute("SELECT count(*) FROM digests").fetchone()[0] == 0
 
 
+def test_a_forced_migrate_leaves_a_generation_no_reader_has_cached(postgres_url: str,
+                                                                  digest_dir: Path,
+                                                                  tmp_path: Path) -> None:
+    # A running server's caches (category counts, archive stats, ...) are keyed by the index
+    # generation; the copy brings the source's number, which may equal the one they cached.
+    from storage.index import generation, ingest_paths, open_db
+    from storage.migrate import copy_to_postgres
+    from storage.search import archive_stats, categories
+
+    files = sorted(digest_dir.iterdir())
+    source = open_db(tmp_path / "two.db")
+    ingest_paths(source, files[:2])
+    live = open_db(postgres_url)  # e.g. the site's database object
+    try:
+        ingest_paths(live, files)
+        assert generation(live) == generation(source)
+        source.close()
+        assert archive_stats(live).digests == 5 and categories(live)
+        copy_to_postgres(tmp_path / "two.db", postgres_url, force=True)
+        assert generation(live) > 1
+        copied = archive_stats(live)
+        assert copied.digests == 2
+        assert copied.items == live.execute("SELECT count(*) FROM items").fetchone()[0]
+        assert sum(c.items for c in categories(live)) == copied.items
+    finally:
+        live.close()
+
+
 def test_help_lists_every_command_including_the_bot_commands(capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["--help"])

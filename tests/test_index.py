@@ -319,16 +319,31 @@ def test_month_slices_start_at_the_range(monkeypatch) -> None:
     assert postgres._month_slices(newest, item_id("2026-02-01", 0)) == [(["#m202602"], 0)]
 
 
+def test_a_phrase_ending_in_a_prefix_names_its_head_once() -> None:
+    from storage.postgres import tsquery_phrase
+    from storage.text import query_phrases
+
+    (phrase,) = query_phrases("step-3.5v")
+    assert tsquery_phrase(phrase, ["v", "vega"]) == "'step' <-> '3' <-> '5' <-> ('v' | 'vega')"
+    assert tsquery_phrase(phrase, ["vega"]) == "'step' <-> '3' <-> '5' <-> 'vega'"
+    assert tsquery_phrase(phrase, None) == "'step' <-> '3' <-> '5' <-> 'v':*"
+    (word,) = query_phrases("kimi")
+    assert tsquery_phrase(word, ["kimi", "kimiai"]) == "('kimi' | 'kimiai')"
+
+
 def test_index_part_reads_phrases_as_all_words_and_leaves_exclusions_out() -> None:
     from storage.postgres import _index_part
 
     assert _index_part("('kimi') & ('k' <-> '2' <-> '5')") == "('kimi') & ('k' & '2' & '5')"
-    assert _index_part("(('红包')) & !(('文心' <-> '心一'))") == "(('红包'))"
     assert _index_part("('红包')") == "('红包')"
+    # An excluded phrase is left out (read as words, it would exclude too much); excluded plain
+    # words stay: the index answers them alone.
+    assert _index_part("(('红包')) & !(('文心' <-> '心一'))") == "(('红包'))"
+    assert _index_part("(('a' <-> 'b')) & !(('c'))") == "(('a' & 'b')) & !(('c'))"
+    assert _index_part("(((('红包')) & !(('文心'))))") == "(((('红包')) & !(('文心'))))"
     # Nested in the ORs of /what's alias groups, each with its own exclusion.
-    assert _index_part("((('a')) & !(('b'))) | ((('c' <-> 'd')) & !(('e') | ('f')))") == (
-        "((('a'))) | ((('c' & 'd')))")
-    assert _index_part("(((('红包')) & !(('文心'))))") == "(((('红包'))))"
+    assert _index_part("((('a')) & !(('b' <-> 'x'))) | ((('c' <-> 'd')) & !(('e') | ('f')))") == (
+        "((('a'))) | ((('c' & 'd')) & !(('e') | ('f')))")
     # Parentheses and the marker inside a quoted lexeme are text.
     assert _index_part("('a') & !('x)y''z' <-> 'q')") == "('a')"
     assert _index_part("('a & !(b') & ('c')") == "('a & !(b') & ('c')"
@@ -510,7 +525,9 @@ def test_postgres_newest_first_slices_find_what_sqlite_finds(postgres_url: str,
         middle = (item_id("2025-03-01", 0), item_id("2025-09-30", 999))
         checked: list[int] = []
         for query in ("红包", "阶跃星辰", "Kimi K2.5", "千问 红包", "红包 -文心", "AI -OpenAI",
-                      "融资", "模型发布", "鳄鱼潜艇"):
+                      "融资", "模型发布", "鳄鱼潜艇", "Step-3.5", "GPT-5.3 Co", "Claude Op", "Kimi K",
+                      "step-3.5v", "GPT-5.3-Co", "红包 -GPT-5.3-Co", "Claude-Op", "AI -Kimi K",
+                      "Open"):
             on_sqlite = compile_query(sqlite_db, query).expression
             on_postgres = compile_query(postgres_db, query).expression
             everything = sqlite_db.match_ids(on_sqlite)
