@@ -28,7 +28,7 @@ from bot.render import mcp as text
 from storage import search as index_search
 from storage.backend import Database
 from storage.model import Item
-from storage.stories import week_board
+from storage.stories import week_or_newest
 from storage.stories import what as what_happened_to
 
 MAX_LIMIT = 50  # items one search returns
@@ -345,10 +345,9 @@ async def week(
 def _week_answer(state: McpState, end: str | None) -> CallToolResult | None:
     """Return week's answer for the 7 days ending `end` (the newest digest's date when None;
     None for an empty archive), JSON and Markdown built in the worker thread (see _what_answer)."""
-    end = end or index_search.newest_date(state.db)
+    end, stories = week_or_newest(state.db, end, WEEK_DAYS)
     if end is None:
         return None
-    stories = week_board(state.db, end, WEEK_DAYS)
     start = (dt.date.fromisoformat(end) - dt.timedelta(days=WEEK_DAYS - 1)).isoformat()
     structured = {"start": start, "end": end,
                   "stories": [story.to_json(state.link) for story in stories]}

@@ -24,10 +24,10 @@ from handlers.common import reply, thread_of, today_in_zone
 from storage import readers
 from storage import search as index_search
 from storage.categories import CANONICAL, canonical_category
-from storage.model import Item, Story
+from storage.model import Item
 from storage.readers import Reader
 from storage.search import Trend
-from storage.stories import week_board
+from storage.stories import week_or_newest
 
 if TYPE_CHECKING:
     from storage.backend import Database
@@ -215,19 +215,12 @@ async def week(update: Update, context: Context) -> None:
     if asked and end is None:
         await reply(update, context, render.date_error(context.lang, asked, "week"))
         return
-    end, stories = await asyncio.to_thread(_week, context.bot_data.db, end)
+    end, stories = await asyncio.to_thread(week_or_newest, context.bot_data.db, end)
     if end is None:
         await reply(update, context, reader_render.week_board(context.lang, [], "—", "—"))
         return
     start = (dt.date.fromisoformat(end) - dt.timedelta(days=6)).isoformat()
     await reply(update, context, reader_render.week_board(context.lang, stories, start, end))
-
-
-def _week(db: Database, end: str | None) -> tuple[str | None, list[Story]]:
-    """Return the week's end (`end`, else the newest digest's date; None for an empty archive)
-    and the stories of the 7 days ending then."""
-    end = end or index_search.newest_date(db)
-    return end, (week_board(db, end) if end else [])
 
 
 async def inline_query(update: Update, context: Context) -> None:

@@ -19,9 +19,9 @@ from bot import links
 from storage import posts
 from storage import search as index_search
 from storage.categories import canonical_category
-from storage.model import Item, SearchResult, Story
+from storage.model import Item, SearchResult
 from storage.search import Found
-from storage.stories import week_board
+from storage.stories import week_or_newest
 from storage.stories import what as what_happened
 
 if TYPE_CHECKING:
@@ -181,7 +181,7 @@ async def week(db: Database, request: Request, date: str = "") -> Response:
     end = _date(date) if date else None
     if date and end is None:
         return not_found(f"日期 {date}")
-    end, stories = await asyncio.to_thread(_week, db, end)
+    end, stories = await asyncio.to_thread(week_or_newest, db, end)
     if end is None:
         return Page("empty.html")
     last = dt.date.fromisoformat(end)
@@ -191,12 +191,6 @@ async def week(db: Database, request: Request, date: str = "") -> Response:
                               "more": max(len(stories) - WEEK_STORIES, 0),
                               "prev_end": (last - dt.timedelta(days=7)).isoformat(),
                               "next_end": later.isoformat() if later <= dt.date.today() else None})
-
-
-def _week(db: Database, end: str | None) -> tuple[str | None, list[Story]]:
-    """Return the week's last day (`end`, else the newest digest's date) and its stories."""
-    end = end or index_search.newest_date(db)
-    return end, (week_board(db, end) if end else [])
 
 
 async def trend(db: Database, request: Request) -> Response:

@@ -290,13 +290,9 @@ def weekly_counts(db: Database, query: str) -> Trend:
 
     The weeks run from the archive's first digest to its last, Monday to Sunday.
     """
-    query = " ".join(query.split())[:MAX_QUERY_CHARS]
-    refused = _refusal(query)
-    if refused:
-        return Trend(query, 0, (), refused)
-    compiled = compile_query(db, query)
-    if compiled is None:
-        return Trend(query, 0, (), "too_short")
+    query, compiled, _ = _prepare(db, query, None)
+    if isinstance(compiled, str):
+        return Trend(query, 0, (), compiled)
     first, last = db.execute("SELECT min(date), max(date) FROM digests").fetchone()
     if first is None:
         return Trend(query, 0, ())

@@ -25,7 +25,7 @@ from pathlib import Path
 from storage.backend import ALL_IDS, Database
 from storage.index import day_ids, generation, row_to_item
 from storage.model import Item, Story, WhatResult
-from storage.search import correct_word, expression_for, items_by_id
+from storage.search import correct_word, expression_for, items_by_id, newest_date
 from storage.text import normalize, searchable_length, token_set, tokens
 
 ALIASES_FILE = Path(__file__).with_name("aliases.json")
@@ -141,6 +141,13 @@ def week_board(db: Database, end_date: str, days: int = 7) -> list[Story]:
     kept.sort(key=lambda s: (-len(s.dates), -len(s.items), _negated_date(s.dates[-1]),
                              s.items[0].position))
     return kept
+
+
+def week_or_newest(db: Database, end: str | None, days: int = 7) -> tuple[str | None, list[Story]]:
+    """Return the week's last day (`end`, else the newest digest's date; None for an empty
+    archive) and the stories of the `days` days ending then (see week_board)."""
+    end = end or newest_date(db)
+    return end, (week_board(db, end, days) if end else [])
 
 
 def _distinct_stories(stories: list[Story]) -> list[Story]:

@@ -257,3 +257,15 @@ def test_what_with_an_excluded_word_leaves_out_the_items_naming_it(db) -> None:
     kimi = what(db, "Kimi -K2.5")  # a Latin phrase excluded
     assert kimi.message is None and what(db, "Kimi").stories
     assert not any("K2.5" in item.title for story in kimi.stories for item in story.items)
+
+
+def test_week_or_newest_defaults_to_the_newest_digests_week(db, tmp_path) -> None:
+    from storage.index import open_db
+    from storage.stories import week_or_newest
+
+    end, stories = week_or_newest(db, None)
+    assert end == "2026-02-08" and stories == week_board(db, "2026-02-08")
+    assert week_or_newest(db, "2026-01-31")[1] == week_board(db, "2026-01-31")
+    empty = open_db(tmp_path / "empty.db")
+    assert week_or_newest(empty, None) == (None, [])
+    empty.close()
