@@ -369,7 +369,7 @@ async def trend(
     result = await asyncio.to_thread(index_search.weekly_counts, state.db, keyword)
     if result.message:
         raise _no_text("keyword", keyword, result.message)
-    busiest = text.busiest_week(result)
+    busiest = result.busiest()
     structured = {"keyword": result.query, "total": result.total,
                   "first_week": result.weeks[0][0].isoformat() if result.weeks else None,
                   "counts": [items for _week, items in result.weeks],  # 1,000+ weeks: no dates

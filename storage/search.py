@@ -284,6 +284,11 @@ class Trend:
     weeks: tuple[tuple[dt.date, int], ...]  # (Monday of the week, items), oldest first, gaps as 0
     message: str | None = None  # "empty" | "too_short" | "only_excluded"
 
+    def busiest(self) -> tuple[dt.date, int] | None:
+        """Return the week with the most matching items (the newest of equals), None without any."""
+        return max(((week, n) for week, n in self.weeks if n), key=lambda wn: (wn[1], wn[0]),
+                   default=None)
+
 
 def weekly_counts(db: Database, query: str) -> Trend:
     """Return the items matching `query` (as /search matches, without typo correction) per week.

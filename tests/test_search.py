@@ -411,3 +411,13 @@ def test_category_counts_and_archive_stats_follow_each_ingest(db_location: str,
             "SELECT min(date), max(date) FROM digests").fetchone())
     finally:
         db.close()
+
+
+def test_trend_busiest_week_is_the_newest_of_equals() -> None:
+    from storage.search import Trend
+
+    weeks = ((dt.date(2026, 1, 5), 3), (dt.date(2026, 1, 12), 0), (dt.date(2026, 1, 19), 3),
+             (dt.date(2026, 1, 26), 1))
+    assert Trend("红包", 7, weeks).busiest() == (dt.date(2026, 1, 19), 3)
+    assert Trend("红包", 0, ((dt.date(2026, 1, 5), 0),)).busiest() is None
+    assert Trend("红包", 0, ()).busiest() is None

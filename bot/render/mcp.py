@@ -153,14 +153,8 @@ def week_text(lang: Translations, stories: list[Story], start: str, end: str,
     return "\n\n".join(lines)
 
 
-def busiest_week(trend: Trend) -> tuple[dt.date, int] | None:
-    """Return the week with the most matching items (the newest of equals), None without any."""
-    best = max(((n, week) for week, n in trend.weeks if n), default=None)
-    return (best[1], best[0]) if best else None
-
-
 def trend_text(lang: Translations, trend: Trend, busiest: tuple[dt.date, int] | None) -> str:
-    """Return the answer to `trend`: totals, the busiest week (`busiest_week`), the last weeks."""
+    """Return the answer to `trend`: totals, the busiest week (`Trend.busiest`), the last weeks."""
     _ = lang.gettext
     if not trend.total:
         return _("日报里没有提到「{query}」。").format(query=trend.query)

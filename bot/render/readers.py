@@ -172,8 +172,8 @@ def trend_caption(lang: Translations, trend: Trend) -> str:
              lang.ngettext("共 {n} 条，{weeks}/{all_weeks} 周有提及",
                            "共 {n} 条，{weeks}/{all_weeks} 周有提及", trend.total).format(
                                n=trend.total, weeks=len(nonzero), all_weeks=len(trend.weeks))]
-    if nonzero:
-        peak = max(nonzero, key=lambda wn: (wn[1], wn[0]))
+    peak = trend.busiest()
+    if peak:
         lines.append(lang.ngettext("最多：{week} 那周 {n} 条", "最多：{week} 那周 {n} 条", peak[1])
                      .format(week=f"{peak[0]:%Y-%m-%d}", n=peak[1]))
     recent = trend.weeks[-8:]
