@@ -34,7 +34,8 @@ from bench.generate import generate  # noqa: E402
 from bench.handlers import Pacer  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.offline import Session, command_update  # noqa: E402
-from storage.index import ingest_paths, open_db  # noqa: E402
+from storage.backend import open_db  # noqa: E402
+from storage.index import ingest_paths  # noqa: E402
 
 BUNDLED = Path(__file__).resolve().parent.parent / "digests"
 ADMIN = 7

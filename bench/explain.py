@@ -25,8 +25,8 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.run import pad  # noqa: E402
+from storage.backend import open_db  # noqa: E402
 from storage.categories import canonical_category  # noqa: E402
-from storage.index import open_db  # noqa: E402
 from storage.search import COUNT_CAP, WINDOW, _rank, compile_query, items_by_id, search  # noqa: E402
 from storage.stories import _items_naming, group_stories, resolve_names, what  # noqa: E402
 from storage.text import match_expression  # noqa: E402

@@ -25,9 +25,9 @@ from pathlib import Path
 from mcp import Client, StdioServerParameters
 from mcp.types import CallToolRequest, CallToolRequestParams, CallToolResult
 
-from storage.backend import Database
-from storage.index import open_db
-from storage.search import archive_stats, categories, digest_or_newest, newest_date, search, weekly_counts
+from storage.backend import Database, open_db
+from storage.digests import archive_stats, categories, digest_or_newest, newest_date
+from storage.search import search, weekly_counts
 from storage.stories import week_board, what
 
 # (label, tool, arguments, the storage call the tool makes)

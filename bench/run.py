@@ -36,9 +36,9 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 from bench import busy, startup  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from bench.handlers import time_handlers  # noqa: E402
-from storage.backend import Database  # noqa: E402
+from storage.backend import Database, open_db  # noqa: E402
 from storage.categories import canonical_category  # noqa: E402
-from storage.index import ingest_paths, open_db, scan_dir  # noqa: E402
+from storage.index import ingest_paths, scan_dir  # noqa: E402
 from storage.search import expression_for, search  # noqa: E402
 from storage.stories import what  # noqa: E402
 

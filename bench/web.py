@@ -38,8 +38,9 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 import httpx  # noqa: E402
 
-from storage.index import open_db  # noqa: E402
-from storage.search import adjacent_dates, digest_on, newest_matches, search  # noqa: E402
+from storage.backend import open_db  # noqa: E402
+from storage.digests import adjacent_dates, digest_on  # noqa: E402
+from storage.search import newest_matches, search  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ("红包", "融资", "阶跃星辰", "kimi", "Qwen", "Kimi K2.5", "AI", "鳄鱼潜艇")

@@ -166,7 +166,7 @@ def _bot_command(args: argparse.Namespace, db_path: str, settings: Settings) -> 
 def _web(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     """Serve the web archive from the index; needs no bot token."""
     from bot.web import run
-    from storage.index import open_db
+    from storage.backend import open_db
 
     port = settings.web_port if args.port is None else args.port
     if not 0 <= port <= 65535:
@@ -230,7 +230,7 @@ def _migrate(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
 
 
 def _date_arg(value: str | None, name: str) -> str | None:
-    from storage.search import parse_date
+    from storage.digests import parse_date
 
     if value is None:
         return None
@@ -245,7 +245,7 @@ _OPENED: list = []  # databases the running command opened; main() closes them
 
 def _open(db_path: str):
     """Return the index at `db_path`, opened for this command (closed when main() returns)."""
-    from storage.index import open_db
+    from storage.backend import open_db
 
     db = open_db(db_path)
     _OPENED.append(db)
@@ -313,7 +313,7 @@ def _what(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
 
 
 def _today(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
-    from storage.search import digest_on, newest_date
+    from storage.digests import digest_on, newest_date
 
     db = _open(db_path)
     date = _date_arg(args.date, "--date") or newest_date(db)
@@ -335,7 +335,7 @@ def _today(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
 
 
 def _categories(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
-    from storage.search import categories
+    from storage.digests import categories
 
     db = _open(db_path)
     rows = categories(db)

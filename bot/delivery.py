@@ -43,9 +43,10 @@ from bot.state import BotState
 from bot.targets import deliver as target_delivery
 from bot.topics import topic_sender
 from storage import posts, readers
+from storage.digests import digest_on
 from storage.index import IngestOutcome, ingest_bytes, save_digest_file, scan_dir
+from storage.model import Found
 from storage.readers import Reader, WatchAlert
-from storage.search import Found, digest_on
 from storage.stories import week_board
 from storage.topics import WEEK_TOPIC
 

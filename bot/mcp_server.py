@@ -141,7 +141,7 @@ def run(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     if args.http:
         settings.require_mcp_token()  # (bot/cli.py checks it first, before importing the SDK)
     configure_logging(settings)  # stderr; before MCPServer, whose own logging set-up then defers
-    from storage.index import open_db
+    from storage.backend import open_db
 
     db = open_db(db_path)
     try:

@@ -19,7 +19,8 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application, configure_logging, run
 from bot.config import Settings
-from storage.index import open_db, scan_dir
+from storage.backend import open_db
+from storage.index import scan_dir
 
 OFFLINE_TOKEN = "1:offline"
 BOT_USER = {"id": 1, "is_bot": True, "first_name": "digestbot", "username": "digestbot",
@@ -185,7 +186,7 @@ def _run(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
 
 def _push(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     from bot import delivery
-    from storage.search import parse_date
+    from storage.digests import parse_date
 
     configure_logging(settings)
     settings.require_bot()

@@ -18,7 +18,7 @@ from bot.targets import deliver as target_delivery
 from handlers.common import admin_only, reply, today_in_zone
 from storage import posts, readers
 from storage import targets as target_records
-from storage.search import archive_stats, digest_or_newest, parse_date
+from storage.digests import archive_stats, digest_or_newest, parse_date
 
 MAX_UPLOAD_MB = 2
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024

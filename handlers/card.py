@@ -19,13 +19,13 @@ from bot.render import card as card_render
 from bot.send import send_photo
 from bot.state import Context
 from handlers.common import reply, thread_of
-from storage import search as index_search
+from storage import digests
 
 
 async def card(update: Update, context: Context) -> None:
     """/card [YYYY-MM-DD]: the long image of that day's digest (default: the newest)."""
     asked = " ".join(context.args)
-    date = index_search.parse_date(asked) if asked else None
+    date = digests.parse_date(asked) if asked else None
     if asked and date is None:
         await reply(update, context, card_render.card_date_error(context.lang, asked))
         return
@@ -41,7 +41,7 @@ async def card_button(update: Update, context: Context) -> None:
 
 async def _send_card(update: Update, context: Context, date: str | None, asked_for: bool) -> None:
     state = context.bot_data
-    found = await asyncio.to_thread(index_search.digest_or_newest, state.db, date)
+    found = await asyncio.to_thread(digests.digest_or_newest, state.db, date)
     if found is None:
         await reply(update, context, render.no_digest(context.lang, date if asked_for else None))
         return

@@ -25,9 +25,10 @@ from bot.config import Settings
 from bot.i18n import Translations
 from bot.links import item_url
 from bot.render import mcp as text
+from storage import digests
 from storage import search as index_search
 from storage.backend import Database
-from storage.model import Item
+from storage.model import ArchiveStats, CategoryCount, Found, Item
 from storage.stories import week_or_newest
 from storage.stories import what as what_happened_to
 
@@ -193,7 +194,7 @@ def _date(value: str | None, name: str) -> str | None:
     """Return `value` as YYYY-MM-DD (None stays None); a ToolError if it is no calendar date."""
     if value is None or not value.strip():
         return None
-    date = index_search.parse_date(value)
+    date = digests.parse_date(value)
     if date is None:
         raise ToolError(f"{name} must be a date like 2026-02-08 (YYYY-MM-DD), not {value!r}")
     return date
@@ -311,14 +312,14 @@ async def get_digest(
 
 
 def _digest_or_range(db: Database, date: str | None
-                     ) -> tuple[index_search.Found | None, index_search.ArchiveStats | None]:
+                     ) -> tuple[Found | None, ArchiveStats | None]:
     """Return the digest of `date` (the newest when None); when there is none, the archive's
     size and dates instead, to say what there is."""
-    found = index_search.digest_or_newest(db, date)
-    return found, (index_search.archive_stats(db) if found is None else None)
+    found = digests.digest_or_newest(db, date)
+    return found, (digests.archive_stats(db) if found is None else None)
 
 
-def _no_digest(date: str | None, stats: index_search.ArchiveStats | None) -> str:
+def _no_digest(date: str | None, stats: ArchiveStats | None) -> str:
     if stats is None or not stats.digests:
         return "the archive is empty: no digest has been indexed yet"
     return (f"there is no digest for {date}; the archive has {stats.digests} digests from "
@@ -392,9 +393,9 @@ async def categories(ctx: McpContext) -> Annotated[CallToolResult, CategoriesJso
     return _answer(structured, text.categories_text(state.lang, counts, stats))
 
 
-def _categories(db: Database) -> tuple[list[index_search.CategoryCount], index_search.ArchiveStats]:
+def _categories(db: Database) -> tuple[list[CategoryCount], ArchiveStats]:
     """Return every category with its item count, and the archive's size and dates."""
-    return index_search.categories(db), index_search.archive_stats(db)
+    return digests.categories(db), digests.archive_stats(db)
 
 
 # --- resource and prompt ------------------------------------------------------------------------
@@ -403,11 +404,11 @@ def _categories(db: Database) -> tuple[list[index_search.CategoryCount], index_s
 async def digest_resource(date: str, ctx: Context) -> str:
     """One day's digest as Markdown: title, summary and every item in full, by category."""
     state: McpState = ctx.request_context.lifespan_context
-    day = index_search.parse_date(date)
+    day = digests.parse_date(date)
     if day is None or day != date:
         raise ResourceError(f"digest://{date} is not a digest address: expected "
                             "digest://YYYY-MM-DD, e.g. digest://2026-02-08")
-    found = await asyncio.to_thread(index_search.digest_on, state.db, day)
+    found = await asyncio.to_thread(digests.digest_on, state.db, day)
     if found is None:
         raise ResourceNotFoundError(f"there is no digest for {day}")
     return text.digest_markdown(state.lang, *found, state.link)
@@ -428,7 +429,7 @@ def briefing(
         raise MCPError(INVALID_PARAMS, "topic is empty: name what the briefing is about")
     dates = []
     for name, value in (("since", since), ("until", until)):
-        date = index_search.parse_date(value) if value and value.strip() else None
+        date = digests.parse_date(value) if value and value.strip() else None
         if value and value.strip() and date is None:
             raise MCPError(INVALID_PARAMS, f"{name} must be a date like 2026-02-08, not {value!r}")
         dates.append(date)

@@ -21,12 +21,11 @@ from bot.render import readers as reader_render
 from bot.send import send_photo
 from bot.state import Context
 from handlers.common import reply, thread_of, today_in_zone
-from storage import readers
+from storage import digests, readers
 from storage import search as index_search
 from storage.categories import CANONICAL, canonical_category
-from storage.model import Item
+from storage.model import Item, Trend
 from storage.readers import Reader
-from storage.search import Trend
 from storage.stories import week_or_newest
 
 if TYPE_CHECKING:
@@ -211,7 +210,7 @@ def _trend_png(result: Trend, preferred_font: str, lang: Translations) -> bytes:
 async def week(update: Update, context: Context) -> None:
     """/week [YYYY-MM-DD]: the stories of the 7 days ending that date (default: the newest digest)."""
     asked = " ".join(context.args)
-    end = index_search.parse_date(asked) if asked else None
+    end = digests.parse_date(asked) if asked else None
     if asked and end is None:
         await reply(update, context, render.date_error(context.lang, asked, "week"))
         return
@@ -247,5 +246,5 @@ def _inline_items(db: Database, query: str, day: str) -> tuple[list[Item], str |
         if not result.message:
             readers.record_use(db, day, "inline", query)
         return result.items, result.message
-    found = index_search.digest_or_newest(db, None)
+    found = digests.digest_or_newest(db, None)
     return (found[1] if found else []), None

@@ -17,10 +17,9 @@ from telegram.error import BadRequest
 from bot import render
 from bot.state import Context
 from handlers.common import is_admin, reply, today_in_zone
-from storage import posts, readers
+from storage import digests, posts, readers
 from storage import search as index_search
-from storage.model import Item, SearchResult, WhatResult
-from storage.search import CategoryCount
+from storage.model import CategoryCount, Found, Item, SearchResult, WhatResult
 from storage.stories import what as what_happened
 
 if TYPE_CHECKING:
@@ -36,7 +35,7 @@ async def today(update: Update, context: Context) -> None:
     """/today [YYYY-MM-DD]: that day's digest; without a date today's, else the newest, saying so."""
     state, lang = context.bot_data, context.lang
     asked = " ".join(context.args)
-    date = index_search.parse_date(asked) if asked else today_in_zone(state.settings)
+    date = digests.parse_date(asked) if asked else today_in_zone(state.settings)
     if date is None:
         await reply(update, context, render.date_error(lang, asked, "today"))
         return
@@ -50,18 +49,18 @@ async def today(update: Update, context: Context) -> None:
 
 
 def _digest_or_fallback(db: Database, date: str,
-                        fall_back: bool) -> tuple[index_search.Found | None, str | None]:
+                        fall_back: bool) -> tuple[Found | None, str | None]:
     """Return the digest of `date`; if there is none and `fall_back`, the newest digest and its
     date instead (the date is None when no fallback was used)."""
-    found = index_search.digest_on(db, date)
-    if found is None and fall_back and (newest := index_search.newest_date(db)):
-        return index_search.digest_on(db, newest), newest
+    found = digests.digest_on(db, date)
+    if found is None and fall_back and (newest := digests.newest_date(db)):
+        return digests.digest_on(db, newest), newest
     return found, None
 
 
 async def latest(update: Update, context: Context) -> None:
     """/latest: headlines of the newest digest."""
-    found = await asyncio.to_thread(index_search.digest_or_newest, context.bot_data.db, None)
+    found = await asyncio.to_thread(digests.digest_or_newest, context.bot_data.db, None)
     if found is None:
         await reply(update, context, render.no_digest(context.lang, None))
         return
@@ -132,14 +131,14 @@ async def category(update: Update, context: Context) -> None:
 
 def _category_menu(db: Database) -> tuple[list[CategoryCount], dict[str, int]]:
     """Return the categories with their counts, and the saved-query id of each for its button."""
-    counts = index_search.categories(db)
+    counts = digests.categories(db)
     return counts, {c.name: posts.remember_query(db, f"category:{c.name}") for c in counts}
 
 
 def _category_first_page(db: Database, name: str) -> tuple[str | None, list[Item], int, int]:
     """Return (category, its newest items, its item count, saved-query id); the category is None
     when `name` is not one."""
-    resolved, items, total = index_search.category_items(db, name, limit=render.PAGE_SIZE)
+    resolved, items, total = digests.category_items(db, name, limit=render.PAGE_SIZE)
     if resolved is None:
         return None, [], 0, 0
     return resolved, items, total, posts.remember_query(db, f"category:{resolved}")
@@ -162,8 +161,8 @@ async def category_button(update: Update, context: Context) -> None:
 def _category_page(db: Database, query_id: int, page: int) -> tuple[str | None, list[Item], int]:
     """Return page `page` of the category saved as `query_id` (category None if unknown)."""
     saved = posts.recall_query(db, query_id) or ""
-    return index_search.category_items(db, saved.removeprefix("category:"),
-                                       limit=render.PAGE_SIZE, offset=page * render.PAGE_SIZE)
+    return digests.category_items(db, saved.removeprefix("category:"),
+                                  limit=render.PAGE_SIZE, offset=page * render.PAGE_SIZE)
 
 
 async def what(update: Update, context: Context) -> None:

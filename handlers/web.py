@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot import links
-from storage import posts
+from storage import digests, posts
 from storage import search as index_search
 from storage.categories import canonical_category
-from storage.model import Item, SearchResult
-from storage.search import Found
+from storage.model import DigestSummary, Found, Item, SearchResult
 from storage.stories import week_or_newest
 from storage.stories import what as what_happened
 
@@ -105,7 +104,7 @@ def not_found(what: str) -> Page:
 
 def _date(text: str) -> str | None:
     """Return `text` as YYYY-MM-DD if it is a date an archive can hold (years 1900-9000), else None."""
-    date = index_search.parse_date(text) if text else None
+    date = digests.parse_date(text) if text else None
     return date if date and "1900" <= date[:4] <= "9000" else None
 
 
@@ -129,7 +128,7 @@ async def day(db: Database, request: Request, date: str) -> Response:
     return _day_page(*found)
 
 
-def _day_page(digest: index_search.DigestSummary, items: list[Item],
+def _day_page(digest: DigestSummary, items: list[Item],
               neighbours: tuple[str | None, str | None]) -> Page:
     """Return the day page: its items numbered in file order and grouped by category, in the
     order each category first appears (as the channel post groups them)."""
@@ -141,13 +140,13 @@ def _day_page(digest: index_search.DigestSummary, items: list[Item],
 
 
 def _day_with_neighbours(db: Database, date: str | None
-                         ) -> tuple[index_search.DigestSummary, list[Item],
+                         ) -> tuple[DigestSummary, list[Item],
                                     tuple[str | None, str | None]] | None:
     """Return a digest (the newest when `date` is None), its items and the dates around it."""
-    found = index_search.digest_or_newest(db, date)
+    found = digests.digest_or_newest(db, date)
     if found is None:
         return None
-    return found[0], found[1], index_search.adjacent_dates(db, found[0].date)
+    return found[0], found[1], digests.adjacent_dates(db, found[0].date)
 
 
 async def search(db: Database, request: Request) -> Response:
@@ -215,7 +214,7 @@ async def item(db: Database, request: Request, identifier: str) -> Response:
 
 async def categories(db: Database, request: Request) -> Response:
     """/categories: every category with its item count."""
-    counts = await asyncio.to_thread(index_search.categories, db)
+    counts = await asyncio.to_thread(digests.categories, db)
     return Page("categories.html", {"counts": counts})
 
 
@@ -223,7 +222,7 @@ async def category(db: Database, request: Request, name: str) -> Response:
     """/category/NAME?page=: a category's newest items."""
     page = request.page()
     resolved, items, total = await asyncio.to_thread(
-        index_search.category_items, db, name[:50], CATEGORY_PAGE_SIZE,
+        digests.category_items, db, name[:50], CATEGORY_PAGE_SIZE,
         (page - 1) * CATEGORY_PAGE_SIZE)
     if resolved is None:
         return not_found(f"分类「{name[:50]}」")
@@ -240,11 +239,11 @@ async def feed(db: Database, request: Request) -> Response:
     category's newest items (both: matching items of that category)."""
     query, category = request.query(), request.arg("category")
     if not query and not category:
-        digests = await asyncio.to_thread(index_search.newest_digests, db, FEED_DIGESTS)
+        newest = await asyncio.to_thread(digests.newest_digests, db, FEED_DIGESTS)
         return Feed("AI 行业日报", "每日 AI 行业动态：政策、模型、产品、投融资、行业",
-                    request.base + "/", digests=digests)
+                    request.base + "/", digests=newest)
     if not query:
-        resolved, items, _ = await asyncio.to_thread(index_search.category_items, db, category,
+        resolved, items, _ = await asyncio.to_thread(digests.category_items, db, category,
                                                      FEED_ITEMS)
         if resolved is None:
             return not_found(f"分类「{category}」")
@@ -282,7 +281,7 @@ async def api_search(db: Database, request: Request) -> Response:
 async def api_day(db: Database, request: Request, date: str) -> Response:
     """/api/d/YYYY-MM-DD: one day's digest as JSON (404 with `error` if there is none)."""
     valid = _date(date)
-    found = await asyncio.to_thread(index_search.digest_on, db, valid) if valid else None
+    found = await asyncio.to_thread(digests.digest_on, db, valid) if valid else None
     if found is None:
         return Data({"error": "not_found", "date": date}, status=404)
     header, items = found

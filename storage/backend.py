@@ -22,6 +22,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from storage.text import Phrase
@@ -42,7 +43,7 @@ class Cursor(Protocol):
 
 
 class Database(ABC):
-    """An index database. Open one with `storage.index.open_db(path_or_url)`."""
+    """An index database. Open one with `open_db(path_or_url)` (below)."""
 
     name: ClassVar[str]  # "sqlite" or "postgres"
     url: str  # the file path or the postgresql:// URL it was opened with
@@ -164,3 +165,26 @@ class Database(ABC):
 def numbered(count: int, start: int = 1) -> str:
     """Return `count` placeholders `$start, ...` for an IN list or a VALUES row."""
     return ", ".join(f"${n}" for n in range(start, start + count))
+
+
+def open_db(location: str | Path) -> Database:
+    """Return the database at `location`, migrated to the current schema: a SQLite file (created
+    if missing), or PostgreSQL for a `postgresql://` URL."""
+    if str(location).startswith(("postgresql://", "postgres://")):
+        from storage.postgres import PostgresDatabase  # psycopg: only when PostgreSQL is used
+
+        return PostgresDatabase(str(location))
+    from storage.sqlite import SqliteDatabase  # here: storage.sqlite imports this module
+
+    return SqliteDatabase(location)
+
+
+def backend_of(name: str) -> type[Database]:
+    """Return the backend class called `name` ("sqlite" or "postgres")."""
+    if name == "postgres":
+        from storage.postgres import PostgresDatabase
+
+        return PostgresDatabase
+    from storage.sqlite import SqliteDatabase
+
+    return SqliteDatabase

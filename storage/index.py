@@ -1,4 +1,4 @@
-"""Opening the index, and ingest: digest files -> rows, one transaction per batch of digests.
+"""Ingest: digest files -> rows, one transaction per batch of digests.
 
 The schema and full-text index of each backend live in storage/sqlite.py and
 storage/postgres.py; this module writes through their common interface
@@ -21,10 +21,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.backend import Database, numbered
+from storage.backend import Database, backend_of, numbered
 from storage.model import Digest, DigestError, Item
 from storage.parse import parse_bytes
-from storage.sqlite import SqliteDatabase
 from storage.text import index_tokens, latin_words
 
 MAX_ITEMS_PER_DIGEST = 999
@@ -54,25 +53,6 @@ class IngestOutcome:
         if self.status == "unchanged":
             return f"unchanged {self.path}  {self.date or ''}".rstrip()
         return f"rejected  {self.path}  {self.reason}"
-
-
-def open_db(location: str | Path) -> Database:
-    """Return the database at `location`, migrated to the current schema: a SQLite file (created
-    if missing), or PostgreSQL for a `postgresql://` URL."""
-    if str(location).startswith(("postgresql://", "postgres://")):
-        from storage.postgres import PostgresDatabase  # psycopg: only when PostgreSQL is used
-
-        return PostgresDatabase(str(location))
-    return SqliteDatabase(location)
-
-
-def backend_of(name: str) -> type[Database]:
-    """Return the backend class called `name` ("sqlite" or "postgres")."""
-    if name == "postgres":
-        from storage.postgres import PostgresDatabase
-
-        return PostgresDatabase
-    return SqliteDatabase
 
 
 def item_id(date: str, position: int) -> int:

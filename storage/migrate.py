@@ -12,7 +12,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from storage.index import generation, open_db
+from storage.backend import open_db
+from storage.index import generation
 from storage.postgres import PostgresDatabase
 
 HOLDS_DATA = ("digests", "items", "post_runs", "readers", "settings", "languages")

@@ -1,7 +1,8 @@
-"""Plain data for digests and their items: no I/O, no Telegram."""
+"""Plain data for digests, their items and what queries return: no I/O, no Telegram."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -143,3 +144,49 @@ class WhatResult:
         """Return the names searched for and the stories, oldest first, as one JSON object."""
         return {"query": self.query, "names": list(self.names), "corrected": self.corrected,
                 "stories": [story.to_json(link) for story in self.stories]}
+
+
+@dataclass(frozen=True)
+class DigestSummary:
+    """A digest's header row: date, title, item count."""
+
+    date: str
+    title: str
+    items: int
+    summary: str = ""
+
+
+Found = tuple[DigestSummary, list[Item]]  # a digest and its items, as digest_on returns them
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    """A category and how many items it has."""
+
+    name: str
+    items: int
+
+
+@dataclass(frozen=True)
+class ArchiveStats:
+    """Size of the archive for /stats."""
+
+    digests: int
+    items: int
+    first_date: str | None
+    last_date: str | None
+
+
+@dataclass(frozen=True)
+class Trend:
+    """How many items matched a query in each week of the archive."""
+
+    query: str
+    total: int  # every matching item, not capped
+    weeks: tuple[tuple[dt.date, int], ...]  # (Monday of the week, items), oldest first, gaps as 0
+    message: str | None = None  # "empty" | "too_short" | "only_excluded"
+
+    def busiest(self) -> tuple[dt.date, int] | None:
+        """Return the week with the most matching items (the newest of equals), None without any."""
+        return max(((week, n) for week, n in self.weeks if n), key=lambda wn: (wn[1], wn[0]),
+                   default=None)

@@ -23,9 +23,10 @@ from itertools import chain
 from pathlib import Path
 
 from storage.backend import ALL_IDS, Database
+from storage.digests import newest_date
 from storage.index import day_ids, generation, row_to_item
 from storage.model import Item, Story, WhatResult
-from storage.search import correct_word, expression_for, items_by_id, newest_date
+from storage.search import correct_word, expression_for, items_by_id
 from storage.text import normalize, searchable_length, token_set, tokens
 
 ALIASES_FILE = Path(__file__).with_name("aliases.json")

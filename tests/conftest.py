@@ -13,7 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from storage.index import ingest_paths, open_db
+from storage.backend import open_db
+from storage.index import ingest_paths
 
 PROJECT = Path(__file__).resolve().parent.parent
 BUNDLED = PROJECT / "digests"

@@ -12,7 +12,7 @@ from bot import card
 from bot.chart import cjk_font_path
 from bot.i18n import translations
 from bot.render.card import card_text
-from storage.search import digest_on
+from storage.digests import digest_on
 
 ZH = translations("zh")
 

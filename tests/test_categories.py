@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from storage.categories import FUNDING, INDUSTRY, MODELS, canonical_category
-from storage.search import category_items, search
+from storage.digests import category_items
+from storage.search import search
 
 
 @pytest.mark.parametrize(("name", "category"), [

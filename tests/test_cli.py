@@ -98,7 +98,7 @@ def test_terminal_shows_progress_bar_and_summary(tmp_path: Path, digest_dir: Pat
 def test_migrate_copies_everything_into_postgres_once(cli_db: str, postgres_url: str,
                                                       capsys) -> None:
     from storage import posts, readers
-    from storage.index import open_db
+    from storage.backend import open_db
     from storage.search import search
 
     source = open_db(cli_db)
@@ -146,7 +146,7 @@ def test_migrate_copies_everything_into_postgres_once(cli_db: str, postgres_url:
 def test_a_failed_migrate_leaves_the_target_untouched(cli_db: str, postgres_url: str,
                                                       monkeypatch) -> None:
     from storage import postgres
-    from storage.index import open_db
+    from storage.backend import open_db
     from storage.migrate import MigrateError, copy_to_postgres
 
     def broken(*args, **kwargs):
@@ -166,9 +166,10 @@ def test_a_forced_migrate_leaves_a_generation_no_reader_has_cached(postgres_url:
                                                                   tmp_path: Path) -> None:
     # A running server's caches (category counts, archive stats, ...) are keyed by the index
     # generation; the copy brings the source's number, which may equal the one they cached.
-    from storage.index import generation, ingest_paths, open_db
+    from storage.backend import open_db
+    from storage.digests import archive_stats, categories
+    from storage.index import generation, ingest_paths
     from storage.migrate import copy_to_postgres
-    from storage.search import archive_stats, categories
 
     files = sorted(digest_dir.iterdir())
     source = open_db(tmp_path / "two.db")

@@ -23,10 +23,18 @@ from bot.render import readers as reader_render
 from bot.render import target_status
 from storage.categories import CANONICAL
 from storage.index import IngestOutcome
-from storage.model import Item, SearchResult, Story, WhatResult
+from storage.model import (
+    ArchiveStats,
+    CategoryCount,
+    DigestSummary,
+    Item,
+    SearchResult,
+    Story,
+    Trend,
+    WhatResult,
+)
 from storage.posts import PostStats
 from storage.readers import Reader, ReaderStats, WatchAlert
-from storage.search import ArchiveStats, CategoryCount, DigestSummary, Trend
 from storage.targets import TargetState
 from storage.topics import WEEK_TOPIC
 from tests.conftest import PROJECT

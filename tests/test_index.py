@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from storage.index import ingest_bytes, ingest_file, ingest_paths, open_db
-from storage.search import digest_on, search
+from storage.backend import open_db
+from storage.digests import digest_on
+from storage.index import ingest_bytes, ingest_file, ingest_paths
+from storage.search import search
 from storage.sqlite import MIGRATIONS
 
 

@@ -9,9 +9,9 @@ from bot.render import MAX_LENGTH, utf16_len
 from bot.render import readers as reader_render
 from storage import readers
 from storage.index import ingest_bytes
-from storage.model import Item
+from storage.model import Item, Trend
 from storage.readers import WatchAlert
-from storage.search import Trend, weekly_counts
+from storage.search import weekly_counts
 from storage.stories import week_board
 from tests.conftest import BUNDLED
 

@@ -6,8 +6,8 @@ import re
 
 from bot import render
 from bot.i18n import translations
-from storage.model import Item, SearchResult
-from storage.search import DigestSummary, digest_on
+from storage.digests import digest_on
+from storage.model import DigestSummary, Item, SearchResult
 
 ZH, EN = translations("zh"), translations("en")
 

@@ -11,15 +11,8 @@ import pytest
 import storage.search as search_module
 from storage.backend import ALL_IDS
 from storage.categories import FUNDING, PRODUCTS
-from storage.search import (
-    categories,
-    category_items,
-    compile_query,
-    correct_word,
-    expression_for,
-    search,
-    weekly_counts,
-)
+from storage.digests import categories, category_items
+from storage.search import compile_query, correct_word, expression_for, search, weekly_counts
 from storage.text import normalize, query_phrases
 
 
@@ -219,7 +212,8 @@ def _spread_archive(db) -> dict[int, str]:
 def test_newest_first_with_a_limit_is_the_head_of_all_hits(db_location: str) -> None:
     # PostgreSQL asks for the newest month first, then older slices of months (storage/postgres.py);
     # whichever slice the limit is reached in, the ids are the newest hits, in order.
-    from storage.index import item_id, open_db
+    from storage.backend import open_db
+    from storage.index import item_id
 
     db = open_db(db_location)
     texts = _spread_archive(db)
@@ -281,7 +275,8 @@ def test_search_caches_go_with_their_database(tmp_path: Path, digest_dir: Path) 
     # itself, weakly: a closed, dropped database leaves nothing behind for one that reuses its id.
     import gc
 
-    from storage.index import ingest_paths, open_db
+    from storage.backend import open_db
+    from storage.index import ingest_paths
 
     database = open_db(tmp_path / "cached.db")
     ingest_paths(database, [digest_dir])
@@ -365,7 +360,8 @@ def test_excluded_words_are_kept_out_of_the_ranking(db) -> None:
     assert len(compiled.excluded) == 2
     assert compile_query(db, "-文心") is None and expression_for(db, "-文心") is None
 def test_web_views_newest_digests_matches_and_neighbours(db) -> None:
-    from storage.search import adjacent_dates, newest_digests, newest_matches
+    from storage.digests import adjacent_dates, newest_digests
+    from storage.search import newest_matches
 
     found = newest_digests(db, 2)
     assert [header.date for header, _ in found] == ["2026-02-08", "2026-02-03"]
@@ -387,8 +383,9 @@ def test_web_views_newest_digests_matches_and_neighbours(db) -> None:
 def test_category_counts_and_archive_stats_follow_each_ingest(db_location: str,
                                                               digest_dir: Path) -> None:
     # Counted once per index generation (a full scan at 100k items), recounted after an ingest.
-    from storage.index import ingest_paths, open_db
-    from storage.search import archive_stats
+    from storage.backend import open_db
+    from storage.digests import archive_stats
+    from storage.index import ingest_paths
 
     files = sorted(digest_dir.iterdir())
     db = open_db(db_location)
@@ -414,7 +411,7 @@ def test_category_counts_and_archive_stats_follow_each_ingest(db_location: str,
 
 
 def test_trend_busiest_week_is_the_newest_of_equals() -> None:
-    from storage.search import Trend
+    from storage.model import Trend
 
     weeks = ((dt.date(2026, 1, 5), 3), (dt.date(2026, 1, 12), 0), (dt.date(2026, 1, 19), 3),
              (dt.date(2026, 1, 26), 1))

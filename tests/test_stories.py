@@ -260,7 +260,7 @@ def test_what_with_an_excluded_word_leaves_out_the_items_naming_it(db) -> None:
 
 
 def test_week_or_newest_defaults_to_the_newest_digests_week(db, tmp_path) -> None:
-    from storage.index import open_db
+    from storage.backend import open_db
     from storage.stories import week_or_newest
 
     end, stories = week_or_newest(db, None)

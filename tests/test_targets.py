@@ -19,8 +19,8 @@ from bot.render import targets as dialect
 from bot.targets import build_targets, dingtalk, feishu, target_secrets
 from bot.targets.base import SlidingWindow, fingerprint
 from storage import targets as records
-from storage.model import Item
-from storage.search import DigestSummary, digest_on
+from storage.digests import digest_on
+from storage.model import DigestSummary, Item
 
 WECOM = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-wecom-key"
 FEISHU = "https://open.feishu.cn/open-apis/bot/v2/hook/feishu-hook-id-0001"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storage import topics
-from storage.index import open_db
+from storage.backend import open_db
 
 
 def test_the_first_thread_remembered_for_a_topic_wins(db_location: str) -> None:

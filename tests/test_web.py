@@ -18,11 +18,12 @@ import pytest
 
 from bot.config import Settings
 from bot.web import SECURITY_HEADERS, TokenBuckets
-from storage.backend import Database
+from storage.backend import Database, open_db
 from storage.categories import FUNDING
-from storage.index import ingest_paths, open_db
+from storage.digests import categories, digest_on
+from storage.index import ingest_paths
 from storage.model import Item
-from storage.search import categories, digest_on, newest_matches, search, weekly_counts
+from storage.search import newest_matches, search, weekly_counts
 from storage.stories import what
 from tests.conftest import BUNDLED, postgres_schema
 from tests.web_site import RunningSite

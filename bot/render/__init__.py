@@ -22,10 +22,9 @@ from bot import links
 from bot.i18n import N_, Translations
 from storage.categories import CANONICAL
 from storage.index import IngestOutcome
-from storage.model import Item, SearchResult, WhatResult
+from storage.model import ArchiveStats, CategoryCount, DigestSummary, Item, SearchResult, WhatResult
 from storage.posts import PostStats
 from storage.readers import ReaderStats
-from storage.search import ArchiveStats, CategoryCount, DigestSummary
 from storage.topics import WEEK_TOPIC
 
 MAX_LENGTH = 4096

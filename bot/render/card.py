@@ -7,8 +7,7 @@ from __future__ import annotations
 from bot.card import CardText
 from bot.i18n import Translations
 from bot.render import Reply, _by_category, _link, _shorten, esc
-from storage.model import Item
-from storage.search import DigestSummary
+from storage.model import DigestSummary, Item
 
 
 def card_text(lang: Translations, header: DigestSummary, items: list[Item], footer: str,

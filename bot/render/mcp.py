@@ -10,8 +10,17 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.i18n import N_, Translations
-from storage.model import Item, ItemLink, SearchResult, Story, WhatResult
-from storage.search import ArchiveStats, CategoryCount, DigestSummary, Trend
+from storage.model import (
+    ArchiveStats,
+    CategoryCount,
+    DigestSummary,
+    Item,
+    ItemLink,
+    SearchResult,
+    Story,
+    Trend,
+    WhatResult,
+)
 
 RECENT_WEEKS = 8  # the trend's "last weeks"
 

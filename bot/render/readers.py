@@ -27,9 +27,8 @@ from bot.render import (
     short_category,
 )
 from storage.categories import CANONICAL
-from storage.model import Item, Story
+from storage.model import Item, Story, Trend
 from storage.readers import MAX_WATCH_CHARS, MAX_WATCHES, Reader, WatchAlert
-from storage.search import Trend
 
 ALERT_ITEMS = 10  # items listed in one watch alert; the rest are counted
 BOARD_STORIES = 15

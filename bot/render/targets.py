@@ -30,8 +30,7 @@ from urllib.parse import quote
 from bot import links
 from bot.i18n import N_
 from bot.render import ICONS
-from storage.model import Item
-from storage.search import DigestSummary
+from storage.model import DigestSummary, Item
 
 if TYPE_CHECKING:
     from tornado.template import Template

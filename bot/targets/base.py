@@ -20,8 +20,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from storage.model import Item
-from storage.search import DigestSummary
+from storage.model import DigestSummary, Item
 
 # One minute, as the rate limits count it; tests shorten it (it is read at each use).
 MINUTE_S = 60.0

@@ -36,7 +36,8 @@ from bot.targets import base
 from bot.targets.base import DeliveryError, Target
 from storage import posts, readers
 from storage import targets as records
-from storage.search import Found, digest_on
+from storage.digests import digest_on
+from storage.model import Found
 
 log = logging.getLogger(__name__)
 RETRIES = 4

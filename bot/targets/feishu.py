@@ -26,8 +26,7 @@ import time
 from bot.render import targets as dialect
 from bot.targets.base import DeliveryError, SlidingWindow, Target, minute
 from bot.targets.webhook import answer_text, post_json
-from storage.model import Item
-from storage.search import DigestSummary
+from storage.model import DigestSummary, Item
 
 PER_MINUTE, PER_SECOND = 100, 5
 RATE_LIMITED = (11232, 99991400)

@@ -22,8 +22,7 @@ from urllib.parse import unquote, urlsplit
 from bot.render import targets as dialect
 from bot.render.targets import MailParts
 from bot.targets.base import HTTP_TIMEOUT_S, DeliveryError, Target
-from storage.model import Item
-from storage.search import DigestSummary
+from storage.model import DigestSummary, Item
 
 
 class MailTarget(Target):

@@ -16,8 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 from bot.render import targets as dialect
 from bot.targets.base import DeliveryError, SlidingWindow, Target, minute
 from bot.targets.webhook import answer_text, post_json
-from storage.model import Item
-from storage.search import DigestSummary
+from storage.model import DigestSummary, Item
 
 PER_MINUTE = 20
 RATE_LIMITED = 45009

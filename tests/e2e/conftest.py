@@ -11,7 +11,8 @@ import pytest
 
 from bot.app import build_application
 from bot.config import Settings
-from storage.index import ingest_paths, open_db
+from storage.backend import open_db
+from storage.index import ingest_paths
 from tests.e2e.fake_bot_api import FakeBotAPI
 
 ADMIN_ID = 4242

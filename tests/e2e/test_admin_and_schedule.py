@@ -21,7 +21,7 @@ import handlers.user
 from bot import delivery, render, schedule
 from bot.i18n import translations
 from storage import posts
-from storage.search import archive_stats, digest_on
+from storage.digests import archive_stats, digest_on
 from tests.conftest import BUNDLED
 from tests.e2e.conftest import ADMIN_ID, CHANNEL_ID, USER_ID
 

@@ -17,7 +17,7 @@ from bot.i18n import translations
 from bot.state import BotState
 from bot.topics import thread_for
 from storage import posts, topics
-from storage.search import digest_on
+from storage.digests import digest_on
 from tests.e2e.conftest import ADMIN_ID, CHANNEL_ID, USER_ID
 from tests.e2e.test_admin_and_schedule import (
     CrashError,

@@ -27,7 +27,8 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.types import INVALID_PARAMS, CallToolResult, TextContent
 
 from bot.links import item_url
-from storage.index import ingest_paths, open_db
+from storage.backend import open_db
+from storage.index import ingest_paths
 from storage.search import search, weekly_counts
 from storage.stories import week_board, what
 from tests.conftest import BUNDLED, postgres_schema

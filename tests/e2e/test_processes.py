@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from storage import posts
-from storage.index import ingest_paths, open_db
+from storage.backend import open_db
+from storage.index import ingest_paths
 from tests.e2e.conftest import ADMIN_ID, CHANNEL_ID
 from tests.e2e.test_admin_and_schedule import _expected_post, _until, _write_today_digest
 

@@ -16,7 +16,8 @@ from bot import render, schedule
 from bot.i18n import translations
 from bot.render import readers as reader_render
 from storage import posts, readers
-from storage.search import digest_on, weekly_counts
+from storage.digests import digest_on
+from storage.search import weekly_counts
 from storage.stories import week_board
 from tests.e2e.conftest import ADMIN_ID, CHANNEL_ID, USER_ID
 from tests.e2e.test_admin_and_schedule import _digest_for, _today

@@ -25,9 +25,9 @@ from bot.targets import deliver as target_delivery
 from bot.targets.wecom import WecomRobot
 from storage import posts
 from storage import targets as records
-from storage.index import open_db
-from storage.model import Item
-from storage.search import DigestSummary, digest_on
+from storage.backend import open_db
+from storage.digests import digest_on
+from storage.model import DigestSummary, Item
 from tests.e2e.conftest import ADMIN_ID, CHANNEL_ID, RunningBot
 from tests.e2e.fake_robots import FakeRobots
 from tests.e2e.fake_smtp import FakeSMTP, make_certificate

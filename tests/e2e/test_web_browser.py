@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from storage.index import ingest_paths, open_db
-from storage.search import digest_on, search
+from storage.backend import open_db
+from storage.digests import digest_on
+from storage.index import ingest_paths
+from storage.search import search
 from storage.stories import what
 from tests.conftest import BUNDLED, PROJECT
 

@@ -17,7 +17,8 @@ from bot import schedule
 from bot.app import build_application
 from bot.webhook import serve
 from storage import posts
-from storage.index import ingest_paths, open_db
+from storage.backend import open_db
+from storage.index import ingest_paths
 from tests.e2e.conftest import CHANNEL_ID, USER_ID
 from tests.e2e.test_admin_and_schedule import _digest_for, _expected_post, _today, _until
 
