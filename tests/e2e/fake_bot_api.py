@@ -521,6 +521,15 @@ class FakeBotAPI:
                 "is too long" if field == "text" else "caption is too long"))
         return text
 
+    @staticmethod
+    def _check_markup(markup: Any) -> None:
+        """Refuse an inline keyboard whose ``callback_data`` is empty or over 64 bytes."""
+        rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+        for button in itertools.chain.from_iterable(rows or []):
+            data = button.get("callback_data") if isinstance(button, dict) else None
+            if data is not None and not 1 <= len(str(data).encode()) <= 64:
+                raise _APIError(400, "Bad Request: BUTTON_DATA_INVALID")
+
     def _store(self, method: str, p: JSONDict, msg: JSONDict) -> JSONDict:
         markup = p.get("reply_markup")
         msg.pop("reply_markup", None)
@@ -542,6 +551,7 @@ class FakeBotAPI:
 
     def _send(self, method: str, p: JSONDict, f: JSONDict) -> JSONDict:
         chat = self._chat(p)
+        self._check_markup(p.get("reply_markup"))
         if method == "sendMessage":
             return self._store(method, p, self._new_message(chat, p, text=self._check_text(
                 p, "text")))
@@ -591,7 +601,10 @@ class FakeBotAPI:
         raise _APIError(400, "Bad Request: TOPIC_ID_INVALID")
 
     def _edit(self, method: str, p: JSONDict, f: JSONDict) -> JSONDict | bool:
+        self._check_markup(p.get("reply_markup"))
         if "inline_message_id" in p:
+            if method != "editMessageReplyMarkup":
+                self._check_text(p, "text" if method == "editMessageText" else "caption")
             return True
         key = (self._chat(p)["id"], int(p.get("message_id") or 0))
         if not (old := self._messages.get(key)):
@@ -619,6 +632,15 @@ class FakeBotAPI:
         if query_id not in self._open_queries:
             raise _APIError(400, "Bad Request: query is too old and response timeout "
                                  "expired or query ID is invalid")
+        if method == "answerCallbackQuery" and _utf16_len(str(p.get("text") or "")) > 200:
+            raise _APIError(400, "Bad Request: MESSAGE_TOO_LONG")
+        results = p.get("results") if method == "answerInlineQuery" else None
+        for result in results or []:
+            self._check_markup(result.get("reply_markup"))
+            content = result.get("input_message_content") or {}
+            if "message_text" in content and _utf16_len(
+                    str(content["message_text"]), content.get("parse_mode")) > 4096:
+                raise _APIError(400, "Bad Request: MESSAGE_TOO_LONG")
         self._open_queries.discard(query_id)
         if method == "answerCallbackQuery":
             self._answered.append(p)

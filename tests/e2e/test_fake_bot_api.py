@@ -12,7 +12,14 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+)
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 
 from .fake_bot_api import FakeBotAPI
@@ -233,3 +240,59 @@ def test_raw_http_bodies(fake_api: FakeBotAPI) -> None:
 def test_wait_for_timeout_summary(fake_api: FakeBotAPI) -> None:
     with pytest.raises(AssertionError, match="waiting for 1 x sendMessage"):
         fake_api.wait_for("sendMessage", timeout=0.1)
+
+
+@pytest.mark.asyncio
+async def test_refuses_what_telegram_refuses(fake_api: FakeBotAPI) -> None:
+    def keyboard(data: str) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data=data)]])
+
+    async with make_bot(fake_api) as bot:
+        # 4,096 UTF-16 code units after entity parsing: tags do not count, entities count once,
+        # an emoji outside the BMP counts twice.
+        fits = await bot.send_message(1, "<b>" + "&amp;" * 4096 + "</b>", parse_mode="HTML")
+        await bot.send_message(1, "😀" * 2048)
+        with pytest.raises(BadRequest, match="Message is too long"):
+            await bot.send_message(1, "😀" * 2048 + "x")
+        with pytest.raises(BadRequest, match="Message is too long"):
+            await bot.send_message(1, "<b>" + "&lt;" * 4097 + "</b>", parse_mode="HTML")
+        with pytest.raises(BadRequest, match="Message is too long"):
+            await bot.edit_message_text("x" * 4097, chat_id=1, message_id=fits.message_id)
+        with pytest.raises(BadRequest, match="Message is too long"):
+            await bot.edit_message_text("x" * 4097, inline_message_id="inline-1")
+        await bot.send_document(1, b"doc", filename="a.txt", caption="c" * 1024)
+        with pytest.raises(BadRequest, match="Message caption is too long"):
+            await bot.send_document(1, b"doc", filename="a.txt", caption="c" * 1025)
+
+        # callback_data: 1-64 bytes (UTF-8), in sent and edited messages and inline results.
+        await bot.send_message(1, "ok", reply_markup=keyboard("字" * 21 + "a"))
+        with pytest.raises(BadRequest, match="Button_data_invalid"):
+            await bot.send_message(1, "long", reply_markup=keyboard("字" * 22))
+        with pytest.raises(BadRequest, match="Button_data_invalid"):
+            await bot.edit_message_reply_markup(1, fits.message_id, reply_markup=keyboard(
+                "x" * 65))
+        with pytest.raises(BadRequest, match="Button_data_invalid"):
+            await bot.edit_message_reply_markup(inline_message_id="inline-1",
+                                                reply_markup=keyboard("x" * 65))
+        fake_api.push_inline_query("q")
+        (update,) = await bot.get_updates(timeout=1)
+        query = update.inline_query
+        assert query is not None
+        result = InlineQueryResultArticle("1", "t", InputTextMessageContent("x"),
+                                          reply_markup=keyboard("x" * 65))
+        with pytest.raises(BadRequest, match="Button_data_invalid"):
+            await query.answer([result])
+        with pytest.raises(BadRequest, match="Message_too_long"):
+            await query.answer([InlineQueryResultArticle(
+                "1", "t", InputTextMessageContent("x" * 4097))])
+        assert await query.answer([InlineQueryResultArticle(
+            "1", "t", InputTextMessageContent("x" * 4096), reply_markup=keyboard("x" * 64))])
+
+        # Callback query answers: 0-200 characters; a refused answer leaves the query open.
+        callback = fake_api.push_callback("a", fake_api.sent()[0])
+        (update,) = await bot.get_updates(offset=callback, timeout=1)
+        assert update.callback_query is not None
+        with pytest.raises(BadRequest, match="Message_too_long"):
+            await update.callback_query.answer("x" * 201)
+        assert await update.callback_query.answer("x" * 200)
+    assert [len(a["text"]) for a in fake_api.answered_callbacks()] == [200]
