@@ -165,7 +165,7 @@ def _bot_command(args: argparse.Namespace, db_path: str, settings: Settings) -> 
 
 def _web(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     """Serve the web archive from the index; needs no bot token."""
-    from bot.web import run
+    from bot.web.server import run
     from storage.backend import open_db
 
     port = settings.web_port if args.port is None else args.port

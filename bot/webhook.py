@@ -81,7 +81,7 @@ def make_server(app: Application, settings: Settings) -> tornado.httpserver.HTTP
     ]
     extra: dict = {}
     if settings.webhook_serves_web:
-        from bot import web  # Jinja2 and the templates: only when the site is served
+        from bot.web import server as web  # Jinja2 and the templates: only when the site is served
 
         state: BotState = app.bot_data
         routes += web.routes(state.db, settings)

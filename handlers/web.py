@@ -1,25 +1,24 @@
 """The web archive's routes: parse the request, make one storage call in a thread, say what to render.
 
 Each handler takes the database and a `Request` (the query string and the site's base URL) and
-returns a `Page` (a template of bot/templates/ and its values), `Data` (JSON) or a `Feed` (Atom);
-bot/web/ turns those into an HTTP response. Nothing here writes to the database, builds HTML or
-knows about tornado. As in handlers/user.py, a view that needs several queries gets them from a
-small function below, in that one thread.
+returns a `Page` (a template of bot/templates/ and its values), `Data` (JSON) or a `Feed` (Atom),
+the types of bot/web/responses.py; bot/web/server.py turns those into an HTTP response. Nothing
+here writes to the database, builds HTML or knows about tornado. As in handlers/user.py, a view
+that needs several queries gets them from a small function below, in that one thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot import links
+from bot.web.responses import MAX_QUERY_CHARS, Data, Feed, Page, Request, Response
 from storage import digests, posts
 from storage import search as index_search
 from storage.categories import canonical_category
-from storage.model import DigestSummary, Found, Item, SearchResult
+from storage.model import DigestSummary, Item, SearchResult
 from storage.stories import week_or_newest
 from storage.stories import what as what_happened
 
@@ -32,69 +31,7 @@ FEED_DIGESTS = 10
 FEED_ITEMS = 20
 CATEGORY_PAGE_SIZE = 20
 WEEK_STORIES = 40
-# Queries are cut here (the bot allows 200): typo correction of one long unbroken CJK word costs
-# about its length cubed (100 characters: 0.1 s, 200: 1.5 s), too much for a public page.
-MAX_QUERY_CHARS = 64
 MAX_ID = 2**62  # ids are date ordinals * 1000 + position: anything bigger names no item
-
-
-@dataclass(frozen=True)
-class Request:
-    """What a route handler reads: query-string arguments (one value each, length-capped) and the
-    site's absolute base URL (WEB_URL, else the request's scheme and host), for links."""
-
-    args: Mapping[str, str]
-    base: str
-    path: str = "/"
-
-    def arg(self, name: str) -> str:
-        """Return a query-string argument with its spaces collapsed ("" when missing)."""
-        return " ".join(self.args.get(name, "").split())
-
-    def query(self) -> str:
-        """Return the `q` argument, spaces collapsed, cut at MAX_QUERY_CHARS."""
-        return self.arg("q")[:MAX_QUERY_CHARS]
-
-    def cut(self) -> bool:
-        """Return True if the `q` argument was longer than MAX_QUERY_CHARS (and so was cut)."""
-        return len(self.arg("q")) > MAX_QUERY_CHARS
-
-    def page(self) -> int:
-        """Return the `page` argument as 1..MAX_PAGE (1 when missing or not a number)."""
-        text = self.args.get("page", "1").strip()
-        return min(max(int(text), 1), MAX_PAGE) if text.isdigit() and len(text) < 6 else 1
-
-
-@dataclass(frozen=True)
-class Page:
-    """An HTML page: the template and its values."""
-
-    template: str
-    values: dict[str, Any] = field(default_factory=dict)
-    status: int = 200
-
-
-@dataclass(frozen=True)
-class Data:
-    """A JSON answer."""
-
-    body: Any
-    status: int = 200
-
-
-@dataclass(frozen=True)
-class Feed:
-    """An Atom feed: of digests (`digests`) or of items (`items`), newest first."""
-
-    title: str
-    subtitle: str
-    alternate: str  # the page the feed is about
-    digests: list[Found] = field(default_factory=list)
-    items: list[Item] = field(default_factory=list)
-    status: int = 200
-
-
-Response = Page | Data | Feed
 
 
 def not_found(what: str) -> Page:
@@ -151,7 +88,7 @@ def _day_with_neighbours(db: Database, date: str | None
 
 async def search(db: Database, request: Request) -> Response:
     """/search?q=&category=&page=: one page of results, best first, with the bot's semantics."""
-    query, category, page = request.query(), request.arg("category") or None, request.page()
+    query, category, page = request.query(), request.arg("category") or None, request.page(MAX_PAGE)
     if not query:
         return Page("search.html", {"query": "", "category": category, "result": None, "page": 1,
                                     "current": None, "cut": False})
@@ -220,7 +157,7 @@ async def categories(db: Database, request: Request) -> Response:
 
 async def category(db: Database, request: Request, name: str) -> Response:
     """/category/NAME?page=: a category's newest items."""
-    page = request.page()
+    page = request.page(MAX_PAGE)
     resolved, items, total = await asyncio.to_thread(
         digests.category_items, db, name[:50], CATEGORY_PAGE_SIZE,
         (page - 1) * CATEGORY_PAGE_SIZE)
@@ -268,7 +205,7 @@ def item_json(item: Item, base: str) -> dict[str, Any]:
 
 async def api_search(db: Database, request: Request) -> Response:
     """/api/search?q=&category=&page=: one page of results as JSON (400 with `error` if refused)."""
-    query, category, page = request.query(), request.arg("category") or None, request.page()
+    query, category, page = request.query(), request.arg("category") or None, request.page(MAX_PAGE)
     result = await asyncio.to_thread(index_search.search, db, query, category, limit=PAGE_SIZE,
                                      offset=(page - 1) * PAGE_SIZE)
     if result.message:

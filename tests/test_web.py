@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.web import SECURITY_HEADERS, TokenBuckets
+from bot.web.server import SECURITY_HEADERS, TokenBuckets
 from storage.backend import Database, open_db
 from storage.categories import FUNDING
 from storage.digests import categories, digest_on
@@ -405,7 +405,7 @@ def test_cli_web_refuses_a_bad_port_and_search_does_not_load_the_site(capsys) ->
 
 
 def test_trusted_proxy_only_on_loopback() -> None:
-    from bot.web import trusts_proxy
+    from bot.web.server import trusts_proxy
 
     assert trusts_proxy("127.0.0.1") and trusts_proxy("::1")
     assert not trusts_proxy("0.0.0.0") and not trusts_proxy("192.168.1.2")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from bot import web
 from bot.config import Settings
+from bot.web import server as web
 from storage.backend import Database
 
 
 class RunningSite:
-    """The site's real server (bot.web.serve) on its own event loop in a thread."""
+    """The site's real server (bot.web.server.serve) on its own event loop in a thread."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db, self.settings = db, settings

@@ -13,7 +13,7 @@ import jinja2
 from feedgen.feed import FeedGenerator
 
 from bot import links
-from handlers.web import Feed
+from bot.web.responses import Feed
 
 
 def _published(date: str, tz: ZoneInfo) -> dt.datetime:

@@ -1,0 +1,295 @@
+"""The web archive's server (tornado): every route in one list, templates, headers, rate limit.
+
+    digestbot web [--host H] [--port P]     (WEB_HOST, WEB_PORT; no bot token needed)
+
+The routes' logic is in handlers/web.py (parse, one storage call in a thread, what to render);
+this module turns its answers (the types of bot/web/responses.py) into responses: HTML from the
+Jinja2 templates in bot/templates/ (autoescaped), JSON, or Atom (bot/web/feeds.py). Every response
+carries a Content-Security-Policy that allows no script at all, and each client (IP address) gets
+a token bucket of requests. The webhook server of `digestbot run` can serve the same routes
+(`routes`, WEBHOOK_SERVES_WEB).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import signal
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+import tornado.httpserver
+import tornado.web
+
+from bot import links
+from bot.web import feeds
+from bot.web.responses import Data, Page, Request, Response
+from handlers import web
+from storage.categories import CANONICAL, SHORT_NAMES
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from storage.backend import Database
+
+log = logging.getLogger(__name__)
+
+PACKAGE = Path(__file__).resolve().parent.parent
+STATIC_DIR = PACKAGE / "static"
+MAX_ARG_CHARS = 200  # a longer query-string value is cut (search reads 200 characters at most)
+MAX_ARGS = 10  # arguments read per request; the others are ignored
+SECURITY_HEADERS = {
+    # No script at all (the site needs none); styles only from our stylesheet; forms only to us.
+    # frame-ancestors lets Telegram's web client show the site as a Mini App.
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+                               "form-action 'self'; base-uri 'none'; "
+                               "frame-ancestors 'self' https://web.telegram.org",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "interest-cohort=()",
+}
+RouteHandler = Callable[..., Awaitable[Response]]
+
+
+class TokenBuckets:
+    """A token bucket per client: `rate` requests a second, bursts of `3 * rate`; rate 0 = no limit.
+
+    Buckets are forgotten once full again, so memory follows the clients of the last few seconds.
+    """
+
+    def __init__(self, rate: float, burst_factor: float = 3.0) -> None:
+        self.rate, self.capacity = rate, max(rate * burst_factor, 1.0)
+        self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, when)
+
+    def take(self, client: str, now: float | None = None) -> float:
+        """Spend one token of `client`'s bucket; return 0 if it had one, else seconds to wait."""
+        if not self.rate:
+            return 0.0
+        now = time.monotonic() if now is None else now
+        tokens, then = self._buckets.get(client, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - then) * self.rate)
+        if tokens < 1:
+            self._buckets[client] = (tokens, now)
+            return (1 - tokens) / self.rate
+        self._buckets[client] = (tokens - 1, now)
+        if len(self._buckets) > 10_000:
+            self._forget_full(now)
+        return 0.0
+
+    def _forget_full(self, now: float) -> None:
+        refill = self.capacity / self.rate
+        self._buckets = {c: b for c, b in self._buckets.items() if now - b[1] < refill}
+
+
+@dataclass
+class Site:
+    """What every route shares: the index, the settings, the templates and the rate limit."""
+
+    db: Database
+    settings: Settings
+    templates: jinja2.Environment
+    buckets: TokenBuckets
+
+
+def template_environment() -> jinja2.Environment:
+    """Return the Jinja2 environment of bot/templates/: autoescaped, with the links of bot/links.py."""
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("bot", "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+        auto_reload=False)  # templates are package data: no stat() per request
+    css = (STATIC_DIR / "site.css").read_bytes()
+    environment.globals.update(
+        day_url=links.day_url, item_url=links.item_url, search_url=links.search_url,
+        what_url=links.what_url, week_url=links.week_url, category_url=links.category_url,
+        trend_url=links.trend_url, feed_url=links.feed_url, CANONICAL=CANONICAL,
+        SHORT_NAMES=SHORT_NAMES, css_version=hashlib.sha256(css).hexdigest()[:12])
+    environment.filters["short"] = lambda name: SHORT_NAMES.get(name, name)
+    environment.filters["http_only"] = _http_only
+    return environment
+
+
+def _http_only(url: str) -> str:
+    """Return `url` if it is an http(s) URL, else "" (a file's javascript: link is never a link)."""
+    return url if url.startswith(("http://", "https://")) else ""
+
+
+class _Base(tornado.web.RequestHandler):
+    """Security headers on every response; errors as pages, never a traceback."""
+
+    def initialize(self, site: Site) -> None:
+        self.site = site
+
+    def set_default_headers(self) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            self.set_header(name, value)
+
+    def base(self) -> str:
+        """Return the site's absolute base URL: WEB_URL, else this request's scheme and host."""
+        return self.site.settings.web_url or f"{self.request.protocol}://{self.request.host}"
+
+    def finish(self, chunk: Any = None) -> Any:
+        """Finish the response with a Server-Timing header: the time from the handler's start (the
+        bench reads it as the server time; it leaves out HTTP parsing and sending)."""
+        if hasattr(self, "_began") and not self._finished:
+            self.set_header("Server-Timing",
+                            f"app;dur={(time.perf_counter() - self._began) * 1000:.2f}")
+        return super().finish(chunk)
+
+    def render_page(self, page: Page) -> None:
+        values = {"base": self.base(), "path": self.request.uri, **page.values}
+        html = self.site.templates.get_template(page.template).render(values)
+        self.set_status(page.status)
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(html)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.clear_header("Retry-After")
+        self.render_page(Page("error.html", {"status": status_code}, status=status_code))
+
+    def log_exception(self, typ, value, tb) -> None:  # type: ignore[no-untyped-def]
+        if isinstance(value, tornado.web.HTTPError):
+            return super().log_exception(typ, value, tb)
+        log.error("web request %s %s failed", self.request.method, self.request.path,
+                  exc_info=(typ, value, tb))
+
+
+class _Route(_Base):
+    """One route: rate limit, arguments, the handler of handlers/web.py, then its response."""
+
+    def initialize(self, site: Site, handler: RouteHandler, limited: bool = True) -> None:
+        self.site, self.handler, self.limited = site, handler, limited
+
+    async def get(self, *path_args: str) -> None:
+        self._began = time.perf_counter()
+        if self.limited:
+            wait = self.site.buckets.take(self.request.remote_ip or "")
+            if wait:
+                self.set_header("Retry-After", str(max(1, round(wait))))
+                self.render_page(Page("error.html", {"status": 429}, status=429))
+                return
+        args = {}
+        for name in list(self.request.query_arguments)[:MAX_ARGS]:
+            values = self.request.query_arguments[name]
+            args[name] = values[0].decode("utf-8", "replace")[:MAX_ARG_CHARS] if values else ""
+        request = Request(args, self.base(), self.request.uri)
+        answer = await self.handler(self.site.db, request, *path_args)
+        if isinstance(answer, Page):
+            self.render_page(answer)
+        elif isinstance(answer, Data):
+            self.set_status(answer.status)
+            self.set_header("Content-Type", "application/json; charset=UTF-8")
+            self.finish(json.dumps(answer.body, ensure_ascii=False))
+        else:
+            self.set_header("Content-Type", "application/atom+xml; charset=UTF-8")
+            self.set_status(answer.status)
+            # feedgen builds an lxml tree: milliseconds, so in a thread like the storage call
+            self.finish(await asyncio.to_thread(feeds.atom, answer, self.base() + self.request.uri,
+                                                self.base(), self.site.settings.tz,
+                                                self.site.templates))
+
+    head = get  # link previews ask HEAD first; tornado sends the headers without the body
+
+
+class _NotFound(_Base):
+    """Every path no route matches: the 404 page."""
+
+    def prepare(self) -> None:
+        self.render_page(web.not_found("这个页面"))
+
+
+class _Static(tornado.web.StaticFileHandler):
+    def set_default_headers(self) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            self.set_header(name, value)
+
+
+def routes(db: Database, settings: Settings) -> list[tuple]:
+    """Return the site's routes (path pattern, handler class, its arguments), in one list."""
+    site = Site(db, settings, template_environment(), TokenBuckets(settings.web_rate))
+
+    def page(handler: RouteHandler, limited: bool = True) -> dict:
+        return {"site": site, "handler": handler, "limited": limited}
+
+    date = r"(\d{4}-\d{2}-\d{2})"
+    return [
+        (r"/", _Route, page(web.home)),
+        (rf"/d/{date}", _Route, page(web.day)),
+        (r"/search", _Route, page(web.search)),
+        (r"/what", _Route, page(web.what)),
+        (r"/what/([^/]+)", _Route, page(web.what)),
+        (r"/week", _Route, page(web.week)),
+        (r"/week/([^/]+)", _Route, page(web.week)),
+        (r"/trend", _Route, page(web.trend)),
+        (r"/item/(\d{1,19})", _Route, page(web.item)),
+        (r"/categories", _Route, page(web.categories)),
+        (r"/category/([^/]+)", _Route, page(web.category)),
+        (r"/feed\.xml", _Route, page(web.feed)),
+        (r"/api/search", _Route, page(web.api_search)),
+        (rf"/api/d/{date}", _Route, page(web.api_day)),
+        (r"/healthz", _Route, page(web.health, limited=False)),
+        (r"/static/(site\.css)", _Static, {"path": str(STATIC_DIR)}),
+    ]
+
+
+def not_found_handler(db: Database, settings: Settings) -> dict:
+    """Return the tornado.web.Application settings that make unknown paths the site's 404 page."""
+    site = Site(db, settings, template_environment(), TokenBuckets(0))
+    return {"default_handler_class": _NotFound, "default_handler_args": {"site": site}}
+
+
+def make_app(db: Database, settings: Settings) -> tornado.web.Application:
+    """Return the site as a tornado application (not yet listening)."""
+    return tornado.web.Application(routes(db, settings), **not_found_handler(db, settings))
+
+
+def trusts_proxy(host: str) -> bool:
+    """Return True when listening on loopback only: then every client is a local reverse proxy,
+    whose X-Forwarded-For / X-Real-IP name the real client (elsewhere they could be forged)."""
+    return host in ("127.0.0.1", "::1", "localhost")
+
+
+def make_server(db: Database, settings: Settings, host: str) -> tornado.httpserver.HTTPServer:
+    """Return the site's HTTP server (not yet listening)."""
+    return tornado.httpserver.HTTPServer(make_app(db, settings), xheaders=trusts_proxy(host))
+
+
+async def serve(db: Database, settings: Settings, host: str, port: int, stop: asyncio.Event,
+                ready: Callable[[int], None] | None = None) -> None:
+    """Serve the site on host:port until `stop` is set; `ready` gets the port (0 = a free one)."""
+    server = make_server(db, settings, host)
+    sockets = tornado.netutil.bind_sockets(port, address=host)
+    server.add_sockets(sockets)
+    bound = sockets[0].getsockname()[1]
+    log.info("web archive on http://%s:%d/", host, bound)
+    if ready:
+        ready(bound)
+    try:
+        await stop.wait()
+    finally:
+        server.stop()
+        await server.close_all_connections()
+
+
+def run(db: Database, settings: Settings, host: str, port: int) -> None:
+    """Serve the site until SIGINT or SIGTERM (what `digestbot web` does)."""
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # One line per request is the reverse proxy's job; 4xx and 5xx are still logged (WARNING).
+    logging.getLogger("tornado.access").setLevel(max(logging.WARNING, logging.root.level))
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(db, settings, host, port, stop,
+                    ready=lambda bound: print(f"serving the web archive on http://{host}:{bound}/",
+                                              flush=True))
+
+    asyncio.run(main())
