@@ -29,7 +29,7 @@ from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_for, translations
 from bot.send import send
 from bot.state import CONTEXT_TYPES, BotState, Context
 from bot.updates import ChatOrderedUpdates
-from handlers import admin, card, common, readers, user
+from handlers import admin, ask, card, common, readers, user
 from handlers.common import thread_of
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ def build_application(settings: Settings, db: Database,
     app.add_handler(CommandHandler("search", user.search))
     app.add_handler(CommandHandler("category", user.category))
     app.add_handler(CommandHandler("what", user.what))
+    app.add_handler(CommandHandler("ask", ask.ask))
     app.add_handler(CommandHandler("week", readers.week))
     app.add_handler(CommandHandler("trend", readers.trend))
     app.add_handler(CommandHandler("subscribe", readers.subscribe))
@@ -89,6 +90,7 @@ def build_application(settings: Settings, db: Database,
     app.add_handler(CallbackQueryHandler(user.category_button, pattern=r"^c:\d+:\d+$"))
     app.add_handler(CallbackQueryHandler(card.card_button, pattern=r"^k:\d{4}-\d{2}-\d{2}$"))
     app.add_handler(CallbackQueryHandler(readers.settings_button, pattern=r"^r:(c:[-\d]|s:[01])$"))
+    app.add_handler(CallbackQueryHandler(ask.ask_button, pattern=r"^a:\d+:\d+:[ct]{0,2}$"))
     app.add_handler(InlineQueryHandler(readers.inline_query))
     # Admin.
     app.add_handler(CommandHandler("push", admin.push))
@@ -102,6 +104,13 @@ def build_application(settings: Settings, db: Database,
     app.add_handler(CommandHandler("weekly", admin.weekly))
     app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, admin.upload))
     app.add_handler(CallbackQueryHandler(admin.publish_button, pattern=r"^p:\d{4}-\d{2}-\d{2}$"))
+    # Questions: plain text in private, a mention of the bot or a reply to it in a group; last,
+    # an unknown command in private gets a hint.
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE,
+                                   ask.private_text))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS,
+                                   ask.group_text))
+    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, ask.unknown_command))
     app.add_error_handler(on_error)
     return app
 

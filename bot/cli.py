@@ -108,8 +108,10 @@ def _parser() -> argparse.ArgumentParser:
     copy.set_defaults(handler=_migrate)
 
     # The bot's own commands; their handlers are in bot/offline.py, imported only when one runs.
-    ask = sub.add_parser("ask", help="run one bot command offline and print the replies")
-    ask.add_argument("text", help='e.g. "/search 红包"')
+    ask = sub.add_parser("ask", help="run one bot command, or answer a question, offline and "
+                         "print the replies")
+    ask.add_argument("text", help='a command, e.g. "/search 红包", or a question, answered as '
+                     'the bot answers a private message, e.g. "上周有哪些融资"')
     ask.add_argument("--user-id", type=int, default=0, help="sender (an ADMIN_IDS id for admin "
                      "commands; default: the first admin, else 1000)")
     ask.add_argument("--json", action="store_true")

@@ -54,3 +54,12 @@ def feed_url(base: str, query: str = "", category: str | None = None) -> str:
         return ""
     params = ({"q": query} if query else {}) | ({"category": category} if category else {})
     return f"{base}/feed.xml" + (f"?{urlencode(params)}" if params else "")
+
+
+def ask_url(base: str, question: str, widen: str = "") -> str:
+    """Return a question's answer on the site: BASE/ask?q=...[&widen=tc] (widen: t drops the
+    period, c the category)."""
+    if not base or not question:
+        return ""
+    params = {"q": question} | ({"widen": widen} if widen else {})
+    return f"{base}/ask?{urlencode(params)}"

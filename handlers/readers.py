@@ -20,6 +20,7 @@ from bot.i18n import LANGUAGES, Translations, language_for, translations
 from bot.render import readers as reader_render
 from bot.send import send_photo
 from bot.state import Context
+from handlers import ask
 from handlers.common import reply, thread_of, today_in_zone
 from storage import digests, readers
 from storage import search as index_search
@@ -240,7 +241,10 @@ async def inline_query(update: Update, context: Context) -> None:
 
 def _inline_items(db: Database, query: str, day: str) -> tuple[list[Item], str | None]:
     """Return the items to offer for an inline query (matches, or the newest digest's items) and
-    why the query was refused (SearchResult.message), if it was."""
+    why the query was refused (SearchResult.message), if it was. A query that reads as a question
+    (上周 融资) is answered as one (handlers/ask.py)."""
+    if (asked := ask.inline_items(db, query, day)) is not None:
+        return asked, None
     if index_search.searchable_length(query) >= 2:
         result = index_search.search(db, query, limit=reader_render.INLINE_RESULTS)
         if not result.message:

@@ -183,7 +183,7 @@ def _weeks(db: Database, question: Question, ids: list[int]) -> Trend:
     else:
         row = db.execute("SELECT min(date), max(date) FROM digests").fetchone()
         if row is None or row[0] is None:
-            return Trend(question.text, 0, ())
+            return Trend(_counted(question), 0, ())
         first, last = dt.date.fromisoformat(row[0]), dt.date.fromisoformat(row[1])
     counts: dict[dt.date, int] = {}
     for identifier in ids:
@@ -195,7 +195,14 @@ def _weeks(db: Database, question: Question, ids: list[int]) -> Trend:
     while week <= last:
         weeks.append((week, counts.get(week, 0)))
         week += dt.timedelta(days=7)
-    return Trend(question.text, len(ids), tuple(weeks))
+    return Trend(_counted(question), len(ids), tuple(weeks))
+
+
+def _counted(question: Question) -> str:
+    """Return what a count counts, in the question's words: its names and keywords, else the
+    category word, else the question."""
+    words = [*question.names, *(k for k in question.keywords if not k.startswith("-"))]
+    return " ".join(words) or question.category_word or question.text
 
 
 def _day(db: Database, question: Question) -> Answer:

@@ -67,11 +67,18 @@ class Question:
     period_problem: tuple[str, PeriodProblem] | None = None  # (phrase, why) a time phrase unused
     cut: bool = False  # the question was longer than MAX_QUESTION_CHARS
     refusal: Refusal | None = None  # nothing to look for: say so, with examples
+    plain: bool = False  # only names and keywords, no word of a question (红包, Kimi 红包)
 
     @property
     def names(self) -> tuple[str, ...]:
         """Return every subject as written."""
         return tuple(subject.written for subject in self.subjects)
+
+    @property
+    def reads_as_question(self) -> bool:
+        """True when some words were read as more than words to find (a period, a category,
+        question words): 上周 融资 is a question, 红包 a search."""
+        return not self.plain
 
     @property
     def filtered(self) -> bool:
@@ -141,7 +148,7 @@ ENGLISH_FILLER = frozenset(
     "was were did does do of on in at for to me tell show list give find latest recent recently new "
     "there has have been how many much some updates update going from by and or please i want know "
     "whats what's it its this that who where when why get got into over more most top s "
-    "released release announced say said".split())
+    "released release announced say said doing does done".split())
 
 
 _FILLER_LONGEST_FIRST = tuple(sorted(FILLER, key=len, reverse=True))
@@ -217,8 +224,10 @@ def understand(question: str, today: dt.date) -> Question:
     if intent == "day" and (period is not None and period.days > 1 or category or subjects
                             or keywords):
         intent = "list"  # 上周的日报, 昨天日报里的融资: the items of those days
+    found_words = [*(s.written for s in subjects), *keywords]
+    plain = sorted(_fold("".join(text.split()))) == sorted(_fold("".join(found_words)))
     question_read = Question(text, today, intent, period, category, category_word,
-                             tuple(subjects), tuple(keywords), period_problem, cut)
+                             tuple(subjects), tuple(keywords), period_problem, cut, plain=plain)
     if not question_read.filtered and intent != "day":
         # 请问一下, 😀, 2月30日: nothing to look for (or only a day that does not exist)
         return dataclasses.replace(question_read, refusal="no_such_period" if period_problem

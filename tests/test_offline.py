@@ -41,3 +41,23 @@ def test_ask_in_english_and_lang_is_remembered(cli_db: str, capsys) -> None:
     assert "中文" in json.loads(capsys.readouterr().out)[0]["text"]
     assert main(["--db", cli_db, "ask", "/help", "--json", "--lang", "en", "--user-id", "7"]) == 0
     assert "查看帮助" in json.loads(capsys.readouterr().out)[0]["text"]  # the choice wins
+
+
+def test_ask_without_a_slash_answers_as_the_bot_answers_a_private_message(cli_db: str,
+                                                                          capsys) -> None:
+    from bot.config import load_settings
+    from bot.i18n import translations
+    from bot.render.ask import answer_replies
+    from handlers.ask import ask_text
+    from handlers.common import today_in_zone
+    from storage.backend import open_db
+
+    assert main(["--db", cli_db, "ask", "阶跃星辰融资", "--json", "--user-id", "7"]) == 0
+    (message,) = json.loads(capsys.readouterr().out)
+    assert "按：投融资 · 阶跃星辰 · 4 条" in message["text"]
+    with open_db(cli_db) as db:
+        asked = ask_text(db, "阶跃星辰融资", today_in_zone(load_settings()))
+    (expected,) = answer_replies(translations("zh"), asked.answer, asked.query_id, 0, "", "",
+                                 asked.text)
+    assert message["text"] == expected.text
+    assert message["reply_markup"] == expected.keyboard.to_dict()

@@ -103,3 +103,11 @@ def test_no_input_raises() -> None:
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
         question = understand(text, TODAY)
         assert question.refusal is not None or question.filtered or question.intent == "day"
+
+
+@pytest.mark.parametrize(("text", "question"), [
+    ("红包", False), ("Kimi 红包", False), ("红包 Kimi", False), ("红包 -文心", False),
+    ("上周 红包", True), ("融资", True), ("Kimi 最近怎么样", True), ("有哪些红包", True),
+])
+def test_what_reads_as_a_question(text: str, question: bool) -> None:
+    assert understand(text, TODAY).reads_as_question is question

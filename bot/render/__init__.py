@@ -43,6 +43,7 @@ HELP_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("search", N_("关键词搜索"), N_("/search 红包")),
     ("category", N_("按分类浏览"), N_("/category 投融资")),
     ("what", N_("某公司/产品的事件时间线"), N_("/what 阶跃星辰")),
+    ("ask", N_("提问（私聊也可以直接发问题）"), N_("/ask 上周有哪些融资")),
     ("week", N_("一周事件榜（默认最新一周）"), "/week 2026-02-08"),
     ("trend", N_("关键词每周提及趋势图"), N_("/trend 红包")),
     ("subscribe", N_("私信订阅每日日报（可选分类）"), N_("/subscribe 投融资 模型")),

@@ -1,0 +1,154 @@
+"""Questions: `/ask 问题`, plain text in a private chat, a group message that mentions the bot or
+replies to it, the answer's buttons, inline queries that read as questions, and the hint for an
+unknown command.
+
+Each handler reads the question once (storage/understand.py, today in TIMEZONE), answers it from
+the archive in a worker thread (storage/answer.py) and replies with the view that fits
+(bot/render/ask.py). The question is saved with the day it was asked, so the buttons under the
+answer read it again exactly as it was read then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from telegram import Update
+from telegram.error import BadRequest
+
+from bot import chart, questions
+from bot.render import PAGE_SIZE
+from bot.render import ask as ask_render
+from bot.send import send_photo
+from bot.state import Context
+from handlers.common import reply, thread_of, today_in_zone
+from storage import posts, readers
+from storage.answer import Answer, answer
+from storage.model import Item
+from storage.understand import MAX_QUESTION_CHARS, understand
+
+if TYPE_CHECKING:
+    from storage.backend import Database
+
+SAVED_PREFIX = "ask:"
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question answered for a chat: the answer, the id its buttons refer to (0: none), the
+    question as sent (for the site's link) and how it was widened."""
+
+    answer: Answer
+    query_id: int
+    text: str
+    flags: str = ""
+
+
+def ask_text(db: Database, text: str, day: str, page: int = 0, flags: str = "",
+             remember: bool = True) -> Asked:
+    """Return the answer to `text` asked on `day` (YYYY-MM-DD), page `page`, widened by `flags`;
+    a question counts in the day's usage figures, and is saved for its buttons (`remember`)."""
+    text = " ".join(text.split())[:MAX_QUESTION_CHARS + 1]  # one more: the reading says it was cut
+    question = questions.widen(understand(text, dt.date.fromisoformat(day)), flags)
+    found = answer(db, question, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+    query_id = 0
+    if not question.refusal and remember:
+        readers.record_use(db, day, "ask", question.text)
+        query_id = posts.remember_query(db, f"{SAVED_PREFIX}{day}:{text}")
+    return Asked(found, query_id, text, flags)
+
+
+def recall(db: Database, query_id: int, page: int, flags: str) -> Asked | None:
+    """Return page `page` of the saved question `query_id` widened by `flags`, read as on the day
+    it was asked; None when it is no longer saved."""
+    saved = posts.recall_query(db, query_id)
+    if saved is None or not saved.startswith(SAVED_PREFIX):
+        return None
+    day, _, text = saved.removeprefix(SAVED_PREFIX).partition(":")
+    asked = ask_text(db, text, day, page, flags, remember=False)
+    return Asked(asked.answer, query_id, text, flags)
+
+
+async def answer_question(update: Update, context: Context, text: str) -> None:
+    """Answer `text` in the chat it came from: the view that fits under the reading line."""
+    state, lang = context.bot_data, context.lang
+    asked = await asyncio.to_thread(ask_text, state.db, text, today_in_zone(state.settings))
+    found, web_url = asked.answer, state.settings.web_url
+    if found.shape == "count" and found.found and found.trend is not None:
+        weeks = [chart.WeekCount(week, n) for week, n in found.trend.weeks]
+        png = await asyncio.to_thread(chart.trend_png, found.trend.query, weeks,
+                                      chart.cjk_font_path(state.settings.trend_font), lang)
+        await send_photo(context.bot, update.effective_chat.id, png,
+                         ask_render.count_caption(lang, found, web_url, asked.text), thread_of(update))
+        return
+    await reply(update, context, ask_render.answer_replies(lang, found, asked.query_id, 0, "",
+                                                           web_url, asked.text))
+
+
+async def ask(update: Update, context: Context) -> None:
+    """/ask 问题: answer a question in any chat."""
+    text = " ".join(context.args)
+    if not text.strip():
+        await reply(update, context, ask_render.ask_usage(context.lang))
+        return
+    await answer_question(update, context, text)
+
+
+async def private_text(update: Update, context: Context) -> None:
+    """Plain text in a private chat: a question."""
+    await answer_question(update, context, update.effective_message.text or "")
+
+
+async def group_text(update: Update, context: Context) -> None:
+    """A group message: answered when it mentions the bot (@username ...) or replies to one of its
+    messages; other chatter is left alone."""
+    message = update.effective_message
+    text = message.text or ""
+    mention = f"@{context.bot.username}"
+    replied = message.reply_to_message
+    to_bot = replied is not None and replied.from_user is not None \
+        and replied.from_user.id == context.bot.id
+    if mention.lower() not in text.lower() and not to_bot:
+        return
+    at = text.lower().find(mention.lower())
+    question = text if at < 0 else text[:at] + text[at + len(mention):]
+    await answer_question(update, context, question)
+
+
+async def ask_button(update: Update, context: Context) -> None:
+    """A button under an answer (`a:QUERY_ID:PAGE:FLAGS`): page, or widen the question."""
+    callback = update.callback_query
+    _, query_id, page, flags = callback.data.split(":", 3)
+    asked = await asyncio.to_thread(recall, context.bot_data.db, int(query_id), int(page), flags)
+    if asked is None:
+        await callback.answer(context.lang.gettext("这个问题已过期，请重新提问。"))
+        return
+    await callback.answer()
+    replies = ask_render.answer_replies(context.lang, asked.answer, asked.query_id, int(page), flags,
+                                        context.bot_data.settings.web_url, asked.text)
+    try:
+        await callback.edit_message_text(replies[0].text, reply_markup=replies[0].keyboard)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+    for more in replies[1:]:  # a widened answer may need more than the message it replaces
+        await reply(update, context, more)
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """A command the bot does not have, in a private chat: a one-line hint naming /help."""
+    command = (update.effective_message.text or "").split()[0].split("@")[0]
+    await reply(update, context, ask_render.unknown_command(context.lang, command))
+
+
+def inline_items(db: Database, query: str, day: str) -> list[Item] | None:
+    """Return the items answering an inline query that reads as a question (a period, a category,
+    question words: 上周 融资), None for plain keywords (searched as /search does)."""
+    question = understand(query, dt.date.fromisoformat(day))
+    if not question.reads_as_question or question.refusal:
+        return None
+    found = answer(db, question, limit=20)
+    readers.record_use(db, day, "inline", question.text)
+    return found.items[:20]
