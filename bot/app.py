@@ -25,7 +25,7 @@ from telegram.request import BaseRequest
 
 from bot import render, schedule
 from bot.config import ConfigError, Settings
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_for, translations
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations, translations_for
 from bot.send import send
 from bot.state import CONTEXT_TYPES, BotState, Context
 from bot.updates import ChatOrderedUpdates
@@ -134,7 +134,7 @@ async def _post_init(app: Application) -> None:
     await set_menus(app)
     web_url = app.bot_data.settings.web_url
     if web_url.startswith("https://"):  # Telegram opens Mini Apps over HTTPS only
-        channel = translations(app.bot_data.settings.channel_language)
+        channel = app.bot_data.settings.channel_lang
         await app.bot.set_chat_menu_button(menu_button=MenuButtonWebApp(
             render.menu_button(channel), WebAppInfo(web_url + "/")))
     await schedule.start_jobs(app)
@@ -149,7 +149,7 @@ async def on_error(update: object, context: Context) -> None:
         # A new context: pick_language's choice is not on it; a kept /lang choice is, mostly.
         user = update.effective_user
         choice = context.bot_data.language_choices.get(user.id) if user else None
-        lang = translations(language_for(choice or "", user.language_code if user else None))
+        lang = translations_for(choice or "", user.language_code if user else None)
         try:
             await send(context.bot, update.effective_chat.id, render.something_went_wrong(lang),
                        thread_of(update))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translations, translations
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 
@@ -66,6 +66,12 @@ class Settings:
     def database(self) -> str:
         """Return where the index lives: DATABASE_URL if set, else the SQLite file DIGESTBOT_DB."""
         return self.database_url or self.db_path
+
+    @property
+    def channel_lang(self) -> Translations:
+        """Return the messages of what is posted to the channel (CHANNEL_LANGUAGE): the daily post,
+        the Monday board, forum topics' names, and their previews."""
+        return translations(self.channel_language)
 
     @property
     def tz(self) -> ZoneInfo:

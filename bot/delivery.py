@@ -35,10 +35,10 @@ from telegram import Bot
 from telegram.error import Forbidden, TelegramError
 
 from bot import render
-from bot.i18n import language_for, translations
+from bot.i18n import translations_for
 from bot.render import admin as admin_render
 from bot.render import readers as reader_render
-from bot.send import send
+from bot.send import send, tell
 from bot.state import BotState
 from bot.targets import deliver as target_delivery
 from bot.topics import topic_sender
@@ -80,7 +80,7 @@ async def post_digest(bot: Bot, state: BotState, date: str, chat_id: str | int,
     found = await asyncio.to_thread(digest_on, state.db, date)
     if found is None:
         return PostOutcome("missing", date)
-    channel = translations(state.settings.channel_language)
+    channel = state.settings.channel_lang
     # in a forum, each category into its own topic
     post = render.channel_post_topics(channel, *found, state.settings.web_url)
     return await post_messages(bot, state, date, chat_id, [text for _, text in post], force,
@@ -169,10 +169,8 @@ async def report_missing_digest(bot: Bot, state: BotState, date: str, gave_up_at
     the language they chose with /lang, else the last one their client sent)."""
     if not await asyncio.to_thread(posts.claim_once, state.db, f"missing:{date}"):
         return
-    for admin in state.settings.admin_ids:
-        choice, client = await asyncio.to_thread(readers.language_settings, state.db, admin)
-        lang = translations(language_for(choice, client))
-        await send(bot, admin, admin_render.missing_digest(lang, date, gave_up_at))
+    await tell(bot, state.db, state.settings.admin_ids,
+               lambda lang: admin_render.missing_digest(lang, date, gave_up_at))
 
 
 async def deliver_subscriptions(bot: Bot, state: BotState, date: str) -> int:
@@ -194,7 +192,7 @@ async def deliver_subscriptions(bot: Bot, state: BotState, date: str) -> int:
         if not chosen:
             continue
         try:
-            lang = translations(language_for(reader.language_choice, reader.client_language))
+            lang = translations_for(reader.language_choice, reader.client_language)
             outcome = await post_messages(bot, state, date, reader.chat_id,
                                           render.channel_post(lang, header, chosen,
                                                               state.settings.web_url))
@@ -231,7 +229,7 @@ async def post_week_board(bot: Bot, state: BotState, end: dt.date) -> PostOutcom
     if not stories:
         return PostOutcome("missing", key)
     start = end - dt.timedelta(days=6)
-    channel = translations(state.settings.channel_language)
+    channel = state.settings.channel_lang
     messages = [r.text for r in reader_render.week_board(channel, stories, start.isoformat(),
                                                          end.isoformat())]
     return await post_messages(bot, state, key, state.settings.channel_id, messages,
@@ -338,7 +336,7 @@ async def _notify(bot: Bot, db: Database) -> int:
     sent, failed = 0, False
     for alert in alerts:
         try:
-            lang = translations(language_for(alert.language_choice, alert.client_language))
+            lang = translations_for(alert.language_choice, alert.client_language)
             await send(bot, alert.chat_id, reader_render.watch_alert(lang, alert))
         except Forbidden:
             log.info("watcher %s blocked the bot; marked blocked", alert.chat_id)

@@ -80,6 +80,12 @@ def language_for(choice: str, client_code: str | None) -> str:
     return "en" if (client_code or "").lower().startswith("en") else DEFAULT_LANGUAGE
 
 
+def translations_for(choice: str, client_code: str | None) -> Translations:
+    """Return the messages to answer a user in: `language_for` their /lang `choice` and the
+    language_code their client sent."""
+    return translations(language_for(choice, client_code))
+
+
 def N_(message: str) -> str:
     """Mark `message` for extraction without translating it now (translated where it is shown)."""
     return message

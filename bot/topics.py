@@ -22,7 +22,6 @@ from telegram import Bot, Message
 from telegram.error import BadRequest
 
 from bot import render
-from bot.i18n import translations
 from bot.send import send
 from bot.state import BotState
 from storage import posts
@@ -100,7 +99,7 @@ async def thread_for(bot: Bot, state: BotState, chat_id: str, topic: str) -> int
             if thread is not None:
                 return thread
             try:
-                name = render.topic_name(translations(state.settings.channel_language), topic)
+                name = render.topic_name(state.settings.channel_lang, topic)
                 created = await bot.create_forum_topic(chat_id, name,
                                                        icon_color=render.topic_color(topic))
             except BadRequest as exc:

@@ -10,7 +10,7 @@ from telegram import Update
 
 from bot import delivery, render, schedule
 from bot.config import parse_clock
-from bot.i18n import Translations, translations
+from bot.i18n import Translations
 from bot.render import admin as admin_render
 from bot.render import target_status
 from bot.state import BotState, Context
@@ -67,7 +67,7 @@ async def preview(update: Update, context: Context) -> None:
     if found is None:
         await reply(update, context, render.no_digest(context.lang, date or None))
         return
-    channel = translations(context.bot_data.settings.channel_language)
+    channel = context.bot_data.settings.channel_lang
     await reply(update, context, [render.Reply(text) for text in render.channel_post(
         channel, *found, context.bot_data.settings.web_url)])
 
@@ -178,7 +178,7 @@ async def upload(update: Update, context: Context) -> None:
     await reply(update, context, render.upload_result(lang, outcome.line(),
                                                       outcome.status != "rejected", outcome.date))
     if found is not None:  # the preview: as the channel will read it
-        channel = translations(context.bot_data.settings.channel_language)
+        channel = context.bot_data.settings.channel_lang
         await reply(update, context, [render.Reply(text) for text in render.channel_post(
             channel, *found, context.bot_data.settings.web_url)])
         await delivery.notify_watches(context.bot, context.bot_data)

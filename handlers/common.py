@@ -21,7 +21,7 @@ from telegram import Update
 
 from bot import render
 from bot.config import Settings
-from bot.i18n import language_for, translations
+from bot.i18n import translations_for
 from bot.send import send
 from bot.state import Context
 from storage import readers
@@ -68,7 +68,7 @@ async def pick_language(update: object, context: Context) -> None:
     if choice is None:
         choice = await asyncio.to_thread(readers.language_choice, state.db, user.id)
         state.language_choices.put(user.id, choice)
-    context.lang = translations(language_for(choice, user.language_code))
+    context.lang = translations_for(choice, user.language_code)
 
 
 def admin_only(handler: Handler) -> Handler:

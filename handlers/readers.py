@@ -16,7 +16,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 
 from bot import chart, render
-from bot.i18n import LANGUAGES, Translations, language_for, translations
+from bot.i18n import LANGUAGES, Translations, translations_for
 from bot.render import readers as reader_render
 from bot.send import send_photo
 from bot.state import Context
@@ -170,7 +170,7 @@ async def lang(update: Update, context: Context) -> None:
     choice = "" if asked == "auto" else asked
     await asyncio.to_thread(_choose_language, state.db, user.id, choice, user.language_code)
     state.language_choices.put(user.id, choice)
-    context.lang = translations(language_for(choice, user.language_code))
+    context.lang = translations_for(choice, user.language_code)
     await reply(update, context, reader_render.language_set(context.lang, choice))
 
 

@@ -26,15 +26,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot
-from telegram.error import TelegramError
 
-from bot.i18n import language_for, translations
 from bot.render import target_status
-from bot.send import send
+from bot.retry import retrying
+from bot.send import tell
 from bot.state import BotState
 from bot.targets import base
 from bot.targets.base import DeliveryError, Target
-from storage import posts, readers
+from storage import posts
 from storage import targets as records
 from storage.digests import digest_on
 from storage.model import Found
@@ -141,23 +140,28 @@ async def _send(target: Target, message: Any, ref: str, renew: Callable[[], Awai
                 renew_every: float) -> None:
     """Send one message within the target's rate windows, retrying what may heal; the lease is
     renewed while waiting and right before each attempt."""
-    attempt = 0
-    while True:
+
+    def pause(seconds: float) -> Awaitable[None]:
+        return _pause(seconds, renew, renew_every)
+
+    async def attempt() -> None:
         while (wait := max((w.delay() for w in target.windows), default=0.0)) > 0:
-            await _pause(wait, renew, renew_every)
+            await pause(wait)
         await renew()
         for window in target.windows:  # no await since the check: no other send slips in
             window.note()
-        try:
-            await target.send(message, ref)
-            return
-        except DeliveryError as exc:
-            attempt += 1
-            wait = exc.wait_s if exc.wait_s is not None else BACKOFF_S * 2 ** (attempt - 1)
-            if not exc.retry or attempt > RETRIES or wait > 2 * base.minute():
-                raise
-            log.info("%s: %s; retrying in %.1f s", target.label, exc.detail, wait)
-            await _pause(wait, renew, renew_every)
+        await target.send(message, ref)
+
+    def backoff(exc: Exception, failures: int) -> float | None:
+        if not isinstance(exc, DeliveryError):
+            return None
+        wait = exc.wait_s if exc.wait_s is not None else BACKOFF_S * 2 ** (failures - 1)
+        if not exc.retry or failures > RETRIES or wait > 2 * base.minute():
+            return None
+        log.info("%s: %s; retrying in %.1f s", target.label, exc.detail, wait)
+        return wait
+
+    await retrying(attempt, backoff, pause)
 
 
 async def _pause(seconds: float, renew: Callable[[], Awaitable[None]], renew_every: float) -> None:
@@ -174,12 +178,5 @@ async def _tell_admins_once(bot: Bot, state: BotState, target: Target, date: str
     if not await asyncio.to_thread(posts.claim_once, state.db,
                                    f"target-failed:{date}:{target.key}:{run}"):
         return
-    for admin in state.settings.admin_ids:
-        try:  # in the admin's language: their /lang choice, else their app's last known
-            choice, client = await asyncio.to_thread(readers.language_settings, state.db, admin)
-            lang = translations(language_for(choice, client))
-            await send(bot, admin, target_status.delivery_failed(lang, target.kind, target.label,
-                                                                 date, target.redact(error)))
-        except TelegramError as exc:  # the delivery's own retry goes on; the alert is best effort
-            log.warning("could not tell admin %s about %s: %s", admin, target.label,
-                        type(exc).__name__)
+    await tell(bot, state.db, state.settings.admin_ids, lambda lang: target_status.delivery_failed(
+        lang, target.kind, target.label, date, target.redact(error)))
