@@ -179,11 +179,11 @@ def _web(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
 
 
 def _ingest(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
-    from storage.index import IngestOutcome, digest_files, ingest_paths
+    from storage.index import IngestOutcome, IngestStatus, digest_files, ingest_paths
 
     db = _open(db_path)
     files = list(digest_files(args.paths))
-    counts = {"indexed": 0, "unchanged": 0, "rejected": 0}
+    counts = dict.fromkeys(IngestStatus, 0)
     items = 0
     bar = None
     if sys.stdout.isatty() and len(files) >= PROGRESS_MIN_FILES:
@@ -194,24 +194,24 @@ def _ingest(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     def report(outcome: IngestOutcome) -> None:
         nonlocal items
         counts[outcome.status] += 1
-        items += outcome.items if outcome.status == "indexed" else 0
+        items += outcome.items if outcome.status == IngestStatus.INDEXED else 0
         if bar is None:
             print(outcome.line(), flush=True)
         else:
-            if outcome.status == "rejected":
+            if outcome.status == IngestStatus.REJECTED:
                 bar.write(outcome.line())
             bar.update(1)
 
     ingest_paths(db, files, on_outcome=report)
     if bar is not None:
         bar.close()
-    summary = (f"{len(files)} files: {counts['indexed']} indexed ({items} items), "
-               f"{counts['unchanged']} unchanged, {counts['rejected']} rejected")
+    summary = (f"{len(files)} files: {counts[IngestStatus.INDEXED]} indexed ({items} items), "
+               f"{counts[IngestStatus.UNCHANGED]} unchanged, {counts[IngestStatus.REJECTED]} rejected")
     print(summary, file=sys.stdout if bar is not None else sys.stderr)
     if not files:
         print("no digest files found (looked for *.md, *.markdown, *.txt)", file=sys.stderr)
         return 1
-    return 1 if counts["rejected"] else 0
+    return 1 if counts[IngestStatus.REJECTED] else 0
 
 
 def _migrate(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
@@ -255,6 +255,7 @@ def _open(db_path: str):
 
 
 def _search(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    from storage.model import Refusal
     from storage.search import search
 
     db = _open(db_path)
@@ -264,11 +265,12 @@ def _search(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     if args.json:
         _print_json([item.to_json() for item in result.items])
         return 0
-    messages = {"empty": "empty query", "too_short": "query too short: type at least 2 characters",
-                "only_excluded": "the query only excludes words (-word): add a word to find, "
-                                 "e.g. 红包 -文心",
-                "unknown_category": f"unknown category {args.category!r}: try 政策 模型 产品 "
-                                    "投融资 行业 (or policy models products funding industry)"}
+    messages = {Refusal.EMPTY: "empty query",
+                Refusal.TOO_SHORT: "query too short: type at least 2 characters",
+                Refusal.ONLY_EXCLUDED: "the query only excludes words (-word): add a word to find, "
+                                       "e.g. 红包 -文心",
+                Refusal.UNKNOWN_CATEGORY: f"unknown category {args.category!r}: try 政策 模型 产品 "
+                                          "投融资 行业 (or policy models products funding industry)"}
     if result.message:
         print(messages[result.message], file=sys.stderr)
         return 1

@@ -44,8 +44,9 @@ from bot.targets import deliver as target_delivery
 from bot.topics import topic_sender
 from storage import posts, readers
 from storage.digests import digest_on
-from storage.index import IngestOutcome, ingest_bytes, save_digest_file, scan_dir
+from storage.index import IngestOutcome, IngestStatus, ingest_bytes, save_digest_file, scan_dir
 from storage.model import Found
+from storage.posts import DayStatus, PostStatus
 from storage.readers import Reader, WatchAlert
 from storage.stories import week_board
 from storage.topics import WEEK_TOPIC
@@ -61,10 +62,9 @@ SCAN_PAUSE_S, SCAN_BATCH_ITEMS = 0.05, 300
 
 @dataclass(frozen=True)
 class PostOutcome:
-    """What a post attempt did: "posted", "already" (posted before), "missing" (no digest),
-    "busy" (another process holds the post's lease)."""
+    """What a post attempt did."""
 
-    status: str
+    status: PostStatus
     date: str
     sent: int = 0
     total: int = 0
@@ -79,7 +79,7 @@ async def post_digest(bot: Bot, state: BotState, date: str, chat_id: str | int,
     once unless `force`."""
     found = await asyncio.to_thread(digest_on, state.db, date)
     if found is None:
-        return PostOutcome("missing", date)
+        return PostOutcome(PostStatus.MISSING, date)
     channel = state.settings.channel_lang
     # in a forum, each category into its own topic
     post = render.channel_post_topics(channel, *found, state.settings.web_url)
@@ -95,7 +95,7 @@ async def post_messages(bot: Bot, state: BotState, key: str, chat_id: str | int,
     message's forum topic (bot/topics.py), used when the chat is a forum.
 
     The process holding the post's lease sends (renewing it before each
-    message); the others get "busy" and retry later. If the sender dies, its
+    message); the others get BUSY and retry later. If the sender dies, its
     lease expires after LEASE_SECONDS and another process continues from the
     first unrecorded message.
     """
@@ -104,18 +104,18 @@ async def post_messages(bot: Bot, state: BotState, key: str, chat_id: str | int,
     lease, owner, seconds = f"post:{key}:{chat}", state.worker, state.settings.lease_seconds
     async with state.post_lock(f"{key}:{chat}"):
         if not await asyncio.to_thread(posts.acquire_lease, db, lease, owner, seconds):
-            return PostOutcome("busy", key, 0, len(messages))
+            return PostOutcome(PostStatus.BUSY, key, 0, len(messages))
         try:
             run, done = await asyncio.to_thread(_start_run, db, key, chat, len(messages), force)
             if run.completed_at is not None:
-                return PostOutcome("already", key, 0, len(messages))
+                return PostOutcome(PostStatus.ALREADY, key, 0, len(messages))
             sent = 0
             send_to = topic_sender(bot, state, chat_id) if topics else None
             for seq, text in enumerate(messages):
                 if seq in done:
                     continue
                 if not await asyncio.to_thread(posts.acquire_lease, db, lease, owner, seconds):
-                    return PostOutcome("busy", key, sent, len(messages))  # too slow: taken over
+                    return PostOutcome(PostStatus.BUSY, key, sent, len(messages))  # too slow: taken over
                 message = await (send_to(topics[seq], render.Reply(text)) if send_to
                                  else send(bot, chat_id, render.Reply(text)))
                 await asyncio.to_thread(posts.record_message, db, run, seq, message.message_id)
@@ -124,7 +124,7 @@ async def post_messages(bot: Bot, state: BotState, key: str, chat_id: str | int,
         finally:
             await asyncio.to_thread(posts.release_lease, db, lease, owner)
         log.info("posted %s to %s: %d of %d messages sent now", key, chat, sent, len(messages))
-        return PostOutcome("posted", key, sent, len(messages))
+        return PostOutcome(PostStatus.POSTED, key, sent, len(messages))
 
 
 def _start_run(db: Database, key: str, chat: str, total: int,
@@ -138,12 +138,12 @@ def _start_run(db: Database, key: str, chat: str, total: int,
 # --- the daily post ------------------------------------------------------------------------------
 
 
-async def post_day(bot: Bot, state: BotState, date: str) -> str:
+async def post_day(bot: Bot, state: BotState, date: str) -> DayStatus:
     """Post the digest of `date` to the channel and to subscribers, re-scanning DIGEST_DIR first
     if it is not indexed yet.
 
-    Returns "missing" (no digest for `date`), "busy" (another process holds
-    some post; retry later), "retry" (some other platform failed; retry in a while) or "done".
+    Returns MISSING (no digest for `date`), BUSY (another process holds some post; retry
+    later), RETRY (some other platform failed; retry in a while) or DONE.
     The other platforms (bot/targets/) get it concurrently with the Telegram posting.
     """
     db, settings = state.db, state.settings
@@ -151,17 +151,17 @@ async def post_day(bot: Bot, state: BotState, date: str) -> str:
         await scan(state)
         await notify_watches(bot, state)
         if await asyncio.to_thread(digest_on, db, date) is None:
-            return "missing"
+            return DayStatus.MISSING
     others = asyncio.create_task(target_delivery.deliver(bot, state, date))
     busy = False
     try:
         if settings.channel_id and not await asyncio.to_thread(posts.is_posted, db, date,
                                                                settings.channel_id):
-            busy = (await post_digest(bot, state, date, settings.channel_id)).status == "busy"
+            busy = (await post_digest(bot, state, date, settings.channel_id)).status == PostStatus.BUSY
         busy |= await deliver_subscriptions(bot, state, date) < 0
     finally:
-        others_left = target_delivery.unfinished(await others)  # "busy", "retry" or ""
-    return "busy" if busy or others_left == "busy" else others_left or "done"
+        others_left = target_delivery.unfinished(await others)  # BUSY, RETRY or None
+    return DayStatus.BUSY if busy or others_left == DayStatus.BUSY else others_left or DayStatus.DONE
 
 
 async def report_missing_digest(bot: Bot, state: BotState, date: str, gave_up_at: dt.time) -> None:
@@ -204,8 +204,8 @@ async def deliver_subscriptions(bot: Bot, state: BotState, date: str) -> int:
             log.warning("could not deliver %s to subscriber %s: %s", date, reader.chat_id,
                         type(exc).__name__)
             continue
-        busy |= outcome.status == "busy"
-        served += outcome.status == "posted"
+        busy |= outcome.status == PostStatus.BUSY
+        served += outcome.status == PostStatus.POSTED
     return -1 if busy else served
 
 
@@ -227,7 +227,7 @@ async def post_week_board(bot: Bot, state: BotState, end: dt.date) -> PostOutcom
     key = f"week:{end.isoformat()}"
     stories = await asyncio.to_thread(week_board, state.db, end.isoformat())
     if not stories:
-        return PostOutcome("missing", key)
+        return PostOutcome(PostStatus.MISSING, key)
     start = end - dt.timedelta(days=6)
     channel = state.settings.channel_lang
     messages = [r.text for r in reader_render.week_board(channel, stories, start.isoformat(),
@@ -290,7 +290,7 @@ async def index_upload(state: BotState, raw: bytes, name: str) -> tuple[IngestOu
 def _index_upload(db: Database, directory: str, raw: bytes,
                   name: str) -> tuple[IngestOutcome, Found | None]:
     outcome = ingest_bytes(db, raw, name)
-    if outcome.status == "rejected":
+    if outcome.status == IngestStatus.REJECTED:
         return outcome, None
     save_digest_file(directory, outcome.date, raw)
     return outcome, digest_on(db, outcome.date)
@@ -305,7 +305,7 @@ async def rescan(bot: Bot, state: BotState) -> list[IngestOutcome] | None:
     if outcomes is None:  # another process is scanning; it checks the watches afterwards
         return None
     for outcome in outcomes:
-        if outcome.status != "unchanged":
+        if outcome.status != IngestStatus.UNCHANGED:
             log.info("rescan: %s", outcome.line())
     await notify_watches(bot, state)
     return outcomes

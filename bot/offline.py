@@ -187,6 +187,8 @@ def _run(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
 def _push(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     from bot import delivery
     from storage.digests import parse_date
+    from storage.posts import PostStatus
+    from storage.targets import DeliveryStatus
 
     configure_logging(settings)
     settings.require_bot()
@@ -221,5 +223,5 @@ def _push(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     for other in others:  # the other platforms (bot/targets/), by kind and fingerprint
         print(f"{other.target} {other.status} {outcome.date}: {other.sent} of {other.total} "
               f"messages sent" + (f" ({other.error})" if other.error else ""))
-    served = all(o.status in {"delivered", "already"} for o in others)
-    return 0 if outcome.status in {"posted", "already"} and served else 1
+    served = all(o.status in {DeliveryStatus.DELIVERED, DeliveryStatus.ALREADY} for o in others)
+    return 0 if outcome.status in {PostStatus.POSTED, PostStatus.ALREADY} and served else 1

@@ -20,6 +20,7 @@ from telegram.ext import Application
 from bot import delivery
 from bot.state import BotState, Context
 from storage import posts
+from storage.posts import DayStatus, PostStatus
 
 DAILY_JOB, RETRY_JOB, RESCAN_JOB = "daily-post", "daily-post-retry", "rescan"
 WEEKLY_JOB = "weekly-board"  # PTB's run_daily counts days from Sunday = 0, so Monday is 1
@@ -64,15 +65,15 @@ async def daily_post(context: Context) -> None:
     now = dt.datetime.now(state.settings.tz)
     date = now.date().isoformat()
     status = await delivery.post_day(context.bot, state, date)
-    if status == "missing":
+    if status == DayStatus.MISSING:
         if now.time() < GIVE_UP_AT:
             if not context.job_queue.get_jobs_by_name(RETRY_JOB):
                 context.job_queue.run_once(daily_post, RETRY_EVERY_S, name=RETRY_JOB)
             return
         await delivery.report_missing_digest(context.bot, state, date, GIVE_UP_AT)
-    elif status == "busy":  # another process is posting; check again once its lease could expire
+    elif status == DayStatus.BUSY:  # another process is posting; check again once its lease could expire
         _retry_soon(context, daily_post, state.settings.lease_seconds + 1)
-    elif status == "retry":  # another platform failed (钉钉 blocks 10 minutes): go on later
+    elif status == DayStatus.RETRY:  # another platform failed (钉钉 blocks 10 minutes): go on later
         _retry_soon(context, daily_post, RETRY_EVERY_S)
 
 
@@ -83,7 +84,7 @@ async def weekly_post(context: Context) -> None:
         return
     end = dt.datetime.now(state.settings.tz).date() - dt.timedelta(days=1)
     outcome = await delivery.post_week_board(context.bot, state, end)
-    if outcome.status == "busy":
+    if outcome.status == PostStatus.BUSY:
         _retry_soon(context, weekly_post, state.settings.lease_seconds + 1)
 
 

@@ -19,6 +19,7 @@ from handlers.common import admin_only, reply, today_in_zone
 from storage import posts, readers
 from storage import targets as target_records
 from storage.digests import archive_stats, digest_or_newest, parse_date
+from storage.index import IngestStatus
 
 MAX_UPLOAD_MB = 2
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
@@ -176,7 +177,7 @@ async def upload(update: Update, context: Context) -> None:
     outcome, found = await delivery.index_upload(context.bot_data, raw,
                                                  document.file_name or "upload.md")
     await reply(update, context, render.upload_result(lang, outcome.line(),
-                                                      outcome.status != "rejected", outcome.date))
+                                                      outcome.status != IngestStatus.REJECTED, outcome.date))
     if found is not None:  # the preview: as the channel will read it
         channel = context.bot_data.settings.channel_lang
         await reply(update, context, [render.Reply(text) for text in render.channel_post(

@@ -28,7 +28,7 @@ from bot.render import mcp as text
 from storage import digests
 from storage import search as index_search
 from storage.backend import Database
-from storage.model import ArchiveStats, CategoryCount, Found, Item
+from storage.model import ArchiveStats, CategoryCount, Found, Item, Refusal
 from storage.stories import week_or_newest
 from storage.stories import what as what_happened_to
 
@@ -200,9 +200,9 @@ def _date(value: str | None, name: str) -> str | None:
     return date
 
 
-def _no_text(name: str, value: str, why: str | None = None) -> ToolError:
+def _no_text(name: str, value: str, why: Refusal | None = None) -> ToolError:
     """Return the error for a query storage refused: only exclusions, or no searchable text."""
-    if why == "only_excluded":
+    if why == Refusal.ONLY_EXCLUDED:
         return ToolError(f"{name} {value!r} only excludes words (-word): add a word to find, "
                          "e.g. 红包 -文心")
     return ToolError(f"{name} {value!r} has nothing to search for: give at least 2 letters, "
@@ -248,7 +248,7 @@ async def search(
         raise ToolError(f"limit must be from 1 to {MAX_LIMIT}, not {limit}")
     result = await asyncio.to_thread(index_search.search, state.db, query, category=category,
                                      since=first, until=last, limit=limit)
-    if result.message == "unknown_category":
+    if result.message == Refusal.UNKNOWN_CATEGORY:
         raise ToolError(f"unknown category {category!r}: use 政策 模型 产品 投融资 行业 "
                         "(or policy models products funding industry), or call categories")
     if result.message:

@@ -25,9 +25,10 @@ from handlers.common import reply, thread_of, today_in_zone
 from storage import digests, readers
 from storage import search as index_search
 from storage.categories import CANONICAL, canonical_category
-from storage.model import Item, Trend
-from storage.readers import Reader
+from storage.model import Item, Refusal, Trend
+from storage.readers import Reader, WatchStatus
 from storage.stories import week_or_newest
+from storage.text import searchable_length
 
 if TYPE_CHECKING:
     from storage.backend import Database
@@ -118,7 +119,7 @@ async def watch(update: Update, context: Context) -> None:
         await reply(update, context, reader_render.private_only(context.lang, "watch"))
         return
     keyword = " ".join(context.args)
-    if index_search.searchable_length(keyword) < 2:
+    if searchable_length(keyword) < 2:
         await reply(update, context, reader_render.watch_usage(context.lang, "watch"))
         return
     status, watched = await asyncio.to_thread(_add_watch, context.bot_data.db,
@@ -129,7 +130,7 @@ async def watch(update: Update, context: Context) -> None:
 
 
 def _add_watch(db: Database, chat_id: int, keyword: str,
-               client: str | None) -> tuple[str, list[str]]:
+               client: str | None) -> tuple[WatchStatus, list[str]]:
     """Add a watch; return what happened (as readers.add_watch says) and the reader's watches.
     The reader's client language is remembered for their alerts."""
     readers.remember_client_language(db, chat_id, client)
@@ -239,13 +240,13 @@ async def inline_query(update: Update, context: Context) -> None:
         cache_time=INLINE_CACHE_S, is_personal=True)
 
 
-def _inline_items(db: Database, query: str, day: str) -> tuple[list[Item], str | None]:
+def _inline_items(db: Database, query: str, day: str) -> tuple[list[Item], Refusal | None]:
     """Return the items to offer for an inline query (matches, or the newest digest's items) and
     why the query was refused (SearchResult.message), if it was. A query that reads as a question
     (上周 融资) is answered as one (handlers/ask.py)."""
     if (asked := ask.inline_items(db, query, day)) is not None:
         return asked, None
-    if index_search.searchable_length(query) >= 2:
+    if searchable_length(query) >= 2:
         result = index_search.search(db, query, limit=reader_render.INLINE_RESULTS)
         if not result.message:
             readers.record_use(db, day, "inline", query)

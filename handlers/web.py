@@ -18,7 +18,7 @@ from bot.web.responses import MAX_QUERY_CHARS, Data, Feed, Page, Request, Respon
 from storage import digests, posts
 from storage import search as index_search
 from storage.categories import canonical_category
-from storage.model import DigestSummary, Item, SearchResult
+from storage.model import DigestSummary, Item, Refusal, SearchResult
 from storage.stories import week_or_newest
 from storage.stories import what as what_happened
 
@@ -188,7 +188,7 @@ async def feed(db: Database, request: Request) -> Response:
                     links.category_url(request.base, resolved), items=items)
     result = await asyncio.to_thread(index_search.newest_matches, db, query, category or None,
                                      FEED_ITEMS)
-    if result.message == "unknown_category":
+    if result.message == Refusal.UNKNOWN_CATEGORY:
         return not_found(f"分类「{category}」")
     if result.message:
         return Page("error.html", {"status": 400, "message": result.message, "query": query},

@@ -19,6 +19,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from storage.backend import Database, backend_of, numbered
@@ -34,12 +35,20 @@ PARALLEL_CHUNK = 16  # files per task sent to a worker
 DIGEST_SUFFIXES = {".md", ".markdown", ".txt"}
 
 
+class IngestStatus(StrEnum):
+    """What ingest did with one file (INDEXED and REJECTED are also kept in the `files` table)."""
+
+    INDEXED = "indexed"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+
+
 @dataclass(frozen=True)
 class IngestOutcome:
     """What happened to one file: indexed, unchanged or rejected (with the reason)."""
 
     path: str
-    status: str  # "indexed" | "unchanged" | "rejected"
+    status: IngestStatus
     date: str | None = None
     items: int = 0
     reason: str | None = None
@@ -47,10 +56,10 @@ class IngestOutcome:
 
     def line(self) -> str:
         """Return the one-line report the CLI prints for this file."""
-        if self.status == "indexed":
+        if self.status == IngestStatus.INDEXED:
             verb = "replaced" if self.replaced else "indexed"
             return f"{verb}   {self.path}  {self.date}  {self.items} items"
-        if self.status == "unchanged":
+        if self.status == IngestStatus.UNCHANGED:
             return f"unchanged {self.path}  {self.date or ''}".rstrip()
         return f"rejected  {self.path}  {self.reason}"
 
@@ -229,7 +238,7 @@ def ingest_bytes(db: Database, raw: bytes, name: str) -> IngestOutcome:
 
 def _after_one(db: Database, outcome: IngestOutcome) -> IngestOutcome:
     """Let the backend catch up after one digest was indexed outside a caller's transaction."""
-    if outcome.status == "indexed" and not db.in_transaction:
+    if outcome.status == IngestStatus.INDEXED and not db.in_transaction:
         db.after_ingest(bulk=False)
     return outcome
 
@@ -262,7 +271,7 @@ def _check(db: Database, path: Path, seen: dict[str, tuple] | None = None) -> _P
         stat = path.stat()
     except OSError as exc:
         return _Pending(path, outcome=IngestOutcome(
-            str(path), "rejected", reason=f"cannot read file: {exc.strerror}"))
+            str(path), IngestStatus.REJECTED, reason=f"cannot read file: {exc.strerror}"))
     if seen is None:
         known = db.execute(_FILES + " WHERE path = $1", (key,)).fetchone()
     else:
@@ -304,7 +313,8 @@ def _write(db: Database, batch: Sequence[_Entry | IngestOutcome]) -> list[Ingest
             "reason = excluded.reason",
             [(entry.pending.key, entry.prepared.content_hash, entry.pending.stat.st_size,
               entry.pending.stat.st_mtime_ns, outcome.date,
-              "rejected" if outcome.status == "rejected" else "indexed", outcome.reason)
+              (IngestStatus.REJECTED if outcome.status == IngestStatus.REJECTED
+               else IngestStatus.INDEXED).value, outcome.reason)
              for entry, outcome in decided.items()
              if entry.pending is not None and not entry.prepared.read_error])
     return [decided[entry] if isinstance(entry, _Entry) else entry for entry in batch]
@@ -317,13 +327,13 @@ def _store_entries(db: Database, entries: list[_Entry]) -> dict[_Entry, IngestOu
     for entry in entries:
         prepared, known = entry.prepared, entry.pending.known if entry.pending else None
         if prepared.read_error:
-            decided[entry] = IngestOutcome(entry.name, "rejected", reason=prepared.read_error)
+            decided[entry] = IngestOutcome(entry.name, IngestStatus.REJECTED, reason=prepared.read_error)
         elif known and known[0] == prepared.content_hash:
             decided[entry] = _known(entry.name, known)
         elif prepared.error:
-            decided[entry] = IngestOutcome(entry.name, "rejected", reason=prepared.error)
+            decided[entry] = IngestOutcome(entry.name, IngestStatus.REJECTED, reason=prepared.error)
         elif entry.items > MAX_ITEMS_PER_DIGEST:
-            decided[entry] = IngestOutcome(entry.name, "rejected", reason=(
+            decided[entry] = IngestOutcome(entry.name, IngestStatus.REJECTED, reason=(
                 f"too many items ({entry.items} > {MAX_ITEMS_PER_DIGEST})"))
         else:
             candidates.append(entry)
@@ -333,14 +343,14 @@ def _store_entries(db: Database, entries: list[_Entry]) -> dict[_Entry, IngestOu
     fresh = []
     for entry in candidates:
         if stored.get(entry.date) == entry.prepared.content_hash:
-            decided[entry] = IngestOutcome(entry.name, "unchanged", entry.date, entry.items)
+            decided[entry] = IngestOutcome(entry.name, IngestStatus.UNCHANGED, entry.date, entry.items)
         else:
             fresh.append(entry)
     replacing = {entry.date for entry in fresh if entry.date in stored}
     store_digests(db, [(entry.prepared.digest, entry.prepared.content_hash, entry.prepared.rows)
                        for entry in fresh], replacing)
     for entry in fresh:
-        decided[entry] = IngestOutcome(entry.name, "indexed", entry.date, entry.items,
+        decided[entry] = IngestOutcome(entry.name, IngestStatus.INDEXED, entry.date, entry.items,
                                        replaced=entry.date in replacing)
     return {entry: decided[entry] for entry in entries}
 
@@ -355,9 +365,9 @@ def ingest_file(db: Database, path: str | Path) -> IngestOutcome:
 
 
 def _known(path: str, row: tuple) -> IngestOutcome:
-    if row[4] == "rejected":
-        return IngestOutcome(path, "rejected", reason=row[5])
-    return IngestOutcome(path, "unchanged", row[3])
+    if row[4] == IngestStatus.REJECTED:
+        return IngestOutcome(path, IngestStatus.REJECTED, reason=row[5])
+    return IngestOutcome(path, IngestStatus.UNCHANGED, row[3])
 
 
 def digest_files(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -402,9 +412,9 @@ def ingest_paths(db: Database, paths: Iterable[str | Path],
     with _preparer(todo, workers, db.name) as prepared:
         for batch in _batches(db, checked, prepared, batch_items):
             outcomes += _report(batch, on_outcome)
-            if pause_s and any(outcome.status == "indexed" for outcome in batch):
+            if pause_s and any(outcome.status == IngestStatus.INDEXED for outcome in batch):
                 time.sleep(pause_s)
-    if any(o.status == "indexed" for o in outcomes):
+    if any(o.status == IngestStatus.INDEXED for o in outcomes):
         db.after_ingest(bulk=len(todo) >= PARALLEL_MIN_FILES)
     return outcomes
 
@@ -482,7 +492,7 @@ def _report(pending: list[IngestOutcome],
 def scan_dir(db: Database, directory: str | Path,
              on_outcome: Callable[[IngestOutcome], None] | None = None, pause_s: float = 0.0,
              batch_items: int = BATCH_ITEMS) -> list[IngestOutcome]:
-    """Re-scan a digest folder; return the outcome of each file (most are "unchanged").
+    """Re-scan a digest folder; return the outcome of each file (most are UNCHANGED).
 
     A missing folder has no files. The options are ingest_paths'.
     """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 ItemLink = Callable[["Item"], str]  # an item's web address, "" when there is none (see bot/links.py)
 
@@ -91,6 +92,22 @@ class DigestError(Exception):
         return f"{where}: {self.reason}"
 
 
+class Refusal(StrEnum):
+    """Why a query was not searched (each front end has one text for each)."""
+
+    EMPTY = "empty"  # nothing but spaces
+    TOO_SHORT = "too_short"  # fewer than 2 searchable characters to find
+    ONLY_EXCLUDED = "only_excluded"  # only words to exclude (`-文心`), none to find
+    UNKNOWN_CATEGORY = "unknown_category"  # the category filter names no category
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A query that cannot be searched, and why."""
+
+    code: Refusal
+
+
 @dataclass(frozen=True)
 class SearchResult:
     """One page of search hits plus what the search did to the query."""
@@ -100,7 +117,7 @@ class SearchResult:
     total: int  # hits in the archive (capped, see `total_capped`)
     total_capped: bool = False
     corrected: str | None = None  # the query actually used when a typo was fixed
-    message: str | None = None  # why nothing could be searched (empty, too short...)
+    message: Refusal | None = None  # why nothing could be searched
 
     def to_json(self, link: ItemLink | None = None) -> dict:
         """Return the page of hits, the total and any corrected query as one JSON object."""
@@ -138,7 +155,7 @@ class WhatResult:
     names: tuple[str, ...]  # the names searched for (alias group or corrected query)
     stories: list[Story]
     corrected: str | None = None
-    message: str | None = None
+    message: Refusal | None = None  # why nothing was looked up (EMPTY, TOO_SHORT)
 
     def to_json(self, link: ItemLink | None = None) -> dict:
         """Return the names searched for and the stories, oldest first, as one JSON object."""
@@ -184,7 +201,7 @@ class Trend:
     query: str
     total: int  # every matching item, not capped
     weeks: tuple[tuple[dt.date, int], ...]  # (Monday of the week, items), oldest first, gaps as 0
-    message: str | None = None  # "empty" | "too_short" | "only_excluded"
+    message: Refusal | None = None  # EMPTY, TOO_SHORT or ONLY_EXCLUDED
 
     def busiest(self) -> tuple[dt.date, int] | None:
         """Return the week with the most matching items (the newest of equals), None without any."""

@@ -5,8 +5,27 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 
 from storage.backend import Database
+
+
+class PostStatus(StrEnum):
+    """What one attempt to post a digest (or the week's board) to one chat did."""
+
+    POSTED = "posted"
+    ALREADY = "already"  # posted before (a forced push starts a new run)
+    MISSING = "missing"  # there is no digest for that date
+    BUSY = "busy"  # another process holds the post's lease: try again once it could expire
+
+
+class DayStatus(StrEnum):
+    """What a day's scheduled posting (channel, subscribers, other platforms) came to."""
+
+    DONE = "done"
+    MISSING = "missing"  # no digest for the day yet, even after a re-scan
+    BUSY = "busy"  # another process holds some post's lease: check again once it could expire
+    RETRY = "retry"  # some other platform failed: try again in a while
 
 
 def utc_now() -> str:

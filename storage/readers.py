@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 
 from storage.backend import Database
 from storage.categories import CANONICAL
@@ -132,24 +133,33 @@ def remember_client_language(db: Database, user_id: int, client: str | None) -> 
 # --- watches ---------------------------------------------------------------------------
 
 
-def add_watch(db: Database, chat_id: int, keyword: str) -> str:
-    """Add a watch; return "added", "exists", "full" (MAX_WATCHES reached), "too_long" or
-    "only_excluded" (the keyword only excludes words: `-文心`)."""
+class WatchStatus(StrEnum):
+    """What `add_watch` did."""
+
+    ADDED = "added"
+    EXISTS = "exists"  # the reader already watches that keyword
+    FULL = "full"  # MAX_WATCHES reached
+    TOO_LONG = "too_long"  # over MAX_WATCH_CHARS
+    ONLY_EXCLUDED = "only_excluded"  # the keyword only excludes words: `-文心`
+
+
+def add_watch(db: Database, chat_id: int, keyword: str) -> WatchStatus:
+    """Add a watch; return what happened (ADDED, or why not)."""
     keyword = " ".join(keyword.split())
     if len(keyword) > MAX_WATCH_CHARS:
-        return "too_long"
+        return WatchStatus.TOO_LONG
     wanted, excluded = split_query(keyword)
     if excluded and not searchable_length(" ".join(wanted)):
-        return "only_excluded"
+        return WatchStatus.ONLY_EXCLUDED
     with db.transaction():
         _touch(db, chat_id)
         known = [w.lower() for w in watches_of(db, chat_id)]
         if keyword.lower() in known:
-            return "exists"
+            return WatchStatus.EXISTS
         if len(known) >= MAX_WATCHES:
-            return "full"
+            return WatchStatus.FULL
         db.write("INSERT INTO watches VALUES ($1, $2, $3)", (chat_id, keyword, _now()))
-    return "added"
+    return WatchStatus.ADDED
 
 
 def remove_watch(db: Database, chat_id: int, keyword: str) -> bool:

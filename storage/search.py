@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from storage.backend import ALL_IDS, Database, numbered
 from storage.digests import resolve_category
 from storage.index import day_ids, generation, item_id, row_to_item
-from storage.model import Item, SearchResult, Trend
+from storage.model import Item, Refusal, Refused, SearchResult, Trend
 from storage.text import (
     Phrase,
     is_cjk,
@@ -40,20 +40,21 @@ MAX_CORRECTED_WORDS = 6  # a longer query's words beyond these are not corrected
 MAX_CJK_PROBES = 12  # index look-ups one CJK word's correction may make
 
 
-def _prepare(db: Database, query: str, category: str | None):
+def _prepare(db: Database, query: str,
+             category: str | None) -> tuple[str, CompiledQuery | Refused, str | None]:
     """Return (the query tidied and capped, its compiled form, the canonical category); in place
-    of the compiled form, why the query cannot be searched (refused, unknown_category, too_short)."""
+    of the compiled form, why the query cannot be searched."""
     query = " ".join(query.split())[:MAX_QUERY_CHARS]
-    refused = _refusal(query)
-    if refused:
-        return query, refused, None
+    refusal = _refusal(query)
+    if refusal:
+        return query, Refused(refusal), None
     resolved = None
     if category:
         resolved = resolve_category(db, category)
         if resolved is None:
-            return query, "unknown_category", None
+            return query, Refused(Refusal.UNKNOWN_CATEGORY), None
     compiled = compile_query(db, query)
-    return query, compiled if compiled is not None else "too_short", resolved
+    return query, compiled if compiled is not None else Refused(Refusal.TOO_SHORT), resolved
 
 
 def search(db: Database, query: str, category: str | None = None,
@@ -66,8 +67,8 @@ def search(db: Database, query: str, category: str | None = None,
     (policy, models, ...); an unknown category gives a message, not an error.
     """
     query, compiled, resolved = _prepare(db, query, category)
-    if isinstance(compiled, str):
-        return SearchResult(query, [], 0, message=compiled)
+    if isinstance(compiled, Refused):
+        return SearchResult(query, [], 0, message=compiled.code)
     bounds = _id_bounds(since, until)
     items, total, capped = _run(db, compiled, resolved, bounds, limit, offset)
     if total or not fuzzy:
@@ -82,15 +83,15 @@ def search(db: Database, query: str, category: str | None = None,
     return SearchResult(query, [], 0)
 
 
-def _refusal(query: str) -> str | None:
-    """Return why `query` cannot be searched ("empty", "only_excluded", "too_short"), or None."""
+def _refusal(query: str) -> Refusal | None:
+    """Return why `query` cannot be searched (EMPTY, ONLY_EXCLUDED, TOO_SHORT), or None."""
     if not query:
-        return "empty"
+        return Refusal.EMPTY
     wanted, excluded = split_query(query)
     if excluded and searchable_length(" ".join(wanted)) == 0:
-        return "only_excluded"
+        return Refusal.ONLY_EXCLUDED
     if searchable_length(" ".join(wanted)) < 2:
-        return "too_short"
+        return Refusal.TOO_SHORT
     return None
 
 
@@ -260,8 +261,8 @@ def weekly_counts(db: Database, query: str) -> Trend:
     The weeks run from the archive's first digest to its last, Monday to Sunday.
     """
     query, compiled, _ = _prepare(db, query, None)
-    if isinstance(compiled, str):
-        return Trend(query, 0, (), compiled)
+    if isinstance(compiled, Refused):
+        return Trend(query, 0, (), compiled.code)
     first, last = db.execute("SELECT min(date), max(date) FROM digests").fetchone()
     if first is None:
         return Trend(query, 0, ())
@@ -394,8 +395,8 @@ def newest_matches(db: Database, query: str, category: str | None = None,
     correction), newest first; `total` is how many were returned. A refused query or an unknown
     category gives a message, as search does."""
     query, compiled, resolved = _prepare(db, query, category)
-    if isinstance(compiled, str):
-        return SearchResult(query, [], 0, message=compiled)
+    if isinstance(compiled, Refused):
+        return SearchResult(query, [], 0, message=compiled.code)
     items = items_by_id(db, db.match_ids(compiled.expression, ALL_IDS, resolved, limit))
     return SearchResult(query, items, len(items))
 

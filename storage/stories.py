@@ -25,7 +25,7 @@ from pathlib import Path
 from storage.backend import ALL_IDS, Database
 from storage.digests import newest_date
 from storage.index import day_ids, generation, row_to_item
-from storage.model import Item, Story, WhatResult
+from storage.model import Item, Refusal, Story, WhatResult
 from storage.search import correct_word, expression_for, items_by_id
 from storage.text import normalize, searchable_length, token_set, tokens
 
@@ -74,9 +74,9 @@ def what(db: Database, name: str, max_items: int = MAX_ITEMS) -> WhatResult:
     """Return the stories about `name`, oldest first (typos corrected when nothing matches)."""
     name = " ".join(name.split())[:100]
     if not name:
-        return WhatResult(name, (), [], message="empty")
+        return WhatResult(name, (), [], message=Refusal.EMPTY)
     if searchable_length(name) < 2:
-        return WhatResult(name, (), [], message="too_short")
+        return WhatResult(name, (), [], message=Refusal.TOO_SHORT)
     names = resolve_names(name)
     items = _items_naming(db, names, max_items)
     corrected = None

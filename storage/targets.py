@@ -9,9 +9,19 @@ platform confirmed it; a run continues from the first unrecorded message.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from storage.backend import Database
 from storage.posts import utc_now
+
+
+class DeliveryStatus(StrEnum):
+    """What one attempt to deliver a day's digest to one target did."""
+
+    DELIVERED = "delivered"
+    ALREADY = "already"  # delivered before
+    BUSY = "busy"  # another process is delivering to it
+    FAILED = "failed"  # gave up for now (the outcome's error says why)
 
 
 @dataclass(frozen=True)

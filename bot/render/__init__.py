@@ -21,8 +21,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import links
 from bot.i18n import N_, Translations
 from storage.categories import CANONICAL
-from storage.index import IngestOutcome
-from storage.model import ArchiveStats, CategoryCount, DigestSummary, Item, SearchResult, WhatResult
+from storage.index import IngestOutcome, IngestStatus
+from storage.model import (
+    ArchiveStats,
+    CategoryCount,
+    DigestSummary,
+    Item,
+    Refusal,
+    SearchResult,
+    WhatResult,
+)
 from storage.posts import PostStats
 from storage.readers import ReaderStats
 from storage.topics import WEEK_TOPIC
@@ -255,13 +263,13 @@ def search_page(lang: Translations, result: SearchResult, query_id: int, page: i
     """Return one page of search results with paging and category buttons; with `web_url`, a link
     to the full result list on the web archive when there are more results than fit."""
     _ = lang.gettext
-    if result.message == "too_short":
+    if result.message == Refusal.TOO_SHORT:
         return Reply(_("🔍 关键词太短了，请至少输入 2 个字，例如 /search 红包"))
-    if result.message == "empty":
+    if result.message == Refusal.EMPTY:
         return Reply(_("🔍 请在命令后输入关键词，例如 /search 红包"))
-    if result.message == "unknown_category":
+    if result.message == Refusal.UNKNOWN_CATEGORY:
         return Reply(_("未知分类。可用分类：政策、模型、产品、投融资、行业"))
-    if result.message == "only_excluded":
+    if result.message == Refusal.ONLY_EXCLUDED:
         return only_excluded(lang, "search")
     scope = f" · {esc(short_category(lang, category))}" if category else ""
     if not result.items:
@@ -362,9 +370,9 @@ def what_timeline(lang: Translations, result: WhatResult, web_url: str = "") -> 
     """Return the story timeline: one line per story with its dates and sources, oldest first;
     with `web_url`, a link to the timeline on the web archive."""
     _ = lang.gettext
-    if result.message == "empty":
+    if result.message == Refusal.EMPTY:
         return [Reply(_("请在命令后输入名称，例如 /what 阶跃星辰"))]
-    if result.message == "too_short":
+    if result.message == Refusal.TOO_SHORT:
         return [Reply(_("名称太短了，请至少输入 2 个字，例如 /what 千问"))]
     if not result.stories:
         return [Reply(_("没有找到关于「{query}」的报道。试试别的叫法（如英文名），"
@@ -543,8 +551,8 @@ def reindex_started(lang: Translations) -> Reply:
 
 def reindex_report(lang: Translations, outcomes: list[IngestOutcome]) -> Reply:
     """Return the /reindex answer: counts, then every file that changed or was rejected."""
-    changed = [o for o in outcomes if o.status != "unchanged"]
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("indexed", "unchanged", "rejected")}
+    changed = [o for o in outcomes if o.status != IngestStatus.UNCHANGED]
+    counts = {s.value: sum(o.status == s for o in outcomes) for s in IngestStatus}
     lines = [lang.ngettext("🔄 扫描完成：{n} 个文件，新索引 {indexed}，未变 {unchanged}，拒绝 {rejected}",
                            "🔄 扫描完成：{n} 个文件，新索引 {indexed}，未变 {unchanged}，拒绝 {rejected}",
                            len(outcomes)).format(n=len(outcomes), **counts)]

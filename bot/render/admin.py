@@ -8,6 +8,7 @@ import datetime as dt
 
 from bot.i18n import Translations
 from bot.render import Reply, esc
+from storage.posts import PostStatus
 
 
 def push_usage(lang: Translations) -> Reply:
@@ -30,29 +31,29 @@ def publishing_alert(lang: Translations) -> str:
     return lang.gettext("正在发布…")
 
 
-def push_outcome(lang: Translations, status: str, date: str, sent: int) -> Reply:
+def push_outcome(lang: Translations, status: PostStatus, date: str, sent: int) -> Reply:
     """Return the answer to /push for each delivery.PostOutcome status."""
     _ = lang.gettext
-    if status == "posted":
+    if status == PostStatus.POSTED:
         text = lang.ngettext("✅ 已发布 {date} 的日报（{n} 条消息）。",
                              "✅ 已发布 {date} 的日报（{n} 条消息）。", sent)
-    elif status == "already":
+    elif status == PostStatus.ALREADY:
         text = _("{date} 的日报已经发布过了。要再发一次请用 /push {date} force")
-    elif status == "busy":
+    elif status == PostStatus.BUSY:
         text = _("另一个机器人实例正在发布 {date} 的日报，稍后用 /stats 查看。")
     else:
         text = _("没有 {date} 的日报。先上传文件或 /reindex。")
     return Reply(text.format(date=esc(date), n=sent))
 
 
-def publish_outcome(lang: Translations, status: str, date: str, sent: int) -> Reply:
+def publish_outcome(lang: Translations, status: PostStatus, date: str, sent: int) -> Reply:
     """Return the answer to the publish button under an upload preview, per PostOutcome status."""
     _ = lang.gettext
-    if status == "posted":
+    if status == PostStatus.POSTED:
         text = lang.ngettext("✅ 已发布 {date}（{n} 条消息）。", "✅ 已发布 {date}（{n} 条消息）。", sent)
-    elif status == "already":
+    elif status == PostStatus.ALREADY:
         text = _("{date} 已经发布过了。")
-    elif status == "busy":
+    elif status == PostStatus.BUSY:
         text = _("另一个机器人实例正在发布 {date}。")
     else:
         text = _("没有 {date} 的日报。")

@@ -27,8 +27,8 @@ from bot.render import (
     short_category,
 )
 from storage.categories import CANONICAL
-from storage.model import Item, Story, Trend
-from storage.readers import MAX_WATCH_CHARS, MAX_WATCHES, Reader, WatchAlert
+from storage.model import Item, Refusal, Story, Trend
+from storage.readers import MAX_WATCH_CHARS, MAX_WATCHES, Reader, WatchAlert, WatchStatus
 
 ALERT_ITEMS = 10  # items listed in one watch alert; the rest are counted
 BOARD_STORIES = 15
@@ -103,16 +103,16 @@ def private_only(lang: Translations, command: str) -> Reply:
 # --- watches ---------------------------------------------------------------------------
 
 
-def watch_added(lang: Translations, keyword: str, status: str, watches: list[str]) -> Reply:
+def watch_added(lang: Translations, keyword: str, status: WatchStatus, watches: list[str]) -> Reply:
     """Return the answer to /watch for each outcome of storage.readers.add_watch."""
     _ = lang.gettext
-    if status == "exists":
+    if status == WatchStatus.EXISTS:
         return Reply(_("你已经在关注「{keyword}」了。/watches 查看全部。").format(keyword=esc(keyword)))
-    if status == "full":
+    if status == WatchStatus.FULL:
         return Reply(_("最多关注 {n} 个关键词。先用 /unwatch 删除一个。").format(n=MAX_WATCHES))
-    if status == "too_long":
+    if status == WatchStatus.TOO_LONG:
         return Reply(_("关键词太长了（最多 {n} 个字）。").format(n=MAX_WATCH_CHARS))
-    if status == "only_excluded":
+    if status == WatchStatus.ONLY_EXCLUDED:
         return only_excluded(lang, "watch")
     return Reply(_("🔔 已关注「{keyword}」（{count}/{limit}）。新日报里出现它时，我会私信你一次。")
                  .format(keyword=esc(keyword), count=len(watches), limit=MAX_WATCHES))
@@ -186,11 +186,11 @@ def trend_caption(lang: Translations, trend: Trend) -> str:
 def trend_text(lang: Translations, trend: Trend) -> Reply | None:
     """Return the answer to /trend when there is nothing to chart, else None."""
     _ = lang.gettext
-    if trend.message == "empty":
+    if trend.message == Refusal.EMPTY:
         return Reply(_("📈 请在命令后输入关键词，例如 /trend 红包"))
-    if trend.message == "too_short":
+    if trend.message == Refusal.TOO_SHORT:
         return Reply(_("📈 关键词太短了，请至少输入 2 个字，例如 /trend 红包"))
-    if trend.message == "only_excluded":
+    if trend.message == Refusal.ONLY_EXCLUDED:
         return only_excluded(lang, "trend")
     if not trend.total:
         return Reply(_("📈 日报里没有提到「{query}」。换个关键词试试，或用 /search 搜索。").format(
@@ -250,12 +250,12 @@ def inline_results(lang: Translations, items: list[Item],
     return results
 
 
-def inline_refusal(lang: Translations, message: str | None) -> InlineQueryResultsButton | None:
+def inline_refusal(lang: Translations, message: Refusal | None) -> InlineQueryResultsButton | None:
     """Return the button above inline results that says why a query was not searched, or None.
 
     (Telegram shows only a button there, no text; it opens the chat with /start, i.e. /help.)
     """
-    if message == "only_excluded":
+    if message == Refusal.ONLY_EXCLUDED:
         return InlineQueryResultsButton(lang.gettext("只有排除词：请再加上要找的词，如 红包 -文心"),
                                         start_parameter="help")
     return None

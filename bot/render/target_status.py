@@ -10,7 +10,7 @@ from typing import Protocol
 from bot.i18n import Translations
 from bot.render import Reply, esc
 from bot.render.targets import KIND_NAMES
-from storage.targets import TargetState
+from storage.targets import DeliveryStatus, TargetState
 
 
 class Outcome(Protocol):
@@ -18,7 +18,7 @@ class Outcome(Protocol):
 
     target: str
     kind: str
-    status: str
+    status: DeliveryStatus
     sent: int
     total: int
     error: str | None
@@ -40,15 +40,15 @@ def delivery_failed(lang: Translations, kind: str, label: str, date: str, error:
 def push_summary(lang: Translations, outcomes: Sequence[Outcome]) -> str:
     """Return one line per target for the /push answer (plain text: the caller escapes it)."""
     _ = lang.gettext
-    words = {"delivered": _("✅ 已送达"), "already": _("已送达过"), "busy": _("⏳ 另一实例正在发送"),
-             "failed": _("❌ 未完成")}
+    words = {DeliveryStatus.DELIVERED: _("✅ 已送达"), DeliveryStatus.ALREADY: _("已送达过"),
+             DeliveryStatus.BUSY: _("⏳ 另一实例正在发送"), DeliveryStatus.FAILED: _("❌ 未完成")}
     lines = []
     for o in outcomes:
         line = _("{target}：{status}").format(
             target=f"{_(KIND_NAMES[o.kind]) if o.kind in KIND_NAMES else o.kind} "
                    f"{o.target.split(':', 1)[-1]}",
-            status=words.get(o.status, o.status))
-        if o.status in ("delivered", "failed"):
+            status=words[o.status])
+        if o.status in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED):
             line += _("（本次 {sent}/{total} 条）").format(sent=o.sent, total=o.total)
         if o.error:
             line += f" {o.error}"

@@ -37,6 +37,8 @@ from storage import posts
 from storage import targets as records
 from storage.digests import digest_on
 from storage.model import Found
+from storage.posts import DayStatus
+from storage.targets import DeliveryStatus
 
 log = logging.getLogger(__name__)
 RETRIES = 4
@@ -45,12 +47,11 @@ BACKOFF_S = 2.0
 
 @dataclass(frozen=True)
 class TargetOutcome:
-    """What one delivery attempt to one target did: "delivered", "already" (delivered before),
-    "busy" (another process is delivering), "failed" (gave up for now; `error` says why)."""
+    """What one delivery attempt to one target did (FAILED: `error` says why)."""
 
     target: str  # the label: kind and short fingerprint
     kind: str
-    status: str
+    status: DeliveryStatus
     sent: int = 0
     total: int = 0
     error: str | None = None
@@ -77,12 +78,12 @@ async def deliver(bot: Bot, state: BotState, date: str, force: bool = False,
                                        for target in state.targets)))
 
 
-def unfinished(outcomes: list[TargetOutcome]) -> str:
-    """Return "busy" when another process is delivering to some target (check again soon),
-    "retry" when some target failed (try again in a while), else ""."""
-    if any(o.status == "busy" for o in outcomes):
-        return "busy"
-    return "retry" if any(o.status == "failed" for o in outcomes) else ""
+def unfinished(outcomes: list[TargetOutcome]) -> DayStatus | None:
+    """Return BUSY when another process is delivering to some target (check again soon),
+    RETRY when some target failed (try again in a while), else None."""
+    if any(o.status == DeliveryStatus.BUSY for o in outcomes):
+        return DayStatus.BUSY
+    return DayStatus.RETRY if any(o.status == DeliveryStatus.FAILED for o in outcomes) else None
 
 
 async def _guarded(bot: Bot, state: BotState, target: Target, date: str, found: Found,
@@ -92,7 +93,7 @@ async def _guarded(bot: Bot, state: BotState, target: Target, date: str, found: 
         return await _deliver(bot, state, target, date, found, force)
     except Exception as exc:  # a bug or an unexpected error in one target never stops the others
         log.error("delivery of %s to %s stopped: %s", date, target.label, type(exc).__name__)
-        return TargetOutcome(target.label, target.kind, "failed", error=type(exc).__name__)
+        return TargetOutcome(target.label, target.kind, DeliveryStatus.FAILED, error=type(exc).__name__)
 
 
 async def _deliver(bot: Bot, state: BotState, target: Target, date: str, found: Found,
@@ -103,7 +104,7 @@ async def _deliver(bot: Bot, state: BotState, target: Target, date: str, found: 
     total = len(messages)
     async with state.post_lock(lease):
         if not await asyncio.to_thread(posts.acquire_lease, db, lease, owner, seconds):
-            return TargetOutcome(target.label, target.kind, "busy", 0, total)
+            return TargetOutcome(target.label, target.kind, DeliveryStatus.BUSY, 0, total)
 
         async def renew() -> None:
             if not await asyncio.to_thread(posts.acquire_lease, db, lease, owner, seconds):
@@ -113,7 +114,7 @@ async def _deliver(bot: Bot, state: BotState, target: Target, date: str, found: 
         try:
             run, done = await asyncio.to_thread(records.start_run, db, date, target.key, total, force)
             if run.completed_at is not None:
-                return TargetOutcome(target.label, target.kind, "already", 0, total)
+                return TargetOutcome(target.label, target.kind, DeliveryStatus.ALREADY, 0, total)
             for seq, message in enumerate(messages):
                 if seq in done:
                     continue
@@ -124,16 +125,17 @@ async def _deliver(bot: Bot, state: BotState, target: Target, date: str, found: 
                     log.warning("%s: message %d of %d of %s not delivered: %s", target.label,
                                 seq + 1, total, date, exc.detail)
                     await _tell_admins_once(bot, state, target, date, run.run, exc.detail)
-                    return TargetOutcome(target.label, target.kind, "failed", sent, total, exc.detail)
+                    return TargetOutcome(target.label, target.kind, DeliveryStatus.FAILED, sent, total,
+                                         exc.detail)
                 await asyncio.to_thread(records.record_message, db, run, seq)
                 sent += 1
             await asyncio.to_thread(records.complete_run, db, run)
         except _LeaseLost:
-            return TargetOutcome(target.label, target.kind, "busy", sent, total)
+            return TargetOutcome(target.label, target.kind, DeliveryStatus.BUSY, sent, total)
         finally:
             await asyncio.to_thread(posts.release_lease, db, lease, owner)
     log.info("delivered %s to %s: %d of %d messages sent now", date, target.label, sent, total)
-    return TargetOutcome(target.label, target.kind, "delivered", sent, total)
+    return TargetOutcome(target.label, target.kind, DeliveryStatus.DELIVERED, sent, total)
 
 
 async def _send(target: Target, message: Any, ref: str, renew: Callable[[], Awaitable[None]],

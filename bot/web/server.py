@@ -32,6 +32,7 @@ from bot.web import feeds
 from bot.web.responses import Data, Page, Request, Response
 from handlers import web
 from storage.categories import CANONICAL, SHORT_NAMES
+from storage.model import Refusal
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -108,7 +109,7 @@ def template_environment() -> jinja2.Environment:
         day_url=links.day_url, item_url=links.item_url, search_url=links.search_url,
         what_url=links.what_url, week_url=links.week_url, category_url=links.category_url,
         trend_url=links.trend_url, feed_url=links.feed_url, CANONICAL=CANONICAL,
-        SHORT_NAMES=SHORT_NAMES, css_version=hashlib.sha256(css).hexdigest()[:12])
+        SHORT_NAMES=SHORT_NAMES, Refusal=Refusal, css_version=hashlib.sha256(css).hexdigest()[:12])
     environment.filters["short"] = lambda name: SHORT_NAMES.get(name, name)
     environment.filters["http_only"] = _http_only
     return environment
