@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from telegram import BotCommand, LinkPreviewOptions, MenuButtonWebApp, Update, WebAppInfo
@@ -155,56 +154,6 @@ async def on_error(update: object, context: Context) -> None:
                        thread_of(update))
         except Exception:  # the apology is best effort; the bot keeps running
             log.warning("could not send the apology for update %s", update_id)
-
-
-class RedactToken(logging.Filter):
-    """Replace the bot token in every log record (Bot API URLs contain it) with <token>, and each
-    of `secrets` (the other platforms' webhook URLs, keys, tokens, signing secrets and the SMTP
-    password: httpx logs request URLs) with <secret>: in the message, and in the traceback and
-    stack of a record that carries one (an exception's text may quote a URL)."""
-
-    def __init__(self, token: str, secrets: Sequence[str] = ()) -> None:
-        super().__init__()
-        self.token = token
-        # Longest first, so a URL is replaced whole before the key inside it.
-        pairs = [(token, "<token>")] + [(s, "<secret>") for s in secrets]
-        self.replacements = sorted(((s, r) for s, r in pairs if s), key=lambda p: -len(p[0]))
-
-    def _redact(self, text: str) -> str:
-        for secret, placeholder in self.replacements:
-            if secret in text:
-                text = text.replace(secret, placeholder)
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.replacements:
-            return True
-        message = record.getMessage()
-        redacted = self._redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        if record.exc_info and not record.exc_text:
-            # Formatters reuse exc_text when it is set, so the traceback is formatted once, here.
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self._redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self._redact(record.stack_info)
-        return True
-
-
-def configure_logging(settings: Settings) -> None:
-    """Log to stderr at LOG_LEVEL; HTTP clients only at WARNING; the token, the other
-    platforms' secrets and MCP_TOKEN always redacted."""
-    from bot.targets import target_secrets
-
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    redact = RedactToken(settings.bot_token, [*target_secrets(settings), settings.mcp_token])
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
 
 
 def run(settings: Settings, db: Database) -> None:

@@ -151,9 +151,9 @@ def _mcp(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     """Run the MCP server; only this imports the mcp SDK (after the settings it needs are checked)."""
     if args.http:
         settings.require_mcp_token()
-    from bot import mcp_server
+    from bot.mcp import server
 
-    return mcp_server.run(args, db_path, settings)
+    return server.run(args, db_path, settings)
 
 
 def _bot_command(args: argparse.Namespace, db_path: str, settings: Settings) -> int:

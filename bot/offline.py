@@ -17,8 +17,9 @@ import time
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
-from bot.app import build_application, configure_logging, run
+from bot.app import build_application, run
 from bot.config import Settings
+from bot.logs import configure_logging
 from storage.backend import open_db
 from storage.index import scan_dir
 

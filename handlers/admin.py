@@ -79,11 +79,11 @@ async def reindex(update: Update, context: Context) -> None:
     report what changed when it is done (a scan of a big archive takes a while: say so at once)."""
     lang = context.lang
     outcomes = await delivery.scan(context.bot_data, started=lambda: reply(
-        update, context, render.reindex_started(lang)))
+        update, context, admin_render.reindex_started(lang)))
     if outcomes is None:
         await reply(update, context, admin_render.scan_busy(lang))
         return
-    await reply(update, context, render.reindex_report(lang, outcomes))
+    await reply(update, context, admin_render.reindex_report(lang, outcomes))
     await delivery.notify_watches(context.bot, context.bot_data)
 
 
@@ -93,11 +93,11 @@ async def stats(update: Update, context: Context) -> None:
     state = context.bot_data
     week_ago = dt.date.fromisoformat(today_in_zone(state.settings)) - dt.timedelta(days=6)
     figures = await asyncio.to_thread(_stats_figures, state, week_ago.isoformat(), context.lang)
-    await reply(update, context, render.stats(context.lang, *figures))
+    await reply(update, context, admin_render.stats(context.lang, *figures))
 
 
 def _stats_figures(state: BotState, since: str, lang: Translations) -> tuple:
-    """Return the arguments of render.stats after `lang`: archive, posts, paused, post time,
+    """Return the arguments of admin_render.stats after `lang`: archive, posts, paused, post time,
     readers (since `since`), weekly board time (None when off), the other platforms' lines."""
     db = state.db
     weekly = schedule.weekly_time(state)
@@ -176,8 +176,9 @@ async def upload(update: Update, context: Context) -> None:
     raw = bytes(await (await document.get_file()).download_as_bytearray())
     outcome, found = await delivery.index_upload(context.bot_data, raw,
                                                  document.file_name or "upload.md")
-    await reply(update, context, render.upload_result(lang, outcome.line(),
-                                                      outcome.status != IngestStatus.REJECTED, outcome.date))
+    await reply(update, context, admin_render.upload_result(lang, outcome.line(),
+                                                            outcome.status != IngestStatus.REJECTED,
+                                                            outcome.date))
     if found is not None:  # the preview: as the channel will read it
         channel = context.bot_data.settings.channel_lang
         await reply(update, context, [render.Reply(text) for text in render.channel_post(

@@ -3,8 +3,8 @@
 Each tool checks its arguments (a bad one is a tool error the model reads, with what was
 expected), makes one storage call in a worker thread (`asyncio.to_thread`: the event loop keeps
 answering other requests), and returns the result twice: as JSON (the shape of `Item.to_json`,
-the CLI's, under the output schema declared here) and as Markdown (bot/render/mcp.py).
-The docstrings are the descriptions a model reads to choose a tool. Wiring: bot/mcp_server.py.
+the CLI's, under the output schema declared here) and as Markdown (bot/mcp/markdown.py).
+The docstrings are the descriptions a model reads to choose a tool. Wiring: bot/mcp/server.py.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing_extensions import TypedDict
 from bot.config import Settings
 from bot.i18n import Translations
 from bot.links import item_url
-from bot.render import mcp as text
+from bot.mcp import markdown as text
 from storage import digests
 from storage import search as index_search
 from storage.backend import Database

@@ -20,7 +20,7 @@ COMMANDS = ["ingest", "search", "what", "today", "categories", "migrate", "ask",
 # rapidfuzz, for typo correction only; multiprocessing, for a big ingest only).
 NOT_ON_THE_QUICK_PATH = ("telegram", "matplotlib", "bot.offline", "bot.app", "numpy", "psycopg",
                          "psycopg_pool", "sqlite_utils", "rapidfuzz", "multiprocessing",
-                         "concurrent.futures", "mcp", "bot.mcp_server", "handlers.mcp")
+                         "concurrent.futures", "mcp", "bot.mcp", "handlers.mcp")
 
 
 def test_ingest_prints_one_line_per_file_and_exits_1_on_reject(tmp_path: Path, digest_dir: Path,
@@ -242,3 +242,52 @@ def test_search_excludes_words_on_both_backends(db_location: str, digest_dir: Pa
                           "千问宣布投入30亿入局春节AI大战"}
     assert main(["--db", db_location, "search", "-文心"]) == 1
     assert "only excludes" in capsys.readouterr().err
+
+
+def _imported(stderr: str) -> set[str]:
+    """Return the modules `python -X importtime` reported on `stderr`."""
+    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines()
+            if line.startswith("import time:")}
+
+
+def _telegram(modules: set[str]) -> list[str]:
+    return sorted(name for name in modules if name == "telegram" or name.startswith("telegram."))
+
+
+def test_mcp_command_imports_nothing_from_telegram(cli_db: str, tmp_path: Path) -> None:
+    # The stdio server starts (logging set up, server built over the index) and ends at the end
+    # of its input.
+    command = [sys.executable, "-X", "importtime", "-c",
+               "import sys; from bot.cli import main; sys.exit(main())", "--db", cli_db, "mcp"]
+    run = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                         encoding="utf-8", cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(PROJECT)},
+                         timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    modules = _imported(run.stderr)
+    assert {"bot.mcp.server", "bot.mcp.markdown", "handlers.mcp", "bot.logs", "mcp"} <= modules
+    assert _telegram(modules) == []
+
+
+def test_web_command_imports_nothing_from_telegram(cli_db: str, tmp_path: Path) -> None:
+    # The site serves (logging set up, templates loaded) until SIGINT.
+    import signal
+
+    command = [sys.executable, "-X", "importtime", "-c",
+               "import sys; from bot.cli import main; sys.exit(main())", "--db", cli_db, "web",
+               "--port", "0"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              encoding="utf-8", cwd=tmp_path,
+                              env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    try:
+        assert server.stdout is not None
+        assert server.stdout.readline().startswith("serving the web archive on http://")
+        server.send_signal(signal.SIGINT)
+        _, stderr = server.communicate(timeout=120)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert server.returncode == 0, stderr[-2000:]
+    modules = _imported(stderr)
+    assert {"bot.web", "handlers.web", "bot.logs", "tornado.web", "jinja2"} <= modules
+    assert _telegram(modules) == []

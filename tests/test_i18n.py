@@ -94,13 +94,14 @@ def test_every_message_in_the_source_has_an_english_translation() -> None:
 
 
 # Where replies are made; a Chinese string literal there must be inside a gettext call.
-# bot/render/targets.py is left out: the digest as sent to 企业微信, 飞书, 钉钉 and e-mail (Chinese
-# platforms), not a reply to a Telegram user; it is not in the catalog yet. handlers/mcp.py is
+# bot/targets/dialects.py and mail.py are left out: the digest as sent to 企业微信, 飞书, 钉钉 and
+# e-mail (Chinese platforms), not a reply to a Telegram user; it is not in the catalog yet.
+# handlers/mcp.py is
 # left out too: its tool descriptions and errors are English for the model, and the Chinese in
-# them are example queries (红包, 阶跃星辰), not messages (its Markdown is bot/render/mcp.py's).
+# them are example queries (红包, 阶跃星辰), not messages (its Markdown is bot/mcp/markdown.py's).
 # handlers/web.py is left out as well: the web archive is a Chinese site (lang="zh-CN"); its page
 # titles are Chinese like its templates.
-REPLY_MODULES = ("bot/render/[!t]*.py", "bot/render/target_status.py", "handlers/[!mw]*.py",
+REPLY_MODULES = ("bot/render/*.py", "bot/mcp/markdown.py", "handlers/[!mw]*.py",
                  "bot/app.py", "bot/delivery.py", "bot/chart.py", "bot/topics.py", "bot/schedule.py",
                  "bot/webhook.py", "bot/targets/deliver.py")
 # Not messages: category names as the files write them, a font's glyph probe, the full-width comma
@@ -212,13 +213,13 @@ def _every_reply(lang) -> list[str]:
                               SITE),
         *[render.what_timeline(lang, WhatResult("关键词", (), [], message=m))[0]
           for m in ("empty", "too_short", "")],
-        render.stats(lang, ArchiveStats(5, 62, "2026-01-27", "2026-02-08"),
+        admin_render.stats(lang, ArchiveStats(5, 62, "2026-01-27", "2026-02-08"),
                      PostStats(2, 10, "2026-02-08", "2026-02-08T08:00"), True, "08:00",
                      ReaderStats(3, 1, 2, 1, (("2026-02-08", 4),), (("关键词", 4),)), "09:00"),
-        render.reindex_started(lang),
-        render.reindex_report(lang, [IngestOutcome("a.md", "rejected", reason="empty file")]),
-        render.upload_result(lang, "indexed a.md", True, "2026-02-08"),
-        render.upload_result(lang, "rejected a.md", False, None),
+        admin_render.reindex_started(lang),
+        admin_render.reindex_report(lang, [IngestOutcome("a.md", "rejected", reason="empty file")]),
+        admin_render.upload_result(lang, "indexed a.md", True, "2026-02-08"),
+        admin_render.upload_result(lang, "rejected a.md", False, None),
         reader_render.subscribed(lang, reader), reader_render.unsubscribed(lang, True),
         reader_render.unsubscribed(lang, False), reader_render.settings_view(lang, reader),
         reader_render.settings_view(lang, None), reader_render.unknown_categories(lang, ["x"]),

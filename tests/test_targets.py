@@ -13,11 +13,12 @@ from urllib.parse import quote_plus
 
 import pytest
 
-from bot.app import RedactToken
 from bot.config import ConfigError, load_settings
-from bot.render import targets as dialect
+from bot.logs import RedactToken
 from bot.targets import build_targets, dingtalk, feishu, target_secrets
+from bot.targets import dialects as dialect
 from bot.targets.base import SlidingWindow, fingerprint
+from bot.targets.mail import mail_message
 from storage import targets as records
 from storage.digests import digest_on
 from storage.model import DigestSummary, Item
@@ -137,12 +138,12 @@ def test_feishu_posts_fit_20_kb_with_signature_and_keep_text_literal() -> None:
 
 def test_mail_has_subject_with_date_and_title_and_escaped_html(sqlite_db) -> None:
     header, items = digest_on(sqlite_db, "2026-02-08")
-    parts = dialect.mail_message(header, items, "https://digest.example.org")
+    parts = mail_message(header, items, "https://digest.example.org")
     assert parts.subject == f"AI 日报 2026-02-08 · {header.title}"
     for item in items:
         assert item.title in parts.text
     _, evil = _big_digest()
-    html = dialect.mail_message(header, evil[:1]).html
+    html = mail_message(header, evil[:1]).html
     assert "&lt;font" in html and "<font" not in html
 
 

@@ -18,12 +18,10 @@ from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import links
+from bot import links, present
 from bot.i18n import N_, Translations
 from storage.categories import CANONICAL
-from storage.index import IngestOutcome, IngestStatus
 from storage.model import (
-    ArchiveStats,
     CategoryCount,
     DigestSummary,
     Item,
@@ -31,8 +29,6 @@ from storage.model import (
     SearchResult,
     WhatResult,
 )
-from storage.posts import PostStats
-from storage.readers import ReaderStats
 from storage.topics import WEEK_TOPIC
 
 MAX_LENGTH = 4096
@@ -41,8 +37,6 @@ PAGE_SIZE = 5
 # /category and /subscribe accept, in either language).
 SHORT_NAMES = {"政策与监管": N_("政策"), "模型与技术进展": N_("模型"), "产品与应用发布": N_("产品"),
                "投融资与并购": N_("投融资"), "行业落地与生态": N_("行业")}
-ICONS = {"政策与监管": "🏛", "模型与技术进展": "🧠", "产品与应用发布": "📱",
-         "投融资与并购": "💰", "行业落地与生态": "🏭"}
 # (command, description, example): /help and the command menu, translated where shown.
 HELP_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("today", N_("某天的日报（默认今天）"), "/today 2026-02-08"),
@@ -97,14 +91,10 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
-
-
 def _link(lang: Translations, name: str, url: str) -> str:
     label = esc(name or lang.gettext("原文"))
-    if url.startswith(("http://", "https://")):
-        return f'<a href="{html.escape(url, quote=True)}">{label}</a>'
+    if href := present.safe_url(url):
+        return f'<a href="{html.escape(href, quote=True)}">{label}</a>'
     return label
 
 
@@ -159,11 +149,11 @@ def full_item(lang: Translations, item: Item, number: int | None = None,
     while True:
         parts = [f"<b>{f'{number}. ' if number else ''}{esc(item.title)}</b>"]
         if item.summary:
-            parts.append(esc(_shorten(item.summary, summary_limit)))
+            parts.append(esc(present.shorten(item.summary, summary_limit)))
         if item.analysis:
             parts.append(_("<i>深度解读：</i>{analysis}").format(
-                analysis=esc(_shorten(item.analysis, summary_limit))))
-        parts.extend(f"• {esc(_shorten(point, point_limit))}" for point in item.points)
+                analysis=esc(present.shorten(item.analysis, summary_limit))))
+        parts.extend(f"• {esc(present.shorten(point, point_limit))}" for point in item.points)
         if item.source_url or item.source_name:
             parts.append(_("来源：{link}").format(link=_link(lang, item.source_name,
                                                              item.source_url)))
@@ -178,21 +168,13 @@ def brief_item(lang: Translations, item: Item, number: int) -> str:
     lines = [f"<b>{number}. {esc(item.title)}</b>",
              f"📅 {item.date} · {esc(short_category(lang, item.category))}"]
     if item.summary:
-        lines.append(esc(_shorten(item.summary, 120)))
+        lines.append(esc(present.shorten(item.summary, 120)))
     if item.source_url:
         lines.append(_link(lang, item.source_name, item.source_url))
     return "\n".join(lines)
 
 
 # --- the channel post and /today ---------------------------------------------------
-
-
-def _by_category(items: list[Item]) -> list[tuple[str, list[tuple[int, Item]]]]:
-    """Return (category, numbered items) in the digest's order of first appearance."""
-    groups: dict[str, list[tuple[int, Item]]] = {}
-    for number, item in enumerate(items, start=1):
-        groups.setdefault(item.category, []).append((number, item))
-    return list(groups.items())
 
 
 def digest_overview(lang: Translations, header: DigestSummary, items: list[Item],
@@ -207,9 +189,9 @@ def digest_overview(lang: Translations, header: DigestSummary, items: list[Item]
     if note:
         top = f"{esc(note)}\n\n{top}"
     blocks = []
-    for category, numbered in _by_category(items):
-        lines = [f"<b>{ICONS.get(category, '📌')} {esc(category)}</b>"]
-        lines += [f"{number}. {esc(_shorten(item.title, 200))}" for number, item in numbered]
+    for category, numbered in present.sections(items):
+        lines = [f"<b>{present.icon(category)} {esc(category)}</b>"]
+        lines += [f"{number}. {esc(present.shorten(item.title, 200))}" for number, item in numbered]
         blocks.append("\n".join(lines))
     return pack(blocks, header=top)
 
@@ -228,8 +210,8 @@ def channel_post_topics(lang: Translations, header: DigestSummary, items: list[I
     with `web_url`, the overview links to the day's page on the web archive."""
     messages: list[tuple[str | None, str]] = [
         (None, text) for text in digest_overview(lang, header, items, web_url=web_url)]
-    for category, numbered in _by_category(items):
-        title = f"<b>{ICONS.get(category, '📌')} {esc(category)}</b> · {header.date}"
+    for category, numbered in present.sections(items):
+        title = f"<b>{present.icon(category)} {esc(category)}</b> · {header.date}"
         messages += [(category, text) for text in
                      pack([full_item(lang, item, number) for number, item in numbered],
                           header=title)]
@@ -247,7 +229,7 @@ def topic_name(lang: Translations, topic: str) -> str:
     write it (at most 128 characters), or the weekly board's in `lang` (storage.topics.WEEK_TOPIC)."""
     if topic == WEEK_TOPIC:
         return lang.gettext(WEEK_TOPIC_NAME)
-    return _shorten(f"{ICONS.get(topic, '📌')} {topic}", 128)
+    return present.shorten(f"{present.icon(topic)} {topic}", 128)
 
 
 def topic_color(topic: str) -> int:
@@ -354,7 +336,7 @@ def category_page(lang: Translations, category: str, items: list[Item], total: i
     if not items:
         return Reply(_("「{category}」下还没有条目。").format(category=esc(category)))
     pages = max(1, -(-total // PAGE_SIZE))
-    header = (f"{ICONS.get(category, '📌')} <b>{esc(category)}</b> · "
+    header = (f"{present.icon(category)} <b>{esc(category)}</b> · "
               + lang.ngettext("共 {n} 条", "共 {n} 条", total).format(n=total) + " · "
               + _("第 {page}/{pages}{more} 页").format(page=page + 1, pages=pages, more=""))
     blocks = [brief_item(lang, item, page * PAGE_SIZE + i) for i, item in enumerate(items, 1)]
@@ -507,65 +489,3 @@ def no_digest(lang: Translations, date: str | None) -> Reply:
     if date is None:
         return Reply(_("索引里还没有日报。管理员可以上传日报文件或运行 /reindex。"))
     return Reply(_("没有 {date} 的日报。用 /latest 查看最新一期。").format(date=esc(date)))
-
-
-def stats(lang: Translations, archive: ArchiveStats, made: PostStats, paused: bool, post_time: str,
-          readers: ReaderStats | None = None, weekly: str | None = None,
-          targets: list[str] | None = None) -> Reply:
-    """Return /stats for admins: the archive, posts, readers, the last 7 days' queries and the
-    other platforms' last deliveries (`targets`: lines from render.target_status.stats_lines)."""
-    _ = lang.gettext
-    lines = [_("📊 <b>统计</b>"),
-             _("日报：{digests} 期，{items} 条").format(digests=archive.digests, items=archive.items),
-             _("日期范围：{first} ~ {last}").format(first=archive.first_date or "—",
-                                                 last=archive.last_date or "—"),
-             _("已发布：{runs} 次，共 {messages} 条消息").format(runs=made.runs_completed,
-                                                         messages=made.messages_sent),
-             _("上次发布：{date}（{at}）").format(date=made.last_date or "—",
-                                              at=esc(made.last_at or "—")),
-             (_("每日发布：已暂停，时间 {time}") if paused else _("每日发布：开启，时间 {time}"))
-             .format(time=esc(post_time)),
-             _("每周事件榜：每周一 {time}").format(time=esc(weekly)) if weekly
-             else _("每周事件榜：关闭")]
-    if readers is not None:
-        lines += [_("订阅：{subscribers} 人（屏蔽了机器人的 {blocked} 人）").format(
-                      subscribers=readers.subscribers, blocked=readers.blocked),
-                  _("关键词提醒：{watches} 个，{watchers} 人").format(
-                      watches=readers.watches, watchers=readers.watchers)]
-        per_day = _("，").join(f"{day[5:]} {n}" for day, n in readers.queries_per_day) or "—"
-        lines.append(_("近 7 天每日查询：{counts}").format(counts=per_day))
-        if readers.top_queries:
-            lines.append(_("近 7 天热门查询：{queries}").format(queries=_("，").join(
-                _("{query}（{n}）").format(query=esc(_shorten(query, 20)), n=n)
-                for query, n in readers.top_queries)))
-    if targets:
-        lines.append(_("其他渠道："))
-        lines += [f"  {line}" for line in targets]
-    return Reply("\n".join(lines))
-
-
-def reindex_started(lang: Translations) -> Reply:
-    """Return what /reindex says at once: the scan began (its result follows when it is done)."""
-    return Reply(lang.gettext("🔄 正在扫描日报目录，完成后把结果发给你；其间机器人照常回答读者。"))
-
-
-def reindex_report(lang: Translations, outcomes: list[IngestOutcome]) -> Reply:
-    """Return the /reindex answer: counts, then every file that changed or was rejected."""
-    changed = [o for o in outcomes if o.status != IngestStatus.UNCHANGED]
-    counts = {s.value: sum(o.status == s for o in outcomes) for s in IngestStatus}
-    lines = [lang.ngettext("🔄 扫描完成：{n} 个文件，新索引 {indexed}，未变 {unchanged}，拒绝 {rejected}",
-                           "🔄 扫描完成：{n} 个文件，新索引 {indexed}，未变 {unchanged}，拒绝 {rejected}",
-                           len(outcomes)).format(n=len(outcomes), **counts)]
-    lines += [f"<code>{esc(o.line())}</code>" for o in changed]
-    return Reply(pack(lines[1:], header=lines[0])[0] if changed else lines[0])
-
-
-def upload_result(lang: Translations, line: str, ok: bool, date: str | None) -> Reply:
-    """Return the answer to an uploaded digest file, with a publish button when it was indexed."""
-    _ = lang.gettext
-    if not ok:
-        return Reply(_("❌ 文件未通过校验：\n{line}").format(line=f"<code>{esc(line)}</code>"))
-    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(_("📢 立即发布到频道"),
-                                                           callback_data=f"p:{date}")]])
-    return Reply(_("✅ 已索引：{line}\n下面是频道消息预览。").format(line=f"<code>{esc(line)}</code>"),
-                 keyboard)

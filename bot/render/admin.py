@@ -1,14 +1,19 @@
-"""Telegram HTML for admins: the answers of /push, /pause, /resume, /schedule, /weekly, uploads and the
-publish button, and the notice of a skipped daily post. (/stats, /reindex and the upload report are in
-bot/render/__init__.py.)"""
+"""Telegram HTML for admins: /stats, the answers of /push, /reindex, /pause, /resume, /schedule,
+/weekly, uploads and the publish button, and the notice of a skipped daily post."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import present
 from bot.i18n import Translations
-from bot.render import Reply, esc
-from storage.posts import PostStatus
+from bot.render import Reply, esc, pack
+from storage.index import IngestOutcome, IngestStatus
+from storage.model import ArchiveStats
+from storage.posts import PostStats, PostStatus
+from storage.readers import ReaderStats
 
 
 def push_usage(lang: Translations) -> Reply:
@@ -109,3 +114,65 @@ def missing_digest(lang: Translations, date: str, gave_up_at: dt.time) -> Reply:
     return Reply(lang.gettext("⚠️ 到 {time} 仍没有 {date} 的日报，今天的频道发布已跳过。"
                               "上传日报文件后可用 /push {date} 手动发布。").format(
         time=f"{gave_up_at:%H:%M}", date=esc(date)))
+
+
+def stats(lang: Translations, archive: ArchiveStats, made: PostStats, paused: bool, post_time: str,
+          readers: ReaderStats | None = None, weekly: str | None = None,
+          targets: list[str] | None = None) -> Reply:
+    """Return /stats for admins: the archive, posts, readers, the last 7 days' queries and the
+    other platforms' last deliveries (`targets`: lines from render.target_status.stats_lines)."""
+    _ = lang.gettext
+    lines = [_("📊 <b>统计</b>"),
+             _("日报：{digests} 期，{items} 条").format(digests=archive.digests, items=archive.items),
+             _("日期范围：{first} ~ {last}").format(first=archive.first_date or "—",
+                                                 last=archive.last_date or "—"),
+             _("已发布：{runs} 次，共 {messages} 条消息").format(runs=made.runs_completed,
+                                                         messages=made.messages_sent),
+             _("上次发布：{date}（{at}）").format(date=made.last_date or "—",
+                                              at=esc(made.last_at or "—")),
+             (_("每日发布：已暂停，时间 {time}") if paused else _("每日发布：开启，时间 {time}"))
+             .format(time=esc(post_time)),
+             _("每周事件榜：每周一 {time}").format(time=esc(weekly)) if weekly
+             else _("每周事件榜：关闭")]
+    if readers is not None:
+        lines += [_("订阅：{subscribers} 人（屏蔽了机器人的 {blocked} 人）").format(
+                      subscribers=readers.subscribers, blocked=readers.blocked),
+                  _("关键词提醒：{watches} 个，{watchers} 人").format(
+                      watches=readers.watches, watchers=readers.watchers)]
+        per_day = _("，").join(f"{day[5:]} {n}" for day, n in readers.queries_per_day) or "—"
+        lines.append(_("近 7 天每日查询：{counts}").format(counts=per_day))
+        if readers.top_queries:
+            lines.append(_("近 7 天热门查询：{queries}").format(queries=_("，").join(
+                _("{query}（{n}）").format(query=esc(present.shorten(query, 20)), n=n)
+                for query, n in readers.top_queries)))
+    if targets:
+        lines.append(_("其他渠道："))
+        lines += [f"  {line}" for line in targets]
+    return Reply("\n".join(lines))
+
+
+def reindex_started(lang: Translations) -> Reply:
+    """Return what /reindex says at once: the scan began (its result follows when it is done)."""
+    return Reply(lang.gettext("🔄 正在扫描日报目录，完成后把结果发给你；其间机器人照常回答读者。"))
+
+
+def reindex_report(lang: Translations, outcomes: list[IngestOutcome]) -> Reply:
+    """Return the /reindex answer: counts, then every file that changed or was rejected."""
+    changed = [o for o in outcomes if o.status != IngestStatus.UNCHANGED]
+    counts = {s.value: sum(o.status == s for o in outcomes) for s in IngestStatus}
+    lines = [lang.ngettext("🔄 扫描完成：{n} 个文件，新索引 {indexed}，未变 {unchanged}，拒绝 {rejected}",
+                           "🔄 扫描完成：{n} 个文件，新索引 {indexed}，未变 {unchanged}，拒绝 {rejected}",
+                           len(outcomes)).format(n=len(outcomes), **counts)]
+    lines += [f"<code>{esc(o.line())}</code>" for o in changed]
+    return Reply(pack(lines[1:], header=lines[0])[0] if changed else lines[0])
+
+
+def upload_result(lang: Translations, line: str, ok: bool, date: str | None) -> Reply:
+    """Return the answer to an uploaded digest file, with a publish button when it was indexed."""
+    _ = lang.gettext
+    if not ok:
+        return Reply(_("❌ 文件未通过校验：\n{line}").format(line=f"<code>{esc(line)}</code>"))
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(_("📢 立即发布到频道"),
+                                                           callback_data=f"p:{date}")]])
+    return Reply(_("✅ 已索引：{line}\n下面是频道消息预览。").format(line=f"<code>{esc(line)}</code>"),
+                 keyboard)

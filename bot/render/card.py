@@ -4,9 +4,10 @@ answers when no card can be made; in the asking reader's language (the headlines
 
 from __future__ import annotations
 
+from bot import present
 from bot.card import CardText
 from bot.i18n import Translations
-from bot.render import Reply, _by_category, _link, _shorten, esc
+from bot.render import Reply, _link, esc
 from storage.model import DigestSummary, Item
 
 
@@ -15,9 +16,9 @@ def card_text(lang: Translations, header: DigestSummary, items: list[Item], foot
     """Return what the card of a day says: title, date, numbered headlines per category, footer,
     and the QR code of the day's web page (`day_url`, "" for none)."""
     _ = lang.gettext
-    sections = tuple((category, tuple(f"{number}. {_shorten(item.title, 120)}"
+    sections = tuple((category, tuple(f"{number}. {present.shorten(item.title, 120)}"
                                       for number, item in numbered))
-                     for category, numbered in _by_category(items))
+                     for category, numbered in present.sections(items))
     date_line = lang.ngettext("{date} · 共 {n} 条", "{date} · 共 {n} 条", len(items)).format(
         date=header.date, n=len(items))
     return CardText(title=header.title or _("AI 行业日报"), date_line=date_line, sections=sections,

@@ -12,13 +12,12 @@ from telegram import (
     InputTextMessageContent,
 )
 
-from bot import links
+from bot import links, present
 from bot.i18n import Translations
 from bot.render import (
     MAX_LENGTH,
     Reply,
     _link,
-    _shorten,
     brief_item,
     esc,
     full_item,
@@ -212,7 +211,7 @@ def week_board(lang: Translations, stories: list[Story], start: str, end: str) -
     blocks = []
     for number, story in enumerate(stories[:BOARD_STORIES], 1):
         days = _("、").join(d[5:] for d in story.dates)
-        lines = [f"{number}. <b>{esc(_shorten(story.title, 80))}</b>",
+        lines = [f"{number}. <b>{esc(present.shorten(story.title, 80))}</b>",
                  "   " + lang.ngettext("{n} 天", "{n} 天", len(story.dates)).format(n=len(story.dates))
                  + " · " + lang.ngettext("{n} 篇（{days}）", "{n} 篇（{days}）", len(story.items))
                  .format(n=len(story.items), days=days)]
@@ -242,11 +241,11 @@ def inline_results(lang: Translations, items: list[Item],
             on_the_web = lang.gettext("网页版")
             message += f" · 🌐 {_link(lang, on_the_web, url)}"
         description = (f"{item.date} · {short_category(lang, item.category)} · "
-                       f"{_shorten(item.summary, 80)}")
+                       f"{present.shorten(item.summary, 80)}")
         results.append(InlineQueryResultArticle(
-            id=str(item.id), title=_shorten(item.title, 100), description=description,
+            id=str(item.id), title=present.shorten(item.title, 100), description=description,
             input_message_content=InputTextMessageContent(message, parse_mode="HTML"),
-            url=item.source_url if item.source_url.startswith(("http://", "https://")) else None))
+            url=present.safe_url(item.source_url) or None))
     return results
 
 

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from bot.i18n import Translations
 from bot.render import Reply, esc
-from bot.render.targets import KIND_NAMES
+from bot.targets.base import KIND_NAMES
 from storage.targets import DeliveryStatus, TargetState
 
 

@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bot.i18n import N_
 from storage.model import DigestSummary, Item
 
 # One minute, as the rate limits count it; tests shorten it (it is read at each use).
@@ -28,6 +29,8 @@ MINUTE_S = 60.0
 # together at the platform's end never make it count one too many.
 WINDOW_MARGIN = 61 / 60
 HTTP_TIMEOUT_S = 15.0
+# Platform names; N_ marks them for the catalog (admins see them translated, bot/render/target_status).
+KIND_NAMES = {"wecom": N_("企业微信"), "feishu": N_("飞书"), "dingtalk": N_("钉钉"), "mail": N_("邮件")}
 
 
 class DeliveryError(Exception):

@@ -21,7 +21,7 @@ import hmac
 import time
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
-from bot.render import targets as dialect
+from bot.targets import dialects as dialect
 from bot.targets.base import MINUTE_S, DeliveryError, SlidingWindow, Target, minute
 from bot.targets.webhook import answer_text, post_json
 from storage.model import DigestSummary, Item

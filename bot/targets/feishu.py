@@ -8,7 +8,7 @@
   clock, else code 19021.
 - msg_type "post" (rich text): {"msg_type": "post", "content": {"post": {"zh_cn": {"title": …,
   "content": [[{"tag": "text", "text": …}, {"tag": "a", "text": …, "href": …}], …]}}}}.
-- "请求体的数据大小不能超过 20 KB" (bot/render/targets.py keeps each body under 20,000 bytes;
+- "请求体的数据大小不能超过 20 KB" (bot/targets/dialects.py keeps each body under 20,000 bytes;
   a larger one is answered code 9499 "Bad Request").
 - "单租户单机器人 100 次/分钟，5 次/秒": two sliding windows. Over the limit the platform answers
   HTTP 429 (with x-ogw-ratelimit-reset, seconds to wait), or code 11232 / 9499 "too many request".
@@ -23,7 +23,7 @@ import hmac
 import json
 import time
 
-from bot.render import targets as dialect
+from bot.targets import dialects as dialect
 from bot.targets.base import DeliveryError, SlidingWindow, Target, minute
 from bot.targets.webhook import answer_text, post_json
 from storage.model import DigestSummary, Item

@@ -1,7 +1,8 @@
 """E-mail: one message per digest to all recipients, sent with the standard library.
 
 The message is an `email.message.EmailMessage`, multipart/alternative with a plain-text and an
-HTML part (bot/render/targets.py), Subject with the date and the digest's title, From, To, Date
+HTML part (`mail_message`: the HTML from templates/digest_mail.html, Jinja2 autoescaped as the
+site's pages), Subject with the date and the digest's title, From, To, Date
 and a Message-ID made from the digest's date, run and this target, so a message sent twice after
 a crash (accepted, but not yet recorded) is one message to mail clients that de-duplicate.
 
@@ -13,16 +14,22 @@ is never sent over an unencrypted connection. smtplib blocks, so `send` runs it 
 from __future__ import annotations
 
 import asyncio
+import functools
 import smtplib
 import ssl
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, localtime
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from bot.render import targets as dialect
-from bot.render.targets import MailParts
+from bot import links, present
 from bot.targets.base import HTTP_TIMEOUT_S, DeliveryError, Target
+from bot.targets.dialects import link_href
 from storage.model import DigestSummary, Item
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 class MailTarget(Target):
@@ -45,7 +52,7 @@ class MailTarget(Target):
 
     def render(self, header: DigestSummary, items: list[Item], web_url: str) -> list[MailParts]:
         """Return the digest as one e-mail."""
-        return [dialect.mail_message(header, items, web_url)]
+        return [mail_message(header, items, web_url)]
 
     def message(self, parts: MailParts, ref: str) -> EmailMessage:
         """Return the e-mail of `parts`: multipart/alternative, text then HTML, with its headers."""
@@ -93,3 +100,68 @@ class MailTarget(Target):
         except (OSError, smtplib.SMTPException) as exc:  # connection, TLS, timeouts, disconnects
             retry = not isinstance(exc, ssl.SSLCertVerificationError)
             raise DeliveryError(self.redact(f"{type(exc).__name__}: {exc}")[:300], retry=retry) from None
+
+
+# --- the message ------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _template() -> jinja2.Template:
+    """Return the e-mail's HTML template (Jinja2, autoescaped; loaded once)."""
+    import jinja2  # only the mail target renders HTML
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("bot.targets", "templates"), autoescape=True,
+        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined, auto_reload=False)
+    return environment.get_template("digest_mail.html")
+
+
+@dataclass(frozen=True)
+class MailParts:
+    """One digest as an e-mail: the subject and the two bodies of multipart/alternative."""
+
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class _Entry:
+    number: int
+    item: Item
+    source: str  # the source's http(s) address, "" for none
+    archive: str  # the item's page on the web archive, "" without WEB_URL
+
+
+@dataclass(frozen=True)
+class _Section:
+    category: str
+    icon: str
+    entries: list[_Entry]
+
+
+def mail_message(header: DigestSummary, items: list[Item], web_url: str = "") -> MailParts:
+    """Return the digest as one e-mail: subject with the date and title, plain text and HTML."""
+    sections = [_Section(section.category, section.icon, [
+        _Entry(n, i, link_href(i.source_url), links.item_url(web_url, i.id) if i.id is not None else "")
+        for n, i in section.items]) for section in present.sections(items)]
+    day = links.day_url(web_url, header.date)
+    one_line = present.one_line
+    subject = f"AI 日报 {header.date} · {one_line(header.title)}"
+    lines = [f"{one_line(header.title)}", f"{header.date} · 共 {len(items)} 条"]
+    if day:
+        lines.append(f"在网页上查看：{day}")
+    for section in sections:
+        lines += ["", f"{section.icon} {section.category}", ""]
+        for entry in section.entries:
+            item = entry.item
+            lines.append(f"{entry.number}. {one_line(item.title)}")
+            lines += [f"   {one_line(t)}" for t in (item.summary, item.analysis) if t]
+            lines += [f"   • {one_line(p)}" for p in item.points]
+            if item.source_name or entry.source:
+                lines.append(f"   来源：{item.source_name or '原文'} {entry.source}".rstrip())
+            if entry.archive:
+                lines.append(f"   存档：{entry.archive}")
+            lines.append("")
+    html = _template().render(header=header, sections=sections, day=day, total=len(items))
+    return MailParts(subject, "\n".join(lines).rstrip() + "\n", html)

@@ -3,7 +3,7 @@
 
 - POST JSON to the webhook URL `…/cgi-bin/webhook/send?key=KEY`; the key is the robot's secret.
 - msgtype "markdown": {"msgtype": "markdown", "markdown": {"content": "..."}}, content at most
-  4096 bytes of UTF-8 (bot/render/targets.py keeps to it).
+  4096 bytes of UTF-8 (bot/targets/dialects.py keeps to it).
 - "每个机器人发送的消息不能超过20条/分钟": a sliding window of 20 per minute.
 - The answer is {"errcode": 0, "errmsg": "ok"} on success; errcode 45009 ("api freq out of
   limit") means the robot's minute is used up (another sender shares it): wait a minute and retry.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from bot.render import targets as dialect
+from bot.targets import dialects as dialect
 from bot.targets.base import DeliveryError, SlidingWindow, Target, minute
 from bot.targets.webhook import answer_text, post_json
 from storage.model import DigestSummary, Item

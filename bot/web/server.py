@@ -28,6 +28,7 @@ import tornado.httpserver
 import tornado.web
 
 from bot import links
+from bot.logs import configure_logging
 from bot.web import feeds
 from bot.web.responses import Data, Page, Request, Response
 from handlers import web
@@ -279,8 +280,7 @@ async def serve(db: Database, settings: Settings, host: str, port: int, stop: as
 
 def run(db: Database, settings: Settings, host: str, port: int) -> None:
     """Serve the site until SIGINT or SIGTERM (what `digestbot web` does)."""
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     # One line per request is the reverse proxy's job; 4xx and 5xx are still logged (WARNING).
     logging.getLogger("tornado.access").setLevel(max(logging.WARNING, logging.root.level))
 

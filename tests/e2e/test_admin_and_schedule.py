@@ -20,6 +20,7 @@ from telegram.ext import CallbackContext
 import handlers.user
 from bot import delivery, render, schedule
 from bot.i18n import translations
+from bot.render import admin as admin_render
 from storage import posts
 from storage.digests import archive_stats, digest_on
 from tests.conftest import BUNDLED
@@ -417,7 +418,7 @@ async def test_long_digest_is_split_under_4096_and_escaped(bot, settings, fake_a
     fake_api.push_command("/reindex", user_id=ADMIN_ID)
     report = (await _admin_says(fake_api, "扫描完成"))["text"]
     said = [m["text"] for m in fake_api.sent(ADMIN_ID)]
-    started = render.reindex_started(translations("zh")).text
+    started = admin_render.reindex_started(translations("zh")).text
     assert said.index(started) == said.index(report) - 1  # said at once
     assert "新索引 1" in report and "拒绝 0" in report
     assert f"{date}  {len(ESCAPE_TITLES)} items" in report

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bench.generate import ITEMS_PER_DAY, generate
-from bot import render
 from bot.i18n import translations
+from bot.render import admin as admin_render
 from tests.e2e.conftest import ADMIN_ID
 from tests.e2e.test_admin_and_schedule import _until_first_rescan
 
@@ -78,7 +78,7 @@ async def test_readers_are_answered_while_reindex_scans_thousands_of_digests(
         and str(c["params"].get("text")).startswith("🔄 扫描完成"), timeout=SCAN_TIMEOUT_S)
     calls = fake_api.calls()
     started, result = [m["text"] for m in fake_api.sent(ADMIN_ID)]  # "scanning" at once, then this
-    assert started == render.reindex_started(translations("zh")).text
+    assert started == admin_render.reindex_started(translations("zh")).text
     assert result.startswith(f"🔄 扫描完成：{GENERATED_DIGESTS + BUNDLED_DIGESTS} 个文件，"
                              f"新索引 {GENERATED_DIGESTS}，未变 {BUNDLED_DIGESTS}，拒绝 0")
     done_at = next(i for i, c in enumerate(calls) if c["method"] == "sendMessage"

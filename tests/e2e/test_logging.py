@@ -12,8 +12,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.app import configure_logging
 from bot.config import Settings, load_settings
+from bot.logs import configure_logging
 from tests.e2e.conftest import ADMIN_ID, USER_ID, RunningBot
 from tests.e2e.fake_bot_api import FakeBotAPI
 
@@ -135,7 +135,7 @@ def test_mcp_token_is_redacted_too(tmp_path, capsys) -> None:
     settings = load_settings({"MCP_TOKEN": token, "LOG_LEVEL": "DEBUG",
                               "DIGESTBOT_DB": str(tmp_path / "x.db")}, env_file=None)
     with _logging_as_digestbot_run(settings):
-        logging.getLogger("bot.mcp_server").warning("header was Bearer %s", token)
+        logging.getLogger("bot.mcp.server").warning("header was Bearer %s", token)
         try:
             raise ValueError(f"bad {token}")
         except ValueError:

@@ -1,5 +1,5 @@
-"""The daily post in each platform's own dialect: 企业微信 and 钉钉 Markdown, 飞书 rich text (post),
-and e-mail (plain text + HTML). The only place that escapes and splits for them.
+"""The daily post in each robot's own dialect: 企业微信 and 钉钉 Markdown, 飞书 rich text (post).
+The only place that escapes and splits for them (e-mail: bot/targets/mail.py).
 
 The same post as on Telegram (bot/render/__init__.py: channel_post): an overview with every
 headline by category, then each category's items in full. Messages are split at item boundaries
@@ -18,49 +18,24 @@ Size limits, from each platform's documentation:
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 from urllib.parse import quote
 
-from bot import links
-from bot.i18n import N_
-from bot.render import ICONS
+from bot import links, present
+from bot.present import one_line, shorten
 from storage.model import DigestSummary, Item
-
-if TYPE_CHECKING:
-    from tornado.template import Template
 
 WECOM_MARKDOWN_BYTES = 4096
 DINGTALK_MARKDOWN_BYTES = 4096
 FEISHU_BODY_BYTES = 20_000
 FEISHU_SIGNING_BYTES = 128  # room for "timestamp" and "sign", added to the body when it is sent
-# Platform names; N_ marks them for the catalog (admins see them translated, bot/render/target_status).
-KIND_NAMES = {"wecom": N_("企业微信"), "feishu": N_("飞书"), "dingtalk": N_("钉钉"), "mail": N_("邮件")}
 T = TypeVar("T")
 
 
 # --- shared structure ----------------------------------------------------------------------------
-
-
-def _by_category(items: list[Item]) -> list[tuple[str, list[tuple[int, Item]]]]:
-    groups: dict[str, list[tuple[int, Item]]] = {}
-    for number, item in enumerate(items, start=1):
-        groups.setdefault(item.category, []).append((number, item))
-    return list(groups.items())
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
-
-
-def _one_line(text: str) -> str:
-    """Return `text` with its line breaks and runs of spaces as single spaces."""
-    return " ".join(text.split())
 
 
 def _pack(header: T, blocks: list[T], size: Callable[[list[T]], int], limit: int) -> list[list[T]]:
@@ -101,11 +76,10 @@ def _fit(render: Callable[[int, int], T], size: Callable[[T], int], limit: int) 
         summary_limit, point_limit = summary_limit // 2, point_limit // 2
 
 
-def _http(url: str) -> str:
-    """Return `url` if it is an http(s) link, with the characters that end a Markdown link encoded."""
-    if not url.startswith(("http://", "https://")):
-        return ""
-    return quote(url, safe=":/?#@!$&'*+,;=%~-._[]")
+def link_href(url: str) -> str:
+    """Return `url` if it may be a link (present.safe_url), with the characters that end a
+    Markdown link encoded; "" for any other address."""
+    return quote(present.safe_url(url), safe=":/?#@!$&'*+,;=%~-._[]")
 
 
 # --- 企业微信 and 钉钉 Markdown ---------------------------------------------------------------------
@@ -118,13 +92,13 @@ def md_escape(text: str) -> str:
     """Return digest text as literal Markdown text for the robots: one line, emphasis, code and
     link characters backslash-escaped, no line-start heading/quote/list marker, and no angle
     brackets (企业微信 reads <font>, 钉钉 some HTML: they become full-width ＜ ＞)."""
-    text = _one_line(text).replace("<", "＜").replace(">", "＞")
+    text = one_line(text).replace("<", "＜").replace(">", "＞")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return _MD_LINE_START.sub(r"\\\1", text)
 
 
 def _md_link(label: str, url: str) -> str:
-    href = _http(url)
+    href = link_href(url)
     return f"[{md_escape(label)}]({href})" if href else md_escape(label)
 
 
@@ -132,15 +106,15 @@ def _md_item(item: Item, number: int, web_url: str, newline: str, summary_limit:
              point_limit: int) -> str:
     lines = [f"**{number}. {md_escape(item.title)}**"]
     if item.summary:
-        lines.append(md_escape(_shorten(item.summary, summary_limit)))
+        lines.append(md_escape(shorten(item.summary, summary_limit)))
     if item.analysis:
-        lines.append(f"深度解读：{md_escape(_shorten(item.analysis, summary_limit))}")
-    lines += [f"• {md_escape(_shorten(point, point_limit))}" for point in item.points]
+        lines.append(f"深度解读：{md_escape(shorten(item.analysis, summary_limit))}")
+    lines += [f"• {md_escape(shorten(point, point_limit))}" for point in item.points]
     sources = []
     if item.source_url or item.source_name:
         sources.append(f"来源：{_md_link(item.source_name or '原文', item.source_url)}")
     if item.id is not None and (archive := links.item_url(web_url, item.id)):
-        sources.append(f"[存档]({_http(archive)})")
+        sources.append(f"[存档]({link_href(archive)})")
     if sources:
         lines.append(" · ".join(sources))
     return newline.join(lines)
@@ -158,16 +132,16 @@ def markdown_post(header: DigestSummary, items: list[Item], web_url: str, limit:
 
     top = f"# 📰 {md_escape(header.title)}{newline}{header.date} · 共 {len(items)} 条"
     if day := links.day_url(web_url, header.date):
-        top += f"{newline}[在网页上查看]({_http(day)})"
+        top += f"{newline}[在网页上查看]({link_href(day)})"
     overview = []
-    for category, numbered in _by_category(items):
-        lines = [f"**{ICONS.get(category, '📌')} {md_escape(category)}**"]
-        lines += [f"{number}. {md_escape(_shorten(item.title, 200))}" for number, item in numbered]
+    for category, numbered in present.sections(items):
+        lines = [f"**{present.icon(category)} {md_escape(category)}**"]
+        lines += [f"{number}. {md_escape(shorten(item.title, 200))}" for number, item in numbered]
         overview += [newline.join(run) for run in
                      _chunks(lines, lambda run: size([top, newline.join(run)]) <= limit)]
     messages = [_join(m) for m in _pack(top, overview, size, limit)]
-    for category, numbered in _by_category(items):
-        title = f"## {ICONS.get(category, '📌')} {md_escape(category)} · {header.date}"
+    for category, numbered in present.sections(items):
+        title = f"## {present.icon(category)} {md_escape(category)} · {header.date}"
         blocks = [_fit(lambda s, p, n=n, i=i: _md_item(i, n, web_url, newline, s, p),
                        lambda b, t=title: size([t, b]), limit) for n, i in numbered]
         messages += [_join(m) for m in _pack(title, blocks, size, limit)]
@@ -199,18 +173,18 @@ def _text(text: str, bold: bool = False) -> dict[str, object]:
 
 
 def _feishu_link(label: str, url: str) -> dict[str, object]:
-    href = _http(url)
+    href = link_href(url)
     return {"tag": "a", "text": label, "href": href} if href else _text(label)
 
 
 def _feishu_item(item: Item, number: int, web_url: str, summary_limit: int,
                  point_limit: int) -> list[Paragraph]:
-    paragraphs: list[Paragraph] = [[_text(f"{number}. {_one_line(item.title)}", bold=True)]]
+    paragraphs: list[Paragraph] = [[_text(f"{number}. {one_line(item.title)}", bold=True)]]
     if item.summary:
-        paragraphs.append([_text(_one_line(_shorten(item.summary, summary_limit)))])
+        paragraphs.append([_text(one_line(shorten(item.summary, summary_limit)))])
     if item.analysis:
-        paragraphs.append([_text(f"深度解读：{_one_line(_shorten(item.analysis, summary_limit))}")])
-    paragraphs += [[_text(f"• {_one_line(_shorten(p, point_limit))}")] for p in item.points]
+        paragraphs.append([_text(f"深度解读：{one_line(shorten(item.analysis, summary_limit))}")])
+    paragraphs += [[_text(f"• {one_line(shorten(p, point_limit))}")] for p in item.points]
     sources: Paragraph = []
     if item.source_url or item.source_name:
         sources += [_text("来源："), _feishu_link(item.source_name or "原文", item.source_url)]
@@ -251,68 +225,16 @@ def feishu_messages(header: DigestSummary, items: list[Item],
         return lambda blocks: feishu_body_size(_feishu_post(title, blocks))
 
     overview = []
-    for category, numbered in _by_category(items):
-        lines = [[_text(f"{ICONS.get(category, '📌')} {category}", bold=True)]]
-        lines += [[_text(f"{n}. {_one_line(_shorten(i.title, 200))}")] for n, i in numbered]
+    for category, numbered in present.sections(items):
+        lines = [[_text(f"{present.icon(category)} {category}", bold=True)]]
+        lines += [[_text(f"{n}. {one_line(shorten(i.title, 200))}")] for n, i in numbered]
         overview += _chunks(lines, lambda run: size_of(title)([top, run]) <= limit)
     messages += [_feishu_post(title, m) for m in _pack(top, overview, size_of(title), limit)]
-    for category, numbered in _by_category(items):
-        title = f"{ICONS.get(category, '📌')} {category} · {header.date}"
+    for category, numbered in present.sections(items):
+        title = f"{present.icon(category)} {category} · {header.date}"
         size = size_of(title)
         blocks = [_fit(lambda s, p, n=n, i=i: _feishu_item(i, n, web_url, s, p),
                        lambda b, fits=size: fits([b]), limit) for n, i in numbered]
         parts = _pack(blocks[0], blocks[1:], size, limit)
         messages += [_feishu_post(title, m) for m in parts]
     return messages
-
-
-# --- e-mail -----------------------------------------------------------------------------------------
-
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-
-@functools.cache
-def _mail_template() -> Template:
-    """Return the compiled HTML template of the e-mail (compiled once: 35 ms)."""
-    from tornado.template import Loader  # only the mail target renders HTML
-
-    return Loader(str(TEMPLATES)).load("digest_mail.html")
-
-
-@dataclass(frozen=True)
-class MailParts:
-    """One digest as an e-mail: the subject and the two bodies of multipart/alternative."""
-
-    subject: str
-    text: str
-    html: str
-
-
-def mail_message(header: DigestSummary, items: list[Item], web_url: str = "") -> MailParts:
-    """Return the digest as one e-mail: subject with the date and title, plain text and HTML."""
-    groups = []
-    for category, numbered in _by_category(items):
-        groups.append({"name": category, "icon": ICONS.get(category, "📌"), "items": [
-            {"number": n, "item": i, "source": _http(i.source_url),
-             "archive": links.item_url(web_url, i.id) if i.id is not None else ""}
-            for n, i in numbered]})
-    day = links.day_url(web_url, header.date)
-    subject = f"AI 日报 {header.date} · {_one_line(header.title)}"
-    lines = [f"{_one_line(header.title)}", f"{header.date} · 共 {len(items)} 条"]
-    if day:
-        lines.append(f"在网页上查看：{day}")
-    for group in groups:
-        lines += ["", f"{group['icon']} {group['name']}", ""]
-        for entry in group["items"]:
-            item: Item = entry["item"]
-            lines.append(f"{entry['number']}. {_one_line(item.title)}")
-            lines += [f"   {_one_line(t)}" for t in (item.summary, item.analysis) if t]
-            lines += [f"   • {_one_line(p)}" for p in item.points]
-            if item.source_name or entry["source"]:
-                lines.append(f"   来源：{item.source_name or '原文'} {entry['source']}".rstrip())
-            if entry["archive"]:
-                lines.append(f"   存档：{entry['archive']}")
-            lines.append("")
-    html = _mail_template().generate(
-        header=header, groups=groups, day=day, total=len(items)).decode("utf-8")
-    return MailParts(subject, "\n".join(lines).rstrip() + "\n", html)

@@ -25,10 +25,10 @@ from mcp.server import MCPServer
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.types import INVALID_PARAMS, ToolAnnotations
 
-from bot.app import configure_logging
 from bot.config import Settings
 from bot.i18n import translations
-from bot.render.mcp import TITLES
+from bot.logs import configure_logging
+from bot.mcp.markdown import TITLES
 from handlers import mcp as tools
 from handlers.mcp import McpState
 

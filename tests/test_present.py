@@ -1,0 +1,56 @@
+"""The presentation core: sections, shortening, links, control characters; no front end inside."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot import present
+from storage.model import Item
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def _item(n: int, category: str) -> Item:
+    return Item(date="2026-03-01", category=category, title=f"标题{n}", position=n)
+
+
+def test_sections_group_interleaved_categories_in_order_of_first_appearance() -> None:
+    items = [_item(0, "模型与技术进展"), _item(1, "产品与应用发布"), _item(2, "模型与技术进展"),
+             _item(3, "未知分类"), _item(4, "产品与应用发布")]
+    sections = present.sections(items)
+    assert [s.category for s in sections] == ["模型与技术进展", "产品与应用发布", "未知分类"]
+    assert [[n for n, _ in s.items] for s in sections] == [[1, 3], [2, 5], [4]]
+    assert [s.icon for s in sections] == ["🧠", "📱", present.DEFAULT_ICON]
+    assert sections[0].items[1].item is items[2]
+
+
+def test_shorten_keeps_short_texts_and_ends_long_ones_with_an_ellipsis() -> None:
+    assert present.shorten("红包", 2) == "红包"
+    assert present.shorten("红包大战 开始了", 6) == "红包大战…"  # the space before the cut dropped
+    assert len(present.shorten("长" * 5000, 200)) == 200
+
+
+def test_only_http_and_https_addresses_are_links() -> None:
+    assert present.safe_url("https://example.com/a") == "https://example.com/a"
+    assert present.safe_url("http://example.com") == "http://example.com"
+    for url in ("javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,x", "file:///etc",
+                "//example.com", " https://example.com", ""):
+        assert present.safe_url(url) == ""
+
+
+def test_strip_control_removes_what_xml_and_terminals_refuse() -> None:
+    text = "红\x1b[31m包\x07 a\x01b\x7fc\x85d\ufffe\uffff\ud800e"
+    assert present.strip_control(text) == "红[31m包 abcde"
+    assert present.strip_control("行一\n行二\t制表\r") == "行一\n行二\t制表\r"
+
+
+def test_the_core_imports_no_front_end() -> None:
+    code = ("import sys, bot.present; print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] "
+            "in {'telegram', 'tornado', 'jinja2', 'mcp'})))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT,
+                         env={**os.environ, "PYTHONPATH": str(PROJECT)}, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == ""
