@@ -61,6 +61,14 @@ class Settings:
     web_port: int = 8080
     web_rate: int = 20  # requests per second one client may make to the site (bursts of 3x); 0 = no limit
     webhook_serves_web: bool = False  # the webhook server also serves the site's routes
+    # Optional AI answers (bot/llm.py): any OpenAI-compatible chat-completions service. The key is
+    # a secret: never logged (bot/app.py).
+    llm_base_url: str = ""  # e.g. https://api.deepseek.com/v1; "" = no AI answers
+    llm_api_key: str = ""
+    llm_model: str = ""
+    llm_timeout: float = 20.0  # seconds for the whole call; past it, the plain answer
+    llm_daily_per_user: int = 20  # AI answers a reader may get a day
+    llm_max_chars: int = 600  # the model's text is cut at this many characters
 
     @property
     def database(self) -> str:
@@ -83,6 +91,11 @@ class Settings:
         """Return the Bot API file URL: the API URL with /file/bot in place of the trailing /bot."""
         base = self.api_url.rstrip("/")
         return (base[: -len("/bot")] if base.endswith("/bot") else base) + "/file/bot"
+
+    @property
+    def llm_enabled(self) -> bool:
+        """True when AI answers are configured (LLM_BASE_URL, LLM_API_KEY and LLM_MODEL)."""
+        return bool(self.llm_base_url and self.llm_api_key and self.llm_model)
 
     def require_bot(self) -> None:
         """Raise ConfigError unless the settings needed to talk to Telegram are present."""
@@ -148,7 +161,35 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         web_port=_int("WEB_PORT", get("WEB_PORT", "8080"), 1, 65535),
         web_rate=_int("WEB_RATE_LIMIT", get("WEB_RATE_LIMIT", "20"), 0, 100_000),
         webhook_serves_web=_switch("WEBHOOK_SERVES_WEB", get("WEBHOOK_SERVES_WEB", "off")),
+        **_llm(get),
     )
+
+
+def _llm(get: Callable[..., str]) -> dict[str, object]:
+    """Return the AI answers' settings: all three of LLM_BASE_URL, LLM_API_KEY, LLM_MODEL, or none."""
+    names = ("LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL")
+    given = [name for name in names if get(name)]
+    if given and len(given) < len(names):
+        missing = ", ".join(name for name in names if name not in given)
+        raise ConfigError(f"{missing} not set: AI answers need LLM_BASE_URL (an OpenAI-compatible "
+                          "API such as https://api.deepseek.com/v1), LLM_API_KEY and LLM_MODEL "
+                          "together (or none of them)")
+    timeout = get("LLM_TIMEOUT", "20")
+    try:
+        seconds = float(timeout)
+    except ValueError:
+        seconds = -1.0
+    if not 1 <= seconds <= 300:
+        raise ConfigError(f"LLM_TIMEOUT is malformed ({timeout!r}): expected seconds from 1 to 300")
+    return {
+        "llm_base_url": _url("LLM_BASE_URL", get("LLM_BASE_URL")).rstrip("/") if given else "",
+        "llm_api_key": get("LLM_API_KEY"),
+        "llm_model": get("LLM_MODEL"),
+        "llm_timeout": seconds,
+        "llm_daily_per_user": _int("LLM_DAILY_PER_USER", get("LLM_DAILY_PER_USER", "20"), 0,
+                                   100_000),
+        "llm_max_chars": _int("LLM_MAX_CHARS", get("LLM_MAX_CHARS", "600"), 100, 3000),
+    }
 
 
 MAX_CARD_FOOTER = 40

@@ -51,13 +51,16 @@ class RedactToken(logging.Filter):
 
 def configure_logging(settings: Settings) -> None:
     """Log to stderr at LOG_LEVEL; HTTP clients only at WARNING; the token, the other
-    platforms' secrets and MCP_TOKEN always redacted."""
+    platforms' secrets, MCP_TOKEN and LLM_API_KEY always redacted."""
     from bot.targets import target_secrets
 
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore"):
+    # HTTP clients (httpx for Telegram and the robots, httpx2 under the openai client) log request
+    # lines; the openai client its requests: none of them below WARNING.
+    for noisy in ("httpx", "httpcore", "httpx2", "httpcore2", "openai"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    redact = RedactToken(settings.bot_token, [*target_secrets(settings), settings.mcp_token])
+    redact = RedactToken(settings.bot_token, [*target_secrets(settings), settings.mcp_token,
+                                              settings.llm_api_key])
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)

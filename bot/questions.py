@@ -153,3 +153,22 @@ def unknown_command(lang: Translations, command: str) -> str:
     """Return the one-line hint for a command the bot does not have."""
     return lang.gettext("没有 {command} 这个命令。发送 /help 查看全部命令，也可以直接提问，"
                         "例如「上周有哪些融资」。").format(command=command)
+
+
+def summary_heading(lang: Translations) -> str:
+    """Return the heading of an AI answer."""
+    return lang.gettext("🤖 AI 摘要")
+
+
+def summary_label(lang: Translations, considered: int) -> str:
+    """Return the label under an AI answer: machine-written, from how many items."""
+    return lang.ngettext("以上摘要由 AI 根据检索到的 {n} 条条目自动生成，可能有误，请以原文为准。",
+                         "以上摘要由 AI 根据检索到的 {n} 条条目自动生成，可能有误，请以原文为准。",
+                         considered).format(n=considered)
+
+
+def quota_used(lang: Translations, limit: int) -> str:
+    """Return the note shown instead of an AI answer once the reader's daily quota is used."""
+    return lang.ngettext("今天的 AI 摘要已用完（每人每天 {n} 次），以下是检索结果。",
+                         "今天的 AI 摘要已用完（每人每天 {n} 次），以下是检索结果。",
+                         limit).format(n=limit)

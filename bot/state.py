@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.i18n import DEFAULT_LANGUAGE, Translations, translations
 
 if TYPE_CHECKING:
+    from bot.llm import Summarizer
     from bot.targets.base import Target
     from storage.backend import Database
 
@@ -103,6 +104,7 @@ class BotState:
         # Where the daily digest goes beside Telegram (bot/targets/), with their rate windows.
         self.targets: list[Target] = []
         self.language_choices = LanguageChoices()
+        self.summarizer: Summarizer | None = None  # AI answers, when LLM_* are set (bot/llm.py)
 
     def attach(self, db: Database, settings: Settings) -> None:
         """Give the state its database and settings (once, right after the Application is built)."""
@@ -110,6 +112,12 @@ class BotState:
 
         self._db, self._settings = db, settings
         self.targets = build_targets(settings)
+        if settings.llm_enabled:
+            from bot.llm import Summarizer
+
+            self.summarizer = Summarizer(settings.llm_base_url, settings.llm_api_key,
+                                         settings.llm_model, settings.llm_timeout,
+                                         settings.llm_max_chars)
 
     @property
     def db(self) -> Database:

@@ -11,20 +11,23 @@ answer read it again exactly as it was read then.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from telegram import Update
-from telegram.error import BadRequest
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, TelegramError
 
 from bot import chart, questions
+from bot.llm import MAX_ITEMS
 from bot.render import PAGE_SIZE
 from bot.render import ask as ask_render
 from bot.send import send_photo
 from bot.state import Context
 from handlers.common import reply, thread_of, today_in_zone
-from storage import posts, readers
+from storage import posts, quotas, readers
 from storage.answer import Answer, answer
 from storage.model import Item
 from storage.understand import MAX_QUESTION_CHARS, understand
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from storage.backend import Database
 
 SAVED_PREFIX = "ask:"
+SUMMARIZED = ("list", "story", "day")  # the shapes an AI answer opens (not a count's chart)
 
 
 @dataclass(frozen=True)
@@ -72,9 +76,11 @@ def recall(db: Database, query_id: int, page: int, flags: str) -> Asked | None:
 
 
 async def answer_question(update: Update, context: Context, text: str) -> None:
-    """Answer `text` in the chat it came from: the view that fits under the reading line."""
+    """Answer `text` in the chat it came from: the view that fits under the reading line, opening
+    with an AI answer when one is configured (and the reader's daily quota allows)."""
     state, lang = context.bot_data, context.lang
-    asked = await asyncio.to_thread(ask_text, state.db, text, today_in_zone(state.settings))
+    day = today_in_zone(state.settings)
+    asked = await asyncio.to_thread(ask_text, state.db, text, day)
     found, web_url = asked.answer, state.settings.web_url
     if found.shape == "count" and found.found and found.trend is not None:
         weeks = [chart.WeekCount(week, n) for week, n in found.trend.weeks]
@@ -83,8 +89,34 @@ async def answer_question(update: Update, context: Context, text: str) -> None:
         await send_photo(context.bot, update.effective_chat.id, png,
                          ask_render.count_caption(lang, found, web_url, asked.text), thread_of(update))
         return
+    summary, quota = None, None
+    user = update.effective_user
+    if state.summarizer is not None and user is not None and found.found \
+            and found.shape in SUMMARIZED:
+        limit = state.settings.llm_daily_per_user
+        items = await asyncio.to_thread(_items_for_model, state.db, found, day, user.id, limit)
+        if items is None:
+            quota = limit
+        else:
+            with contextlib.suppress(TelegramError):  # "typing…" while the model writes
+                await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING,
+                                                   message_thread_id=thread_of(update))
+            summary = await state.summarizer.summarize(found.question.text, items, lang.code)
     await reply(update, context, ask_render.answer_replies(lang, found, asked.query_id, 0, "",
-                                                           web_url, asked.text))
+                                                           web_url, asked.text, summary, quota))
+
+
+def _items_for_model(db: Database, found: Answer, day: str, user_id: int,
+                     limit: int) -> list[Item] | None:
+    """Return the items an AI answer is written from (the answer's first MAX_ITEMS, newest
+    first), or None when the reader's daily quota is used up (one use is counted otherwise)."""
+    if not quotas.take_ai_answer(db, day, user_id, limit):
+        return None
+    if found.shape == "list":
+        return answer(db, found.question, limit=MAX_ITEMS).items
+    if found.shape == "story":
+        return sorted(found.items, key=lambda item: item.id or 0, reverse=True)[:MAX_ITEMS]
+    return found.items[:MAX_ITEMS]
 
 
 async def ask(update: Update, context: Context) -> None:

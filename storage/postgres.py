@@ -170,6 +170,13 @@ MIGRATIONS: tuple[str, ...] = (
         client TEXT NOT NULL DEFAULT '', changed_at TEXT COLLATE "C" NOT NULL
     )
     """,
+    # AI answers per reader and day, for the daily quota (see storage/sqlite.py).
+    """
+    CREATE TABLE ai_answers (
+        day TEXT COLLATE "C" NOT NULL, user_id BIGINT NOT NULL, uses INTEGER NOT NULL,
+        PRIMARY KEY (day, user_id)
+    )
+    """,
 )
 
 

@@ -141,6 +141,14 @@ MIGRATIONS: tuple[str, ...] = (
         client TEXT NOT NULL DEFAULT '', changed_at TEXT NOT NULL
     )
     """,
+    # AI answers each reader got on a day, for the daily quota (LLM_DAILY_PER_USER); past days are
+    # deleted as new ones are counted.
+    """
+    CREATE TABLE ai_answers (
+        day TEXT NOT NULL, user_id INTEGER NOT NULL, uses INTEGER NOT NULL,
+        PRIMARY KEY (day, user_id)
+    )
+    """,
 )
 
 

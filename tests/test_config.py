@@ -88,3 +88,28 @@ def test_mcp_over_http_needs_a_token() -> None:
                              env_file=None)
     settings.require_mcp_token()
     assert (settings.mcp_token, settings.mcp_host, settings.mcp_port) == (token, "0.0.0.0", 9000)
+
+
+def test_ai_answers_are_off_without_settings_and_read_with_them() -> None:
+    assert not load_settings({}, env_file=None).llm_enabled
+    settings = load_settings({"LLM_BASE_URL": "https://api.deepseek.com/v1/", "LLM_API_KEY": "sk-1",
+                              "LLM_MODEL": "deepseek-chat", "LLM_TIMEOUT": "7.5",
+                              "LLM_DAILY_PER_USER": "3", "LLM_MAX_CHARS": "300"}, env_file=None)
+    assert settings.llm_enabled and settings.llm_base_url == "https://api.deepseek.com/v1"
+    assert (settings.llm_timeout, settings.llm_daily_per_user, settings.llm_max_chars) == (7.5, 3, 300)
+    example = (Path(__file__).parent.parent / ".env.example").read_text(encoding="utf-8")
+    for name in ("LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL", "LLM_TIMEOUT", "LLM_DAILY_PER_USER",
+                 "LLM_MAX_CHARS"):
+        assert f"\n{name}=" in example
+
+
+@pytest.mark.parametrize(("environ", "name"), [
+    ({"LLM_BASE_URL": "https://x.example/v1"}, "LLM_API_KEY, LLM_MODEL"),
+    ({"LLM_MODEL": "m", "LLM_API_KEY": "k"}, "LLM_BASE_URL"),
+    ({"LLM_BASE_URL": "ftp://x", "LLM_API_KEY": "k", "LLM_MODEL": "m"}, "LLM_BASE_URL"),
+    ({"LLM_TIMEOUT": "0"}, "LLM_TIMEOUT"), ({"LLM_TIMEOUT": "soon"}, "LLM_TIMEOUT"),
+    ({"LLM_DAILY_PER_USER": "-1"}, "LLM_DAILY_PER_USER"), ({"LLM_MAX_CHARS": "10"}, "LLM_MAX_CHARS"),
+])
+def test_malformed_ai_settings_name_the_variable(environ: dict, name: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_settings(environ, env_file=None)

@@ -100,7 +100,8 @@ def test_upgrade_from_schema_2_builds_the_prefix_and_title_tables(sqlite_db, tmp
     db.execute("DROP TABLE items_fts")
     db.execute("ALTER TABLE old_fts RENAME TO items_fts")
     for table in ("readers", "watches", "watch_sent", "watch_scans", "usage", "leases",
-                  "forum_topics", "target_runs", "target_messages", "languages"):  # 4-8
+                  "forum_topics", "target_runs", "target_messages", "languages",
+                  "ai_answers"):  # 4-9
         db.execute(f"DROP TABLE {table}")
     db.execute("DROP TABLE latin_tokens")
     db.execute("DROP TABLE item_titles")
@@ -130,6 +131,7 @@ def test_postgres_upgrade_from_schema_2_adds_the_month_lexemes(postgres_url: str
     db.execute("DELETE FROM schema_version WHERE version > 2")
     db.execute("DROP TABLE target_runs, target_messages")  # migration 6
     db.execute("DROP TABLE languages")  # migration 7
+    db.execute("DROP TABLE ai_answers")  # migration 8
     # (Searches need the lexemes: the month slices find the newest items by them. The
     # migration adds them in the transaction that records its version: no search sees a
     # database without them.)

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import links, questions
 from bot.i18n import Translations
+from bot.llm import Summary
 from bot.render import (
     MAX_LENGTH,
     PAGE_SIZE,
@@ -64,10 +65,36 @@ def keyboard(lang: Translations, answer: Answer, query_id: int, page: int, flags
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+def summary_text(lang: Translations, summary: Summary, web_url: str = "") -> str:
+    """Return an AI answer as HTML: the model's sentences, the cited items as links (the site's
+    page with `web_url`, else the source) numbered as cited, and the label saying what wrote it."""
+    lines = [f"<b>{esc(questions.summary_heading(lang))}</b>", esc(summary.text)]
+    for number, item in enumerate(summary.items, 1):
+        url = links.item_url(web_url, item.id) if item.id is not None else ""
+        lines.append(f"[{number}] {_link(lang, item.title, url or item.source_url)}")
+    lines.append(f"<i>{esc(questions.summary_label(lang, summary.considered))}</i>")
+    return "\n".join(lines)
+
+
 def answer_replies(lang: Translations, answer: Answer, query_id: int, page: int = 0,
-                   flags: str = "", web_url: str = "", asked: str = "") -> list[Reply]:
+                   flags: str = "", web_url: str = "", asked: str = "",
+                   summary: Summary | None = None, quota: int | None = None) -> list[Reply]:
     """Return the messages answering a question (for a count: the text shown when there is no
-    chart to send, see `count_caption`)."""
+    chart to send, see `count_caption`), opening with the AI answer `summary` if there is one;
+    `quota`: the daily quota the reader has used up (said instead of an AI answer)."""
+    replies = _plain_replies(lang, answer, query_id, page, flags, web_url, asked)
+    opening = summary_text(lang, summary, web_url) if summary is not None else (
+        esc(questions.quota_used(lang, quota)) if quota is not None else "")
+    if not opening:
+        return replies
+    first = f"{opening}\n\n{replies[0].text}"
+    if utf16_len(first) <= MAX_LENGTH:
+        return [Reply(first, replies[0].keyboard), *replies[1:]]
+    return [Reply(pack([opening])[0]), *replies]
+
+
+def _plain_replies(lang: Translations, answer: Answer, query_id: int, page: int, flags: str,
+                   web_url: str, asked: str) -> list[Reply]:
     top = header(lang, answer, web_url, asked, flags)
     question = answer.question
     if question.refusal:

@@ -4,6 +4,8 @@ unknown command's hint. The bot answers from the bundled digests (2026-01-27 ~ 2
 
 from __future__ import annotations
 
+import logging
+
 from tests.e2e.conftest import USER_ID
 
 GROUP = -5001
@@ -124,3 +126,100 @@ async def test_english_reader_gets_english_reading(bot, fake_api) -> None:
     (message,) = await _answers(fake_api, USER_ID)
     assert "Read as: Funding · StepFun · 4 items" in message["text"]
     assert "Any category" in str(message["reply_markup"])
+
+
+# --- AI answers, against a local OpenAI-compatible stand-in -----------------------------------
+
+KEY = "sk-e2e-secret-0123456789"
+STEPFUN = ["阶跃星辰完成超50亿元人民币B+轮融资", "2026年1月AI领域融资超42起亿元级",  # newest first
+           "大模型初创公司“阶跃星辰”完成超50亿元B+轮融资", "大模型赛道硝烟再起：阶跃星辰刷新融资纪录"]
+
+
+def _llm(service, **more) -> dict:
+    return {"llm_base_url": service.base_url, "llm_api_key": KEY, "llm_model": "stand-in-model",
+            "llm_timeout": 2.0, **more}
+
+
+async def test_ai_answer_opens_the_answer_and_cites_the_right_items(start_bot, fake_api) -> None:
+    from tests.llm_stand_in import ChatStandIn
+
+    reply = "阶跃星辰完成了超50亿元的B+轮融资 [1]，此前已有报道 [3][8]。"
+    with ChatStandIn(reply=reply) as service:
+        async with start_bot(**_llm(service), web_url="https://news.example.org") as running:
+            fake_api.push_message("阶跃星辰融资", user_id=USER_ID)
+            (message,) = await _answers(fake_api, USER_ID)
+            first, third = (running.db.execute("SELECT id FROM items WHERE title = $1",
+                                               (title,)).fetchone()[0]
+                            for title in (STEPFUN[0], STEPFUN[2]))
+        (request,) = service.requests
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    assert headers["authorization"] == f"Bearer {KEY}"
+    assert request["body"]["model"] == "stand-in-model"
+    prompt = request["body"]["messages"][1]["content"]
+    assert "阶跃星辰融资" in prompt and all(title in prompt for title in STEPFUN)
+    assert len(prompt) < 5000
+    text = message["text"]
+    assert text.startswith("<b>🤖 AI 摘要</b>\n阶跃星辰完成了超50亿元的B+轮融资[1]，此前已有报道[2]。")
+    assert "[8]" not in text and "[3]" not in text  # the invented citation is dropped
+    assert f'[1] <a href="https://news.example.org/item/{first}">{STEPFUN[0]}</a>' in text
+    assert f'[2] <a href="https://news.example.org/item/{third}">' in text
+    assert "以上摘要由 AI 根据检索到的 4 条条目自动生成" in text
+    assert "按：投融资 · 阶跃星辰 · 4 条" in text  # the plain answer follows
+    assert any(c["method"] == "sendChatAction" for c in fake_api.calls())
+
+
+async def test_ai_answer_falls_back_to_the_plain_answer(start_bot, fake_api) -> None:
+    from tests.llm_stand_in import ChatStandIn
+
+    with ChatStandIn(reply="阶跃星辰融资 [1]。", mode="error") as service:
+        async with start_bot(**_llm(service, llm_timeout=1.0)):
+            fake_api.push_message("阶跃星辰融资", user_id=USER_ID)
+            (failed,) = await _answers(fake_api, USER_ID)
+            service.mode = "slow"  # hangs past LLM_TIMEOUT
+            fake_api.push_message("Kimi 有什么新闻", user_id=USER_ID)
+            slow = (await _answers(fake_api, USER_ID, count=2))[-1]
+            service.mode = "ok"
+            service.reply = "只有编造的引用 [9]。"
+            fake_api.push_message("千问有什么新闻", user_id=USER_ID)
+            invented = (await _answers(fake_api, USER_ID, count=3))[-1]
+        assert len(service.requests) == 3
+    for message in (failed, slow, invented):
+        assert "AI 摘要" not in message["text"] and message["text"].startswith("💬 <b>按：")
+
+
+async def test_ai_answers_hold_to_the_daily_quota(start_bot, fake_api) -> None:
+    from tests.llm_stand_in import ChatStandIn
+
+    with ChatStandIn(reply="阶跃星辰融资 [1]。") as service:
+        async with start_bot(**_llm(service, llm_daily_per_user=2)):
+            for question in ("阶跃星辰融资", "阶跃星辰最近怎么样", "阶跃星辰有什么新闻"):
+                fake_api.push_message(question, user_id=USER_ID)
+            first, second, third = await _answers(fake_api, USER_ID, count=3)
+            fake_api.push_message("阶跃星辰融资", user_id=USER_ID + 1)  # another reader
+            (other,) = await _answers(fake_api, USER_ID + 1)
+        assert len(service.requests) == 3
+    assert "AI 摘要" in first["text"] and "AI 摘要" in second["text"] and "AI 摘要" in other["text"]
+    assert "今天的 AI 摘要已用完（每人每天 2 次）" in third["text"] and "按：" in third["text"]
+
+
+async def test_the_key_is_not_in_the_log_at_debug(start_bot, fake_api, settings, capsys) -> None:
+    import dataclasses
+
+    from tests.e2e.test_logging import _logging_as_digestbot_run
+    from tests.llm_stand_in import ChatStandIn
+
+    with ChatStandIn(reply="阶跃星辰融资 [1]。") as service:
+        debug = dataclasses.replace(settings, log_level="DEBUG", **_llm(service, llm_timeout=1.0))
+        with _logging_as_digestbot_run(debug):
+            async with start_bot(**_llm(service, llm_timeout=1.0)):
+                fake_api.push_message("阶跃星辰融资", user_id=USER_ID)
+                await _answers(fake_api, USER_ID)
+                service.mode = "error"
+                fake_api.push_message("Kimi 有什么新闻", user_id=USER_ID)
+                await _answers(fake_api, USER_ID, count=2)
+            logging.getLogger("openai").warning("request with key %s", KEY)
+        assert len(service.requests) == 2
+    err = capsys.readouterr().err
+    assert "Calling Bot API endpoint" in err  # DEBUG was on
+    assert "AI answer failed: InternalServerError (HTTP 500)" in err
+    assert KEY not in err and "request with key <secret>" in err
