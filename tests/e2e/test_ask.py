@@ -172,7 +172,8 @@ async def test_ai_answer_falls_back_to_the_plain_answer(start_bot, fake_api) -> 
     from tests.llm_stand_in import ChatStandIn
 
     with ChatStandIn(reply="阶跃星辰融资 [1]。", mode="error") as service:
-        async with start_bot(**_llm(service, llm_timeout=1.0)):
+        # Long enough for a loaded machine to send the request; the hanging call waits it out.
+        async with start_bot(**_llm(service, llm_timeout=5.0)):
             fake_api.push_message("阶跃星辰融资", user_id=USER_ID)
             (failed,) = await _answers(fake_api, USER_ID)
             service.mode = "slow"  # hangs past LLM_TIMEOUT
@@ -209,9 +210,9 @@ async def test_the_key_is_not_in_the_log_at_debug(start_bot, fake_api, settings,
     from tests.llm_stand_in import ChatStandIn
 
     with ChatStandIn(reply="阶跃星辰融资 [1]。") as service:
-        debug = dataclasses.replace(settings, log_level="DEBUG", **_llm(service, llm_timeout=1.0))
+        debug = dataclasses.replace(settings, log_level="DEBUG", **_llm(service, llm_timeout=5.0))
         with _logging_as_digestbot_run(debug):
-            async with start_bot(**_llm(service, llm_timeout=1.0)):
+            async with start_bot(**_llm(service, llm_timeout=5.0)):
                 fake_api.push_message("阶跃星辰融资", user_id=USER_ID)
                 await _answers(fake_api, USER_ID)
                 service.mode = "error"
