@@ -317,11 +317,11 @@ def _what(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
 
 
 def _today(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
-    from storage.digests import digest_on, newest_date
+    from storage.digests import digest_or_newest
 
     db = _open(db_path)
-    date = _date_arg(args.date, "--date") or newest_date(db)
-    found = digest_on(db, date) if date else None
+    date = _date_arg(args.date, "--date")
+    found = digest_or_newest(db, date)
     if found is None:
         if args.json:
             _print_json([])

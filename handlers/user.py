@@ -19,7 +19,7 @@ from bot.state import Context
 from handlers.common import is_admin, reply, today_in_zone
 from storage import digests, posts, readers
 from storage import search as index_search
-from storage.model import CategoryCount, Found, Item, SearchResult, WhatResult
+from storage.model import CategoryCount, Item, SearchResult, WhatResult
 from storage.stories import what as what_happened
 
 if TYPE_CHECKING:
@@ -39,23 +39,14 @@ async def today(update: Update, context: Context) -> None:
     if date is None:
         await reply(update, context, render.date_error(lang, asked, "today"))
         return
-    found, newest = await asyncio.to_thread(_digest_or_fallback, state.db, date, not asked)
+    found = await asyncio.to_thread(digests.day_with_neighbours, state.db, date, not asked)
     if found is None:
         await reply(update, context, render.no_digest(lang, date if asked else None))
         return
+    newest = found.digest.date if found.digest.date != date else None  # fell back to the newest
     note = render.not_yet_published(lang, date, newest) if newest else ""
-    await reply(update, context, render.today_messages(lang, *found, note=note,
+    await reply(update, context, render.today_messages(lang, found.digest, found.items, note=note,
                                                        web_url=state.settings.web_url))
-
-
-def _digest_or_fallback(db: Database, date: str,
-                        fall_back: bool) -> tuple[Found | None, str | None]:
-    """Return the digest of `date`; if there is none and `fall_back`, the newest digest and its
-    date instead (the date is None when no fallback was used)."""
-    found = digests.digest_on(db, date)
-    if found is None and fall_back and (newest := digests.newest_date(db)):
-        return digests.digest_on(db, newest), newest
-    return found, None
 
 
 async def latest(update: Update, context: Context) -> None:

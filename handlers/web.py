@@ -50,19 +50,19 @@ def _date(text: str) -> str | None:
 
 async def home(db: Database, request: Request) -> Response:
     """/: the newest digest (the day page of its date)."""
-    found = await asyncio.to_thread(_day_with_neighbours, db, None)
+    found = await asyncio.to_thread(digests.day_with_neighbours, db, None)
     if found is None:
         return Page("empty.html")
-    return _day_page(*found)
+    return _day_page(found.digest, found.items, found.neighbours)
 
 
 async def day(db: Database, request: Request, date: str) -> Response:
     """/d/YYYY-MM-DD: one day's overview and every item in full; 404 for a day without a digest."""
     valid = _date(date)
-    found = await asyncio.to_thread(_day_with_neighbours, db, valid) if valid else None
+    found = await asyncio.to_thread(digests.day_with_neighbours, db, valid) if valid else None
     if found is None:
         return not_found(f"{date} 的日报")
-    return _day_page(*found)
+    return _day_page(found.digest, found.items, found.neighbours)
 
 
 def _day_page(digest: DigestSummary, items: list[Item],
@@ -74,16 +74,6 @@ def _day_page(digest: DigestSummary, items: list[Item],
         sections.setdefault(entry.category, []).append((number, entry))
     return Page("day.html", {"digest": digest, "items": items, "neighbours": neighbours,
                              "sections": list(sections.items())})
-
-
-def _day_with_neighbours(db: Database, date: str | None
-                         ) -> tuple[DigestSummary, list[Item],
-                                    tuple[str | None, str | None]] | None:
-    """Return a digest (the newest when `date` is None), its items and the dates around it."""
-    found = digests.digest_or_newest(db, date)
-    if found is None:
-        return None
-    return found[0], found[1], digests.adjacent_dates(db, found[0].date)
 
 
 async def search(db: Database, request: Request) -> Response:

@@ -8,7 +8,7 @@ import weakref
 from storage.backend import Database
 from storage.categories import canonical_category
 from storage.index import day_ids, generation, row_to_item
-from storage.model import ArchiveStats, CategoryCount, DigestSummary, Found, Item
+from storage.model import ArchiveStats, CategoryCount, Day, DigestSummary, Found, Item
 
 
 def resolve_category(db: Database, name: str) -> str | None:
@@ -56,6 +56,18 @@ def digest_or_newest(db: Database, date: str | None) -> Found | None:
     """Return the digest of `date` (the newest digest when None), or None if there is none."""
     date = date or newest_date(db)
     return digest_on(db, date) if date else None
+
+
+def day_with_neighbours(db: Database, date: str | None, fall_back: bool = False) -> Day | None:
+    """Return the digest of `date` (the newest when None) with its items and the dates of the
+    digests before and after it; with `fall_back`, the newest digest when `date` has none.
+    None when there is no such digest (or none at all)."""
+    found = digest_or_newest(db, date)
+    if found is None and fall_back and date is not None:
+        found = digest_or_newest(db, None)
+    if found is None:
+        return None
+    return Day(found[0], found[1], adjacent_dates(db, found[0].date))
 
 
 def newest_date(db: Database, on_or_before: str | None = None) -> str | None:

@@ -177,6 +177,15 @@ Found = tuple[DigestSummary, list[Item]]  # a digest and its items, as digest_on
 
 
 @dataclass(frozen=True)
+class Day:
+    """A day's digest, its items in file order, and the dates of the digests around it."""
+
+    digest: DigestSummary
+    items: list[Item]
+    neighbours: tuple[str | None, str | None]  # (the digest before, the digest after); None at an end
+
+
+@dataclass(frozen=True)
 class CategoryCount:
     """A category and how many items it has."""
 
