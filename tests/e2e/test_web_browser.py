@@ -1,7 +1,8 @@
 """The web archive in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright),
 served by a real `digestbot web` process over the bundled digests (SQLite): the day page shows
 every item, a search typed into the box finds results, the next-page link and a category filter
-work, /what shows a timeline, and the browser console stays free of errors (the CSP included)."""
+work, /what shows a timeline, the browser console stays free of errors (the CSP included), and
+axe-core (the copy the axe-playwright-python package ships) finds no accessibility violation."""
 
 from __future__ import annotations
 
@@ -29,9 +30,10 @@ def _browser_problem() -> str | None:
     if not CHROMIUM.exists():
         return f"{CHROMIUM} is missing (apt-get install chromium)"
     try:
+        import axe_playwright_python  # noqa: F401
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "playwright is not installed (pip install -e '.[test]')"
+        return "playwright or axe-playwright-python is not installed (pip install -e '.[test]')"
     return None
 
 
@@ -150,3 +152,34 @@ def test_trend_chart_and_error_pages_render_without_console_errors(page, site: s
     assert page.locator("table.weeks tbody tr").count() == page.locator("svg rect.bar").count()
     response = page.goto(site + "/search?q=<script>alert(1)</script>")
     assert response.status == 200 and "<script>alert(1)</script>" in page.locator("h1").inner_text()
+
+
+AXE_PAGES = [f"/d/{NEWEST}", "/search?q=AI", "/search?q=没有这个词", "/search?q=x", "/categories",
+             "/category/投融资", "/week", "/what?q=阶跃星辰", "/trend?q=红包", "/no/such/page"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_core_finds_no_violation(browser, site: str, scheme: str) -> None:
+    """axe-core's rules over every kind of page, in both colour schemes (the dark one has its own
+    colours): among them link-in-text-block, links told apart from text by more than colour."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                  color_scheme=scheme)
+    tab = context.new_page()
+    axe = Axe()
+    try:
+        found = {}
+        for path in AXE_PAGES:
+            tab.goto(site + path)
+            violations = axe.run(tab).response["violations"]
+            found[path] = {v["id"]: [node["html"][:80] for node in v["nodes"][:2]] for v in violations}
+        assert all(not rules for rules in found.values()), found
+        # the rule ran: links inside text are underlined, the menu's are not
+        tab.goto(f"{site}/d/{NEWEST}")
+        assert tab.locator("p.meta a").first.evaluate(
+            "a => getComputedStyle(a).textDecorationLine") == "underline"
+        assert tab.locator("nav.menu a").first.evaluate(
+            "a => getComputedStyle(a).textDecorationLine") == "none"
+    finally:
+        context.close()
