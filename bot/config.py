@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translations, translations
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
+LOOPBACK = ("127.0.0.0/8", "::1/128")  # WEB_TRUSTED_PROXIES=loopback: a proxy on the same host
 
 
 class ConfigError(Exception):
@@ -60,6 +61,8 @@ class Settings:
     web_host: str = "127.0.0.1"  # where `digestbot web` listens
     web_port: int = 8080
     web_rate: int = 20  # requests per second one client may make to the site (bursts of 3x); 0 = no limit
+    # Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For / X-Real-IP the site believes
+    web_trusted_proxies: tuple[str, ...] = LOOPBACK
     webhook_serves_web: bool = False  # the webhook server also serves the site's routes
     # Optional AI answers (bot/llm.py): any OpenAI-compatible chat-completions service. The key is
     # a secret: never logged (bot/app.py).
@@ -160,6 +163,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         web_host=get("WEB_HOST", "127.0.0.1"),
         web_port=_int("WEB_PORT", get("WEB_PORT", "8080"), 1, 65535),
         web_rate=_int("WEB_RATE_LIMIT", get("WEB_RATE_LIMIT", "20"), 0, 100_000),
+        web_trusted_proxies=_networks("WEB_TRUSTED_PROXIES", get("WEB_TRUSTED_PROXIES", "loopback")),
         webhook_serves_web=_switch("WEBHOOK_SERVES_WEB", get("WEBHOOK_SERVES_WEB", "off")),
         **_llm(get),
     )
@@ -364,6 +368,24 @@ def _int(name: str, value: str, low: int, high: int) -> int:
         raise ConfigError(f"{name} is malformed ({value!r}): expected a whole number "
                           f"from {low} to {high}")
     return int(value)
+
+
+def _networks(name: str, value: str) -> tuple[str, ...]:
+    """Return the addresses and CIDR ranges of a comma- or space-separated list, as CIDR ranges;
+    "loopback" names 127.0.0.0/8 and ::1, "none" none."""
+    import ipaddress  # a few milliseconds: not on every command's start-up path
+
+    if value.lower() in ("loopback", "none"):
+        return LOOPBACK if value.lower() == "loopback" else ()
+    networks = []
+    for part in value.replace(",", " ").split():
+        try:
+            networks.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise ConfigError(f"{name} is malformed ({part!r}): expected IP addresses or CIDR "
+                              "ranges separated by commas (e.g. 127.0.0.1, 10.0.0.0/8, ::1), "
+                              "loopback or none") from None
+    return tuple(networks)
 
 
 def _switch(name: str, value: str) -> bool:

@@ -86,7 +86,8 @@ def make_server(app: Application, settings: Settings) -> tornado.httpserver.HTTP
         state: BotState = app.bot_data
         routes += web.routes(state.db, settings)
         extra = web.not_found_handler(state.db, settings)
-    return tornado.httpserver.HTTPServer(tornado.web.Application(routes, **extra), xheaders=True)
+    # xheaders off: the site reads X-Forwarded-For / X-Real-IP itself, from WEB_TRUSTED_PROXIES only
+    return tornado.httpserver.HTTPServer(tornado.web.Application(routes, **extra), xheaders=False)
 
 
 async def serve(app: Application, settings: Settings, stop: asyncio.Event,

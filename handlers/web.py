@@ -26,7 +26,12 @@ if TYPE_CHECKING:
     from storage.backend import Database
 
 PAGE_SIZE = 10  # search results per page
-MAX_PAGE = 50  # deeper pages are not ranked (storage.search.WINDOW) and not offered
+# Search pages offered: the ranked window (storage.search.WINDOW, also its COUNT_CAP). A deeper
+# page would widen the window, so its order and `total` would differ from page 1's.
+SEARCH_PAGES = min(index_search.WINDOW, index_search.COUNT_CAP) // PAGE_SIZE
+MAX_PAGE = 50  # a category's pages offered
+ANY_PAGE = 999_999  # the API answers an empty page beyond the last, whatever its number
+MAX_SHOWN = 60  # characters of a path that a 404 page names
 FEED_DIGESTS = 10
 FEED_ITEMS = 20
 CATEGORY_PAGE_SIZE = 20
@@ -35,8 +40,9 @@ MAX_ID = 2**62  # ids are date ordinals * 1000 + position: anything bigger names
 
 
 def not_found(what: str) -> Page:
-    """Return the 404 page, saying what was not found."""
-    return Page("error.html", {"status": 404, "what": what}, status=404)
+    """Return the 404 page, saying what was not found (a long name cut at MAX_SHOWN)."""
+    shown = what if len(what) <= MAX_SHOWN else what[:MAX_SHOWN - 1] + "…"
+    return Page("error.html", {"status": 404, "what": shown}, status=404)
 
 
 def _date(text: str) -> str | None:
@@ -77,20 +83,32 @@ def _day_page(digest: DigestSummary, items: list[Item],
 
 
 async def search(db: Database, request: Request) -> Response:
-    """/search?q=&category=&page=: one page of results, best first, with the bot's semantics."""
-    query, category, page = request.query(), request.arg("category") or None, request.page(MAX_PAGE)
+    """/search?q=&category=&page=: one page of results, best first, with the bot's semantics (a
+    page past the last shows the last)."""
+    query, category = request.query(), request.arg("category") or None
     if not query:
         return Page("search.html", {"query": "", "category": category, "result": None, "page": 1,
                                     "current": None, "cut": False})
-    result = await asyncio.to_thread(index_search.search, db, query, category, limit=PAGE_SIZE,
-                                     offset=(page - 1) * PAGE_SIZE)
+    result, page = await asyncio.to_thread(_search_page, db, query, category,
+                                           request.page(SEARCH_PAGES))
     return Page("search.html", {"query": query, "category": category, "result": result,
                                 "page": page, "pages": _pages(result), "cut": request.cut(),
                                 "current": canonical_category(category) if category else None})
 
 
+def _search_page(db: Database, query: str, category: str | None, page: int
+                 ) -> tuple[SearchResult, int]:
+    """Return the search's page `page` and its number; the last page instead of one past it."""
+    result = index_search.search(db, query, category, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    if page > _pages(result) and result.total:
+        page = _pages(result)
+        result = index_search.search(db, query, category, limit=PAGE_SIZE,
+                                     offset=(page - 1) * PAGE_SIZE)
+    return result, page
+
+
 def _pages(result: SearchResult) -> int:
-    return min(max(1, -(-result.total // PAGE_SIZE)), MAX_PAGE)
+    return min(max(1, -(-result.total // PAGE_SIZE)), SEARCH_PAGES)
 
 
 async def what(db: Database, request: Request, name: str = "") -> Response:
@@ -146,16 +164,29 @@ async def categories(db: Database, request: Request) -> Response:
 
 
 async def category(db: Database, request: Request, name: str) -> Response:
-    """/category/NAME?page=: a category's newest items."""
-    page = request.page(MAX_PAGE)
-    resolved, items, total = await asyncio.to_thread(
-        digests.category_items, db, name[:50], CATEGORY_PAGE_SIZE,
-        (page - 1) * CATEGORY_PAGE_SIZE)
-    if resolved is None:
+    """/category/NAME?page=: a category's newest items (a page past the last shows the last)."""
+    found = await asyncio.to_thread(_category_page, db, name[:50], request.page(MAX_PAGE))
+    if found is None:
         return not_found(f"分类「{name[:50]}」")
-    pages = min(max(1, -(-total // CATEGORY_PAGE_SIZE)), MAX_PAGE)
+    resolved, items, total, page, pages = found
     return Page("category.html", {"category": resolved, "items": items, "total": total,
                                   "page": page, "pages": pages})
+
+
+def _category_page(db: Database, name: str, page: int
+                   ) -> tuple[str, list[Item], int, int, int] | None:
+    """Return (the category, its items on page `page`, its item count, the page's number, the
+    number of pages); the last page instead of one past it; None for an unknown category."""
+    resolved, items, total = digests.category_items(db, name, CATEGORY_PAGE_SIZE,
+                                                    (page - 1) * CATEGORY_PAGE_SIZE)
+    if resolved is None:
+        return None
+    pages = min(max(1, -(-total // CATEGORY_PAGE_SIZE)), MAX_PAGE)
+    if page > pages:
+        page = pages
+        _, items, total = digests.category_items(db, resolved, CATEGORY_PAGE_SIZE,
+                                                 (page - 1) * CATEGORY_PAGE_SIZE)
+    return resolved, items, total, page, pages
 
 
 # --- feeds and JSON -------------------------------------------------------------------
@@ -194,15 +225,17 @@ def item_json(item: Item, base: str) -> dict[str, Any]:
 
 
 async def api_search(db: Database, request: Request) -> Response:
-    """/api/search?q=&category=&page=: one page of results as JSON (400 with `error` if refused)."""
-    query, category, page = request.query(), request.arg("category") or None, request.page(MAX_PAGE)
+    """/api/search?q=&category=&page=: one page of results as JSON (400 with `error` if refused);
+    a page past the last has no items. `total` is the same on every page."""
+    query, category, page = request.query(), request.arg("category") or None, request.page(ANY_PAGE)
     result = await asyncio.to_thread(index_search.search, db, query, category, limit=PAGE_SIZE,
-                                     offset=(page - 1) * PAGE_SIZE)
+                                     offset=(min(page, SEARCH_PAGES) - 1) * PAGE_SIZE)
     if result.message:
         return Data({"error": result.message, "query": result.query}, status=400)
+    items = result.items if page <= _pages(result) else []
     return Data({"query": result.query, "corrected": result.corrected, "category": category,
                  "total": result.total, "total_capped": result.total_capped, "page": page,
-                 "pages": _pages(result), "items": [item_json(i, request.base) for i in result.items]})
+                 "pages": _pages(result), "items": [item_json(i, request.base) for i in items]})
 
 
 async def api_day(db: Database, request: Request, date: str) -> Response:

@@ -8,6 +8,7 @@ so handlers/web.py imports it without the server.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ from storage.model import Found, Item
 # Queries are cut here (the bot allows 200): typo correction of one long unbroken CJK word costs
 # about its length cubed (100 characters: 0.1 s, 200: 1.5 s), too much for a public page.
 MAX_QUERY_CHARS = 64
+PAGE_NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits only: str.isdigit() also takes ², ① and ٣
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,9 @@ class Request:
         return len(self.arg("q")) > MAX_QUERY_CHARS
 
     def page(self, last: int) -> int:
-        """Return the `page` argument as 1..`last` (1 when missing or not a number)."""
-        text = self.args.get("page", "1").strip()
-        return min(max(int(text), 1), last) if text.isdigit() and len(text) < 6 else 1
+        """Return the `page` argument as 1..`last` (1 when missing or not written in ASCII digits)."""
+        text = self.args.get("page", "").strip()
+        return min(max(int(text), 1), last) if PAGE_NUMBER.fullmatch(text) else 1
 
 
 @dataclass(frozen=True)

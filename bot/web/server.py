@@ -20,6 +20,7 @@ import signal
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ import tornado.web
 from bot import links
 from bot.logs import configure_logging
 from bot.web import feeds
+from bot.web.clients import Proxies, TokenBuckets
 from bot.web.responses import Data, Page, Request, Response
 from handlers import web
 from storage.categories import CANONICAL, SHORT_NAMES
@@ -40,11 +42,15 @@ if TYPE_CHECKING:
     from storage.backend import Database
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("tornado.access")
 
 PACKAGE = Path(__file__).resolve().parent.parent
 STATIC_DIR = PACKAGE / "static"
 MAX_ARG_CHARS = 200  # a longer query-string value is cut (search reads 200 characters at most)
 MAX_ARGS = 10  # arguments read per request; the others are ignored
+MAX_ECHO_CHARS = 1000  # of the request's URL in a page (og:url): a 60 KB path is not sent back
+MAX_LOGGED_CHARS = 200  # of the request's URL in a log line
+ALLOWED = "GET, HEAD"  # every route's methods (the Allow header of a 405)
 SECURITY_HEADERS = {
     # No script at all (the site needs none); styles only from our stylesheet; forms only to us.
     # frame-ancestors lets Telegram's web client show the site as a Mini App.
@@ -58,44 +64,16 @@ SECURITY_HEADERS = {
 RouteHandler = Callable[..., Awaitable[Response]]
 
 
-class TokenBuckets:
-    """A token bucket per client: `rate` requests a second, bursts of `3 * rate`; rate 0 = no limit.
-
-    Buckets are forgotten once full again, so memory follows the clients of the last few seconds.
-    """
-
-    def __init__(self, rate: float, burst_factor: float = 3.0) -> None:
-        self.rate, self.capacity = rate, max(rate * burst_factor, 1.0)
-        self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, when)
-
-    def take(self, client: str, now: float | None = None) -> float:
-        """Spend one token of `client`'s bucket; return 0 if it had one, else seconds to wait."""
-        if not self.rate:
-            return 0.0
-        now = time.monotonic() if now is None else now
-        tokens, then = self._buckets.get(client, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - then) * self.rate)
-        if tokens < 1:
-            self._buckets[client] = (tokens, now)
-            return (1 - tokens) / self.rate
-        self._buckets[client] = (tokens - 1, now)
-        if len(self._buckets) > 10_000:
-            self._forget_full(now)
-        return 0.0
-
-    def _forget_full(self, now: float) -> None:
-        refill = self.capacity / self.rate
-        self._buckets = {c: b for c, b in self._buckets.items() if now - b[1] < refill}
-
-
 @dataclass
 class Site:
-    """What every route shares: the index, the settings, the templates and the rate limit."""
+    """What every route shares: the index, the settings, the templates, the rate limit and the
+    proxies whose forwarding headers name the client."""
 
     db: Database
     settings: Settings
     templates: jinja2.Environment
     buckets: TokenBuckets
+    proxies: Proxies
 
 
 def template_environment() -> jinja2.Environment:
@@ -122,7 +100,8 @@ def _http_only(url: str) -> str:
 
 
 class _Base(tornado.web.RequestHandler):
-    """Security headers on every response; errors as pages, never a traceback."""
+    """Security headers on every response; errors as pages (as JSON under /api/), never a
+    traceback."""
 
     def initialize(self, site: Site) -> None:
         self.site = site
@@ -131,9 +110,20 @@ class _Base(tornado.web.RequestHandler):
         for name, value in SECURITY_HEADERS.items():
             self.set_header(name, value)
 
+    def client(self) -> str:
+        """Return the client's address: the connection's, or the one a trusted proxy names."""
+        return self.site.proxies.client(self.request.remote_ip or "", self.request.headers)
+
     def base(self) -> str:
-        """Return the site's absolute base URL: WEB_URL, else this request's scheme and host."""
-        return self.site.settings.web_url or f"{self.request.protocol}://{self.request.host}"
+        """Return the site's absolute base URL: WEB_URL, else this request's scheme (as a trusted
+        proxy names it) and host."""
+        scheme = self.site.proxies.scheme(self.request.remote_ip or "", self.request.headers,
+                                          self.request.protocol)
+        return self.site.settings.web_url or f"{scheme}://{self.request.host}"
+
+    def api(self) -> bool:
+        """Return True for the JSON routes (/api/...): their errors are JSON too."""
+        return self.request.path.startswith("/api/")
 
     def finish(self, chunk: Any = None) -> Any:
         """Finish the response with a Server-Timing header: the time from the handler's start (the
@@ -144,20 +134,34 @@ class _Base(tornado.web.RequestHandler):
         return super().finish(chunk)
 
     def render_page(self, page: Page) -> None:
-        values = {"base": self.base(), "path": self.request.uri, **page.values}
+        values = {"base": self.base(), "path": self.request.uri[:MAX_ECHO_CHARS], **page.values}
         html = self.site.templates.get_template(page.template).render(values)
         self.set_status(page.status)
         self.set_header("Content-Type", "text/html; charset=UTF-8")
         self.finish(html)
 
+    def render_data(self, data: Data) -> None:
+        self.set_status(data.status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps(data.body, ensure_ascii=False))
+
+    def render_error(self, status: int) -> None:
+        """Answer `status` as the error page, or under /api/ as {"error": "not_found"} and the like."""
+        if status == 405:
+            self.set_header("Allow", ALLOWED)
+        if self.api():
+            self.render_data(Data({"error": error_code(status)}, status=status))
+        else:
+            self.render_page(Page("error.html", {"status": status}, status=status))
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.clear_header("Retry-After")
-        self.render_page(Page("error.html", {"status": status_code}, status=status_code))
+        self.render_error(status_code)
 
     def log_exception(self, typ, value, tb) -> None:  # type: ignore[no-untyped-def]
         if isinstance(value, tornado.web.HTTPError):
             return super().log_exception(typ, value, tb)
-        log.error("web request %s %s failed", self.request.method, self.request.path,
+        log.error("web request %s %s failed", self.request.method, shown(self.request.path),
                   exc_info=(typ, value, tb))
 
 
@@ -170,10 +174,10 @@ class _Route(_Base):
     async def get(self, *path_args: str) -> None:
         self._began = time.perf_counter()
         if self.limited:
-            wait = self.site.buckets.take(self.request.remote_ip or "")
+            wait = self.site.buckets.take(self.client())
             if wait:
                 self.set_header("Retry-After", str(max(1, round(wait))))
-                self.render_page(Page("error.html", {"status": 429}, status=429))
+                self.render_error(429)
                 return
         args = {}
         for name in list(self.request.query_arguments)[:MAX_ARGS]:
@@ -184,9 +188,7 @@ class _Route(_Base):
         if isinstance(answer, Page):
             self.render_page(answer)
         elif isinstance(answer, Data):
-            self.set_status(answer.status)
-            self.set_header("Content-Type", "application/json; charset=UTF-8")
-            self.finish(json.dumps(answer.body, ensure_ascii=False))
+            self.render_data(answer)
         else:
             self.set_header("Content-Type", "application/atom+xml; charset=UTF-8")
             self.set_status(answer.status)
@@ -199,10 +201,13 @@ class _Route(_Base):
 
 
 class _NotFound(_Base):
-    """Every path no route matches: the 404 page."""
+    """Every path no route matches: the 404 page (JSON under /api/)."""
 
     def prepare(self) -> None:
-        self.render_page(web.not_found("这个页面"))
+        if self.api():
+            self.render_error(404)
+        else:
+            self.render_page(web.not_found("这个页面"))
 
 
 class _Static(tornado.web.StaticFileHandler):
@@ -210,10 +215,42 @@ class _Static(tornado.web.StaticFileHandler):
         for name, value in SECURITY_HEADERS.items():
             self.set_header(name, value)
 
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        if status_code == 405:
+            self.set_header("Allow", ALLOWED)
+        super().write_error(status_code, **kwargs)
+
+
+def error_code(status: int) -> str:
+    """Return the JSON error code of an HTTP status: 404 -> "not_found", 429 -> "too_many_requests"."""
+    try:
+        return HTTPStatus(status).phrase.lower().replace(" ", "_")
+    except ValueError:
+        return "error"
+
+
+def shown(uri: str, limit: int = MAX_LOGGED_CHARS) -> str:
+    """Return `uri` for a log line: cut at `limit` characters, saying how long it was."""
+    return uri if len(uri) <= limit else f"{uri[:limit]}…({len(uri)} characters)"
+
+
+def log_request(handler: tornado.web.RequestHandler) -> None:
+    """Log one answered request as tornado does (tornado.access: 2xx INFO, 4xx WARNING, 5xx
+    ERROR), with its URL cut (shown) and the client a trusted proxy names."""
+    status = handler.get_status()
+    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    if not access_log.isEnabledFor(level):
+        return
+    request = handler.request
+    client = handler.client() if isinstance(handler, _Base) else request.remote_ip
+    access_log.log(level, "%d %s %s (%s) %.2fms", status, request.method, shown(request.uri or ""),
+                   client, 1000 * request.request_time())
+
 
 def routes(db: Database, settings: Settings) -> list[tuple]:
     """Return the site's routes (path pattern, handler class, its arguments), in one list."""
-    site = Site(db, settings, template_environment(), TokenBuckets(settings.web_rate))
+    site = Site(db, settings, template_environment(), TokenBuckets(settings.web_rate),
+                Proxies(settings.web_trusted_proxies))
 
     def page(handler: RouteHandler, limited: bool = True) -> dict:
         return {"site": site, "handler": handler, "limited": limited}
@@ -240,9 +277,12 @@ def routes(db: Database, settings: Settings) -> list[tuple]:
 
 
 def not_found_handler(db: Database, settings: Settings) -> dict:
-    """Return the tornado.web.Application settings that make unknown paths the site's 404 page."""
-    site = Site(db, settings, template_environment(), TokenBuckets(0))
-    return {"default_handler_class": _NotFound, "default_handler_args": {"site": site}}
+    """Return the tornado.web.Application settings that make unknown paths the site's 404 page
+    and log requests with their URLs cut."""
+    site = Site(db, settings, template_environment(), TokenBuckets(0),
+                Proxies(settings.web_trusted_proxies))
+    return {"default_handler_class": _NotFound, "default_handler_args": {"site": site},
+            "log_function": log_request}
 
 
 def make_app(db: Database, settings: Settings) -> tornado.web.Application:
@@ -250,21 +290,16 @@ def make_app(db: Database, settings: Settings) -> tornado.web.Application:
     return tornado.web.Application(routes(db, settings), **not_found_handler(db, settings))
 
 
-def trusts_proxy(host: str) -> bool:
-    """Return True when listening on loopback only: then every client is a local reverse proxy,
-    whose X-Forwarded-For / X-Real-IP name the real client (elsewhere they could be forged)."""
-    return host in ("127.0.0.1", "::1", "localhost")
-
-
-def make_server(db: Database, settings: Settings, host: str) -> tornado.httpserver.HTTPServer:
+def make_server(db: Database, settings: Settings) -> tornado.httpserver.HTTPServer:
     """Return the site's HTTP server (not yet listening)."""
-    return tornado.httpserver.HTTPServer(make_app(db, settings), xheaders=trusts_proxy(host))
+    # xheaders off: the forwarding headers are read per request, from trusted proxies only (Site.proxies)
+    return tornado.httpserver.HTTPServer(make_app(db, settings), xheaders=False)
 
 
 async def serve(db: Database, settings: Settings, host: str, port: int, stop: asyncio.Event,
                 ready: Callable[[int], None] | None = None) -> None:
     """Serve the site on host:port until `stop` is set; `ready` gets the port (0 = a free one)."""
-    server = make_server(db, settings, host)
+    server = make_server(db, settings)
     sockets = tornado.netutil.bind_sockets(port, address=host)
     server.add_sockets(sockets)
     bound = sockets[0].getsockname()[1]
