@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+import feedparser
 import httpx
 import pytest
 
@@ -27,7 +28,7 @@ from storage.backend import Database, open_db
 from storage.categories import POLICY
 from storage.digests import category_items
 from storage.index import ingest_paths
-from storage.search import COUNT_CAP, search
+from storage.search import COUNT_CAP, newest_matches, search
 from tests.conftest import BUNDLED, postgres_schema
 from tests.web_site import RunningSite
 
@@ -88,6 +89,43 @@ def client(web_db: Database) -> Iterator[httpx.Client]:
 
 def _no_controls(text: str) -> bool:
     return not any(ch in text for ch in CONTROLS)
+
+
+# --- control characters -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("params", [{}, {"category": "政策"}, {"q": "控制"}, {"q": "\x01红包"},
+                                    {"q": "红包", "category": "政策"}, {"q": "\x1b控制\x07"}])
+def test_feeds_carry_a_digest_with_control_characters(client, web_db, params) -> None:
+    control_item = newest_matches(web_db, "控制", limit=1).items[0]
+    response = client.get("/feed.xml", params=params)
+    assert response.status_code == 200, response.text[:300]
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.bozo_exception
+    assert _no_controls(response.text)
+    first = feed.entries[0]
+    if params:  # a feed of items: the newest is the control digest's
+        assert first.title == "控制字符条目" and first.link.endswith(f"/item/{control_item.id}")
+        assert "一段带控制字符的说明，提到红包" in first.summary
+    else:  # a feed of digests: the control digest is the newest
+        assert first.link.endswith(f"/d/{CONTROL_DATE}") and "控制字符条目" in first.content[0].value
+
+
+@pytest.mark.parametrize("path, shows", [
+    (f"/d/{CONTROL_DATE}", "控制字符条目"), ("/", "一段带控制字符的说明"),
+    ("/search?q=控制", "控制字符条目"), ("/category/政策", "控制字符条目"),
+    ("/search?q=%01%1B控制", "「控制」"), ("/what?q=%07控制", "控制字符条目"),
+    ("/trend?q=%7F控制", "「控制」每周趋势")])
+def test_pages_leave_control_characters_out(client, path: str, shows: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert _no_controls(response.text) and shows in response.text
+
+
+def test_json_keeps_the_text_as_stored(client) -> None:
+    """JSON escapes control characters itself (\\u001b): the API returns the digest's text."""
+    body = client.get(f"/api/d/{CONTROL_DATE}").json()
+    assert body["items"][0]["title"] == f"控制{CONTROLS[0]}字符条目{CONTROLS[1]}"
 
 
 # --- page numbers -------------------------------------------------------------------------------

@@ -25,11 +25,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+import markupsafe
 import tornado.httpserver
 import tornado.web
 
 from bot import links
 from bot.logs import configure_logging
+from bot.present import safe_url, strip_control
 from bot.web import feeds
 from bot.web.clients import Proxies, TokenBuckets
 from bot.web.responses import Data, Page, Request, Response
@@ -81,6 +83,7 @@ def template_environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("bot", "templates"),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        finalize=_without_control,  # every {{ value }}: a digest's ESC or BEL never reaches a page
         trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
         auto_reload=False)  # templates are package data: no stat() per request
     css = (STATIC_DIR / "site.css").read_bytes()
@@ -90,13 +93,16 @@ def template_environment() -> jinja2.Environment:
         trend_url=links.trend_url, feed_url=links.feed_url, CANONICAL=CANONICAL,
         SHORT_NAMES=SHORT_NAMES, Refusal=Refusal, css_version=hashlib.sha256(css).hexdigest()[:12])
     environment.filters["short"] = lambda name: SHORT_NAMES.get(name, name)
-    environment.filters["http_only"] = _http_only
+    environment.filters["http_only"] = safe_url  # a file's javascript: link is never a link
     return environment
 
 
-def _http_only(url: str) -> str:
-    """Return `url` if it is an http(s) URL, else "" (a file's javascript: link is never a link)."""
-    return url if url.startswith(("http://", "https://")) else ""
+def _without_control(value: Any) -> Any:
+    """Return a value a template writes out without its control characters (Markup stays Markup:
+    removing characters adds no markup)."""
+    if isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(strip_control(value))
+    return strip_control(value) if isinstance(value, str) else value
 
 
 class _Base(tornado.web.RequestHandler):
