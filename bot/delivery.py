@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from telegram import Bot
 from telegram.error import Forbidden, TelegramError
 
-from bot import render
+from bot import present, render
 from bot.i18n import translations_for
 from bot.render import admin as admin_render
 from bot.render import readers as reader_render
@@ -228,9 +228,9 @@ async def post_week_board(bot: Bot, state: BotState, end: dt.date) -> PostOutcom
     stories = await asyncio.to_thread(week_board, state.db, end.isoformat())
     if not stories:
         return PostOutcome(PostStatus.MISSING, key)
-    start = end - dt.timedelta(days=6)
+    start = present.week_span(end.isoformat()).start
     channel = state.settings.channel_lang
-    messages = [r.text for r in reader_render.week_board(channel, stories, start.isoformat(),
+    messages = [r.text for r in reader_render.week_board(channel, stories, start,
                                                          end.isoformat())]
     return await post_messages(bot, state, key, state.settings.channel_id, messages,
                                topics=[WEEK_TOPIC] * len(messages))

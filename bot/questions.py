@@ -10,9 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from bot import present
 from bot.i18n import N_, Translations
 from storage.answer import Answer
-from storage.categories import SHORT_NAMES
 from storage.periods import MAX_DAYS, Period
 from storage.understand import Question
 
@@ -38,11 +38,6 @@ def span(period: Period, today: dt.date) -> str:
     return day(period.start) if period.start == period.end else f"{day(period.start)} ~ {day(period.end)}"
 
 
-def short_category(lang: Translations, category: str) -> str:
-    """Return a category's short name in `lang` (an unknown category as written)."""
-    return lang.gettext(SHORT_NAMES[category]) if category in SHORT_NAMES else category
-
-
 def reading(lang: Translations, answer: Answer) -> Reading:
     """Return how the answer's question was read: the line, its notes and the ways to widen it."""
     _ = lang.gettext
@@ -54,7 +49,7 @@ def reading(lang: Translations, answer: Answer) -> Reading:
     if answer.shape == "day":
         parts.append(_("日报"))
     if question.category:
-        parts.append(short_category(lang, question.category))
+        parts.append(present.short_name(question.category, lang))
     if question.subjects:
         parts.append(_("、").join(question.names))
     wanted = [k for k in answer.keywords if not k.startswith("-")]

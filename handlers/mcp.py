@@ -10,7 +10,6 @@ The docstrings are the descriptions a model reads to choose a tool. Wiring: bot/
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, NotRequired
 
@@ -21,6 +20,7 @@ from mcp.types import INVALID_PARAMS, CallToolResult, TextContent
 from pydantic import Field
 from typing_extensions import TypedDict
 
+from bot import present
 from bot.config import Settings
 from bot.i18n import Translations
 from bot.links import item_url
@@ -349,7 +349,7 @@ def _week_answer(state: McpState, end: str | None) -> CallToolResult | None:
     end, stories = week_or_newest(state.db, end, WEEK_DAYS)
     if end is None:
         return None
-    start = (dt.date.fromisoformat(end) - dt.timedelta(days=WEEK_DAYS - 1)).isoformat()
+    start = present.week_span(end).start
     structured = {"start": start, "end": end,
                   "stories": [story.to_json(state.link) for story in stories]}
     return _answer(structured, text.week_text(state.lang, stories, start, end, state.link))

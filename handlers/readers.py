@@ -8,14 +8,13 @@ As in handlers/user.py, each handler makes one storage call in a worker thread;
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 
-from bot import chart, render
+from bot import chart, present, render
 from bot.i18n import LANGUAGES, Translations, translations_for
 from bot.render import readers as reader_render
 from bot.send import send_photo
@@ -220,7 +219,7 @@ async def week(update: Update, context: Context) -> None:
     if end is None:
         await reply(update, context, reader_render.week_board(context.lang, [], "—", "—"))
         return
-    start = (dt.date.fromisoformat(end) - dt.timedelta(days=6)).isoformat()
+    start = present.week_span(end).start
     await reply(update, context, reader_render.week_board(context.lang, stories, start, end))
 
 

@@ -13,7 +13,7 @@ import asyncio
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from bot import links
+from bot import links, present
 from bot.web.responses import MAX_QUERY_CHARS, Data, Feed, Page, Request, Response
 from storage import digests, posts
 from storage import search as index_search
@@ -73,13 +73,9 @@ async def day(db: Database, request: Request, date: str) -> Response:
 
 def _day_page(digest: DigestSummary, items: list[Item],
               neighbours: tuple[str | None, str | None]) -> Page:
-    """Return the day page: its items numbered in file order and grouped by category, in the
-    order each category first appears (as the channel post groups them)."""
-    sections: dict[str, list[tuple[int, Item]]] = {}
-    for number, entry in enumerate(items, start=1):
-        sections.setdefault(entry.category, []).append((number, entry))
+    """Return the day page: its sections (present.sections, as the channel post groups them)."""
     return Page("day.html", {"digest": digest, "items": items, "neighbours": neighbours,
-                             "sections": list(sections.items())})
+                             "sections": present.sections(items)})
 
 
 async def search(db: Database, request: Request) -> Response:
@@ -108,7 +104,7 @@ def _search_page(db: Database, query: str, category: str | None, page: int
 
 
 def _pages(result: SearchResult) -> int:
-    return min(max(1, -(-result.total // PAGE_SIZE)), SEARCH_PAGES)
+    return present.page_count(result.total, PAGE_SIZE, SEARCH_PAGES)
 
 
 async def what(db: Database, request: Request, name: str = "") -> Response:
@@ -128,13 +124,13 @@ async def week(db: Database, request: Request, date: str = "") -> Response:
     end, stories = await asyncio.to_thread(week_or_newest, db, end)
     if end is None:
         return Page("empty.html")
-    last = dt.date.fromisoformat(end)
-    later = last + dt.timedelta(days=7)
-    return Page("week.html", {"start": (last - dt.timedelta(days=6)).isoformat(), "end": end,
+    span = present.week_span(end)
+    return Page("week.html", {"start": span.start, "end": end,
                               "stories": stories[:WEEK_STORIES],
                               "more": max(len(stories) - WEEK_STORIES, 0),
-                              "prev_end": (last - dt.timedelta(days=7)).isoformat(),
-                              "next_end": later.isoformat() if later <= dt.date.today() else None})
+                              "prev_end": span.previous_end,
+                              "next_end": span.next_end
+                              if span.next_end <= dt.date.today().isoformat() else None})
 
 
 async def trend(db: Database, request: Request) -> Response:
@@ -181,7 +177,7 @@ def _category_page(db: Database, name: str, page: int
                                                     (page - 1) * CATEGORY_PAGE_SIZE)
     if resolved is None:
         return None
-    pages = min(max(1, -(-total // CATEGORY_PAGE_SIZE)), MAX_PAGE)
+    pages = present.page_count(total, CATEGORY_PAGE_SIZE, MAX_PAGE)
     if page > pages:
         page = pages
         _, items, total = digests.category_items(db, resolved, CATEGORY_PAGE_SIZE,

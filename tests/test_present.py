@@ -54,3 +54,36 @@ def test_the_core_imports_no_front_end() -> None:
                          env={**os.environ, "PYTHONPATH": str(PROJECT)}, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == ""
+
+
+def test_shortened_item_cuts_each_text_to_its_limit_and_keeps_short_items() -> None:
+    item = Item(date="2026-03-01", category="政策与监管", title="长" * 500, summary="说" * 50,
+                points=("点" * 30, "短"), source_name="源" * 100, position=0)
+    cut = present.shortened(item, present.Lengths(title=20, source=10, summary=40, point=5))
+    assert (len(cut.title), len(cut.source_name), len(cut.summary)) == (20, 10, 40)
+    assert cut.points == ("点点点点…", "短") and cut.title.endswith("…")
+    short = Item(date="2026-03-01", category="政策与监管", title="红包", position=0)
+    assert present.shortened(short, present.Lengths(title=20)) is short
+    assert present.shortened(item, present.Lengths()) is item  # 0: no limit
+
+
+def test_link_target_encodes_what_ends_a_link_and_refuses_other_schemes() -> None:
+    assert present.link_target("https://example.com/a b(c)<d>") == \
+        "https://example.com/a%20b%28c%29%3Cd%3E"
+    assert present.link_target("javascript:alert(1)") == ""
+
+
+def test_short_names_in_each_language_and_unknown_categories_as_written() -> None:
+    from bot.i18n import translations
+
+    assert present.short_name("投融资与并购") == "投融资"
+    assert present.short_name("投融资与并购", translations("en")) != "投融资"
+    assert present.short_name("自定义栏目", translations("en")) == "自定义栏目"
+
+
+def test_page_counts_and_week_spans() -> None:
+    assert [present.page_count(n, 5) for n in (0, 1, 5, 6, 11)] == [1, 1, 1, 2, 3]
+    assert present.page_count(10_000, 10, most=50) == 50
+    span = present.week_span("2026-03-01")
+    assert (span.start, span.end, span.previous_end, span.next_end) == (
+        "2026-02-23", "2026-03-01", "2026-02-22", "2026-03-08")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from bot import render
 from bot.i18n import translations
+from bot.render import card as card_render
 from storage.digests import digest_on
-from storage.model import DigestSummary, Item, SearchResult
+from storage.model import CategoryCount, DigestSummary, Item, SearchResult
 
 ZH, EN = translations("zh"), translations("en")
 
@@ -91,3 +93,67 @@ def test_overview_of_a_huge_category_is_split_at_headlines() -> None:
     assert len(messages) > 1
     assert all(render.utf16_len(m) <= render.MAX_LENGTH and _balanced(m) for m in messages)
     assert sum(m.count("很长的标题") for m in messages) == 300
+
+
+# --- whatever the digest holds: every message within Telegram's limits --------------------------
+
+HUGE_TITLE = "超长标题" + "长" * 4996
+HUGE_SOURCE = "来源" + "源" * 2998
+
+
+def _telegram_units(text: str) -> int:
+    """The length Telegram counts: the text once its tags are parsed away."""
+    return render.utf16_len(html.unescape(re.sub(r"<[^>]*>", "", text)))
+
+
+def test_full_item_shortens_a_huge_title_and_source_name() -> None:
+    item = _item(1, title=HUGE_TITLE, source_name=HUGE_SOURCE)
+    text = render.full_item(ZH, item, 1)
+    assert render.utf16_len(text) <= render.MAX_LENGTH - 200 and _balanced(text)
+    assert HUGE_TITLE[:200] in text and HUGE_TITLE not in text and "长…</b>" in text
+    assert HUGE_SOURCE[:50] in text and HUGE_SOURCE not in text
+    assert "说明 a&lt;b" in text  # the rest of the item is still there
+
+
+def test_full_item_with_hundreds_of_points_fits_and_says_some_are_left_out() -> None:
+    item = _item(1, points=tuple(f"第{n}点" + "要" * 40 for n in range(1000)))
+    text = render.full_item(ZH, item, 1)
+    assert render.utf16_len(text) <= render.MAX_LENGTH - 200 and _balanced(text)
+    assert "第0点" in text and "第999点" not in text and text.count("\n• …") == 1
+    assert text.endswith("</a>")  # the source line is kept
+
+
+def test_every_view_of_a_huge_item_is_within_the_limits() -> None:
+    items = [_item(n, title=HUGE_TITLE + str(n), source_name=HUGE_SOURCE,
+                   category="自定义" * 400 if n == 2 else "产品与应用发布") for n in range(4)]
+    header = DigestSummary("2026-03-01", "日报" * 3000, len(items))
+    posts = render.channel_post(ZH, header, items, "https://digest.example.org")
+    assert all(_telegram_units(m) <= render.MAX_LENGTH and _balanced(m) for m in posts)
+    assert sum(m.count("\n<b>") for m in posts[:1]) == 2  # two categories in the overview
+    assert all(render.utf16_len(name) <= 128 for name in
+               (render.topic_name(ZH, item.category) for item in items))
+    hits = SearchResult("超长", items[:4], total=12)
+    page = render.search_page(ZH, hits, 7, 0, None)
+    assert _telegram_units(page.text) <= render.MAX_LENGTH
+    assert all(len(b.callback_data) <= 64 for row in page.keyboard.inline_keyboard for b in row)
+    assert _telegram_units(card_render.card_caption(ZH, header, "https://x.example/d/1")) <= 1024
+    menu = render.category_menu(ZH, [CategoryCount("自定义" * 400, 3)], {"自定义" * 400: 9})
+    (label,) = [b.text for row in menu.keyboard.inline_keyboard for b in row]
+    assert len(label) <= render.BUTTON_CHARS + 5
+
+
+def test_a_post_over_the_limit_is_refused_whole_before_anything_is_sent() -> None:
+    assert render.checked(["a" * 4096, "&amp;" * 4096]) == ["a" * 4096, "&amp;" * 4096]
+    try:
+        render.checked(["short", "b" * 4097])
+    except render.TooLong as refused:
+        assert "message 2 of 2" in str(refused)
+    else:
+        raise AssertionError("a message over 4096 units was let through")
+
+
+def test_control_characters_never_reach_telegram() -> None:
+    item = _item(1, title="红包\x1b[31m大战\x07", summary="说明\x01\x7f", source_name="来源\x08")
+    text = render.full_item(ZH, item, 1)
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
+    assert "红包[31m大战" in text

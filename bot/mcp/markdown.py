@@ -8,7 +8,11 @@ nothing is cut to a message size; the digests' own text is kept as written.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import ParamSpec
 
+from bot import present
 from bot.i18n import N_, Translations
 from storage.model import (
     ArchiveStats,
@@ -23,6 +27,7 @@ from storage.model import (
 )
 
 RECENT_WEEKS = 8  # the trend's "last weeks"
+P = ParamSpec("P")
 
 # What an MCP client shows people for each tool, the resource and the prompt (their names and
 # descriptions are for the model: see handlers/mcp.py); translated where the server is built.
@@ -38,11 +43,28 @@ TITLES = {
 }
 
 
+def _cleaned(render: Callable[P, str]) -> Callable[P, str]:
+    """Return `render` with control characters stripped from its Markdown (present.strip_control):
+    an ESC or BEL in a digest reaches no client."""
+    @functools.wraps(render)
+    def cleaned(*args: P.args, **kwargs: P.kwargs) -> str:
+        return present.strip_control(render(*args, **kwargs))
+
+    return cleaned
+
+
 def _source(item: Item) -> str:
-    """Return the item's source as a Markdown link (or its name or URL alone), "" without one."""
-    if item.source_name and item.source_url:
-        return f"[{item.source_name}]({item.source_url})"
-    return item.source_name or item.source_url
+    """Return the item's source as a Markdown link (present.link_target: http(s) only), else its
+    name alone; "" without either."""
+    return _link(item.source_name, item.source_url)
+
+
+def _link(name: str, url: str) -> str:
+    """Return `[name](url)` for an http(s) `url`, else the name, else the URL as text."""
+    target = present.link_target(url)
+    if target:
+        return f"[{name}]({target})" if name else target
+    return name or url
 
 
 def _brief(lang: Translations, item: Item, number: int, link: ItemLink | None) -> str:
@@ -59,10 +81,11 @@ def _brief(lang: Translations, item: Item, number: int, link: ItemLink | None) -
     return "\n".join(lines)
 
 
-def _full(lang: Translations, item: Item, link: ItemLink | None) -> str:
-    """Return one item with every field: title, summary, background, analysis, points, source."""
+def _full(lang: Translations, item: Item, number: int, link: ItemLink | None) -> str:
+    """Return one item with every field: number and title, summary, background, analysis,
+    points, source."""
     _ = lang.gettext
-    lines = [f"### {item.title}"]
+    lines = [f"### {number}. {item.title}"]
     if item.summary:
         lines.append(item.summary)
     if item.background:
@@ -83,6 +106,7 @@ def _corrected(lang: Translations, query: str, corrected: str) -> str:
         query=query, corrected=corrected)
 
 
+@_cleaned
 def search_text(lang: Translations, result: SearchResult, link: ItemLink | None) -> str:
     """Return the answer to `search`: the total, any corrected query, then the items best first."""
     _ = lang.gettext
@@ -100,6 +124,7 @@ def search_text(lang: Translations, result: SearchResult, link: ItemLink | None)
     return "\n\n".join(lines)
 
 
+@_cleaned
 def what_text(lang: Translations, result: WhatResult, link: ItemLink | None) -> str:
     """Return the answer to `what_happened`: the names searched for, then each story with its
     dates, item count and sources, oldest first (the items themselves are in the JSON beside it:
@@ -128,28 +153,29 @@ def _story(lang: Translations, story: Story, number: int, link: ItemLink | None,
     for item in story.items if items else ():
         url = link(item) if link else ""
         lines.append(f"- {item.date} · {item.category} · {item.title}" + (f" ({url})" if url else ""))
-    sources = [f"[{name}]({url})" if name and url else name or url for name, url in story.sources()]
+    sources = [_link(name, url) for name, url in story.sources()]
     if sources:
         lines.append(_("来源：{source}").format(source=", ".join(sources)))
     return "\n".join(lines)
 
 
+@_cleaned
 def digest_markdown(lang: Translations, header: DigestSummary, items: list[Item],
                     link: ItemLink | None = None) -> str:
-    """Return one day's digest as Markdown: title, summary, then every item in full by category."""
+    """Return one day's digest as Markdown: title, summary, then every item in full, numbered in
+    file order, under one heading per category in the order each first appears (present.sections,
+    as the channel post and the site group them)."""
     lines = [f"# {header.title} ({header.date})",
              lang.ngettext("共 {n} 条", "共 {n} 条", len(items)).format(n=len(items))]
     if header.summary:
         lines.append(header.summary)
-    category = None
-    for item in items:
-        if item.category != category:
-            category = item.category
-            lines.append(f"## {category}")
-        lines.append(_full(lang, item, link))
+    for section in present.sections(items):
+        lines.append(f"## {section.icon} {section.category}")
+        lines.extend(_full(lang, item, number, link) for number, item in section.items)
     return "\n\n".join(lines) + "\n"
 
 
+@_cleaned
 def week_text(lang: Translations, stories: list[Story], start: str, end: str,
               link: ItemLink | None) -> str:
     """Return the week's story board: stories ranked by days and items reported."""
@@ -162,6 +188,7 @@ def week_text(lang: Translations, stories: list[Story], start: str, end: str,
     return "\n\n".join(lines)
 
 
+@_cleaned
 def trend_text(lang: Translations, trend: Trend, busiest: tuple[dt.date, int] | None) -> str:
     """Return the answer to `trend`: totals, the busiest week (`Trend.busiest`), the last weeks."""
     _ = lang.gettext
@@ -180,6 +207,7 @@ def trend_text(lang: Translations, trend: Trend, busiest: tuple[dt.date, int] | 
     return "\n".join(lines)
 
 
+@_cleaned
 def categories_text(lang: Translations, counts: list[CategoryCount], stats: ArchiveStats) -> str:
     """Return the categories with their item counts and the archive's size and date range."""
     _ = lang.gettext
@@ -192,6 +220,7 @@ def categories_text(lang: Translations, counts: list[CategoryCount], stats: Arch
     return "\n".join(lines)
 
 
+@_cleaned
 def briefing_prompt(lang: Translations, topic: str, since: str | None, until: str | None) -> str:
     """Return the briefing prompt: what to write about `topic` and which tools to use for it."""
     _ = lang.gettext

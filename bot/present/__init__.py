@@ -12,8 +12,26 @@ imports no front end's library (telegram, tornado, jinja2, mcp): a test checks i
 
 from __future__ import annotations
 
-from bot.present.digest import DEFAULT_ICON, ICONS, Numbered, Section, icon, sections
-from bot.present.text import one_line, safe_url, shorten, strip_control
+from bot.present.digest import (
+    DEFAULT_ICON,
+    ICONS,
+    Numbered,
+    Section,
+    icon,
+    sections,
+    short_name,
+)
+from bot.present.spans import WeekSpan, page_count, week_span
+from bot.present.text import (
+    Lengths,
+    link_target,
+    one_line,
+    safe_url,
+    shorten,
+    shortened,
+    strip_control,
+)
 
-__all__ = ["DEFAULT_ICON", "ICONS", "Numbered", "Section", "icon", "one_line", "safe_url",
-           "sections", "shorten", "strip_control"]
+__all__ = ["DEFAULT_ICON", "ICONS", "Lengths", "Numbered", "Section", "WeekSpan", "icon",
+           "link_target", "one_line", "page_count", "safe_url", "sections", "short_name",
+           "shorten", "shortened", "strip_control", "week_span"]

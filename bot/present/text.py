@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from urllib.parse import quote
+
+from storage.model import Item
+
 # C0 controls but tab, line feed and carriage return; DEL; C1 controls: none may appear in XML 1.0
 # (or only discouraged), browsers and Telegram show them as boxes or drop them, and a terminal
 # obeys them. U+FFFE and U+FFFF are not characters (XML refuses them), and a lone surrogate cannot
@@ -34,3 +39,36 @@ def safe_url(url: str) -> str:
     return url if url.startswith(("http://", "https://")) else ""
 
 
+def link_target(url: str) -> str:
+    """Return `safe_url(url)` with what could end it inside running text (spaces, parentheses,
+    angle brackets, quotes, control characters, non-ASCII) percent-encoded: the target of a
+    Markdown link, or an address in plain text."""
+    return quote(safe_url(url), safe=":/?#@!$&'*+,;=%~-._[]")
+
+
+
+
+@dataclass(frozen=True)
+class Lengths:
+    """The most characters a medium shows of each text of an item (0: all of it)."""
+
+    title: int = 0
+    source: int = 0  # the source's name
+    summary: int = 0  # the summary and the analysis, each
+    point: int = 0  # each 要点
+
+
+def shortened(item: Item, lengths: Lengths) -> Item:
+    """Return `item` with its title, source name, summary, analysis and points shortened to
+    `lengths` (the item itself when nothing is longer)."""
+    def cut(text: str, limit: int) -> str:
+        return shorten(text, limit) if limit else text
+
+    changes = {"title": cut(item.title, lengths.title),
+               "source_name": cut(item.source_name, lengths.source),
+               "summary": cut(item.summary, lengths.summary),
+               "analysis": cut(item.analysis, lengths.summary),
+               "points": tuple(cut(point, lengths.point) for point in item.points)}
+    if all(getattr(item, name) == value for name, value in changes.items()):
+        return item
+    return replace(item, **changes)

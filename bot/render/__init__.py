@@ -14,6 +14,7 @@ own text (titles, summaries, category headers) is shown as written.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -31,12 +32,16 @@ from storage.model import (
 )
 from storage.topics import WEEK_TOPIC
 
-MAX_LENGTH = 4096
+MAX_LENGTH = 4096  # a message's text, in UTF-16 units once its entities are parsed
+CAPTION_LENGTH = 1024  # a photo's caption, likewise
 PAGE_SIZE = 5
-# Short names for buttons and lists (translated where shown; every one is also a name that
-# /category and /subscribe accept, in either language).
-SHORT_NAMES = {"政策与监管": N_("政策"), "模型与技术进展": N_("模型"), "产品与应用发布": N_("产品"),
-               "投融资与并购": N_("投融资"), "行业落地与生态": N_("行业")}
+# How much of a digest's own text one message shows: a file may hold a title or a source name of
+# any length, and a message over MAX_LENGTH is refused whole (a post would stop half-way).
+ITEM_LENGTHS = present.Lengths(title=256, source=64)
+TITLE_CHARS = 256  # a digest's or a story's title
+HEADLINE_CHARS = 200  # a headline in a digest's overview
+CATEGORY_CHARS = 64  # a category's name as a file writes it (a heading)
+BUTTON_CHARS = 32  # a category's name on a button
 # (command, description, example): /help and the command menu, translated where shown.
 HELP_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("today", N_("某天的日报（默认今天）"), "/today 2026-02-08"),
@@ -82,8 +87,9 @@ class Reply:
 
 
 def esc(text: str) -> str:
-    """Return `text` escaped for Telegram HTML text (<, >, &)."""
-    return html.escape(text, quote=False)
+    """Return `text` escaped for Telegram HTML text (<, >, &), control characters stripped
+    (present.strip_control)."""
+    return html.escape(present.strip_control(text), quote=False)
 
 
 def utf16_len(text: str) -> int:
@@ -98,9 +104,38 @@ def _link(lang: Translations, name: str, url: str) -> str:
     return label
 
 
-def short_category(lang: Translations, name: str) -> str:
-    """Return the short name of a category in `lang` (unknown ones as written)."""
-    return lang.gettext(SHORT_NAMES[name]) if name in SHORT_NAMES else name
+def short_category(lang: Translations, name: str, limit: int = CATEGORY_CHARS) -> str:
+    """Return the short name of a category in `lang` (present.short_name; one the bot does not
+    know as written, shortened to `limit`)."""
+    return present.shorten(present.short_name(name, lang), limit)
+
+
+def category_heading(category: str) -> str:
+    """Return a category's emoji and name as the files write it (shortened), bold, as HTML."""
+    return f"<b>{present.icon(category)} {esc(present.shorten(category, CATEGORY_CHARS))}</b>"
+
+
+def parsed_len(text: str) -> int:
+    """Return the length Telegram counts for an HTML message: the UTF-16 units of its text once
+    the tags are parsed away and the character references read."""
+    return utf16_len(html.unescape(_TAG.sub("", text)))
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+class TooLong(ValueError):
+    """A rendered message is over Telegram's limit: nothing of the view is sent."""
+
+
+def checked(messages: list[str], limit: int = MAX_LENGTH) -> list[str]:
+    """Return `messages` if each is within `limit` as Telegram counts it, else raise TooLong: a
+    post is checked whole before its first message is sent, so it never stops half-way."""
+    for number, text in enumerate(messages, start=1):
+        if parsed_len(text) > limit:
+            raise TooLong(f"message {number} of {len(messages)} is {parsed_len(text)} units long "
+                          f"(Telegram takes {limit})")
+    return messages
 
 
 def pack(blocks: list[str], header: str = "", limit: int = MAX_LENGTH) -> list[str]:
@@ -143,28 +178,45 @@ def _fitting(blocks: list[str], limit: int) -> list[str]:
 
 def full_item(lang: Translations, item: Item, number: int | None = None,
               budget: int = MAX_LENGTH - 200) -> str:
-    """Return one item in full (bold title, 说明, 要点 bullets, source), shortened to fit `budget`."""
-    _ = lang.gettext
+    """Return one item in full (bold title, 说明, 要点 bullets, source), shortened to fit `budget`:
+    title and source name to ITEM_LENGTHS, then the summary and points halved until it fits, then
+    (hundreds of points) the points that do not fit left out."""
+    item = present.shortened(item, ITEM_LENGTHS)
     summary_limit, point_limit = 2000, 600
     while True:
-        parts = [f"<b>{f'{number}. ' if number else ''}{esc(item.title)}</b>"]
-        if item.summary:
-            parts.append(esc(present.shorten(item.summary, summary_limit)))
-        if item.analysis:
-            parts.append(_("<i>深度解读：</i>{analysis}").format(
-                analysis=esc(present.shorten(item.analysis, summary_limit))))
-        parts.extend(f"• {esc(present.shorten(point, point_limit))}" for point in item.points)
-        if item.source_url or item.source_name:
-            parts.append(_("来源：{link}").format(link=_link(lang, item.source_name,
-                                                             item.source_url)))
-        text = "\n".join(parts)
+        text = _full_item(lang, item, number, summary_limit, point_limit, len(item.points))
         if utf16_len(text) <= budget or summary_limit < 50:
-            return text
+            break
         summary_limit, point_limit = summary_limit // 2, point_limit // 2
+    points = len(item.points)
+    while utf16_len(text) > budget and points:
+        points = min(points - 1, points * budget // utf16_len(text))
+        text = _full_item(lang, item, number, summary_limit, point_limit, points)
+    return text
+
+
+def _full_item(lang: Translations, item: Item, number: int | None, summary_limit: int,
+               point_limit: int, points: int) -> str:
+    """Return `full_item` with the summary and analysis at `summary_limit` characters, each point
+    at `point_limit`, and the first `points` points ("• …" for any left out)."""
+    _ = lang.gettext
+    parts = [f"<b>{f'{number}. ' if number else ''}{esc(item.title)}</b>"]
+    if item.summary:
+        parts.append(esc(present.shorten(item.summary, summary_limit)))
+    if item.analysis:
+        parts.append(_("<i>深度解读：</i>{analysis}").format(
+            analysis=esc(present.shorten(item.analysis, summary_limit))))
+    parts.extend(f"• {esc(present.shorten(point, point_limit))}" for point in item.points[:points])
+    if points < len(item.points):
+        parts.append("• …")
+    if item.source_url or item.source_name:
+        parts.append(_("来源：{link}").format(link=_link(lang, item.source_name, item.source_url)))
+    return "\n".join(parts)
 
 
 def brief_item(lang: Translations, item: Item, number: int) -> str:
     """Return an item as a search hit: number, title, date and category, a short summary, source."""
+    item = present.shortened(item, ITEM_LENGTHS)
     lines = [f"<b>{number}. {esc(item.title)}</b>",
              f"📅 {item.date} · {esc(short_category(lang, item.category))}"]
     if item.summary:
@@ -182,16 +234,17 @@ def digest_overview(lang: Translations, header: DigestSummary, items: list[Item]
     """Return the overview: date, title, numbered headlines per category (split if very long);
     with `web_url` (WEB_URL), a link to the day's page on the web archive."""
     count = lang.ngettext("共 {n} 条", "共 {n} 条", len(items)).format(n=len(items))
-    top = f"<b>📰 {esc(header.title)}</b>\n📅 {header.date} · {count}"
+    top = f"<b>📰 {esc(present.shorten(header.title, TITLE_CHARS))}</b>\n📅 {header.date} · {count}"
     if url := links.day_url(web_url, header.date):
         read_online = lang.gettext("在网页上阅读这一期")
         top += f"\n🌐 {_link(lang, read_online, url)}"
     if note:
         top = f"{esc(note)}\n\n{top}"
     blocks = []
-    for category, numbered in present.sections(items):
-        lines = [f"<b>{present.icon(category)} {esc(category)}</b>"]
-        lines += [f"{number}. {esc(present.shorten(item.title, 200))}" for number, item in numbered]
+    for section in present.sections(items):
+        lines = [category_heading(section.category)]
+        lines += [f"{number}. {esc(present.shorten(item.title, HEADLINE_CHARS))}"
+                  for number, item in section.items]
         blocks.append("\n".join(lines))
     return pack(blocks, header=top)
 
@@ -207,14 +260,16 @@ def channel_post_topics(lang: Translations, header: DigestSummary, items: list[I
                         web_url: str = "") -> list[tuple[str | None, str]]:
     """Return the channel post as (topic, message): the overview's messages with no topic (a
     forum's General topic), then each category's messages with the category as their topic;
-    with `web_url`, the overview links to the day's page on the web archive."""
+    with `web_url`, the overview links to the day's page on the web archive. Every message is
+    checked against Telegram's limit (`checked`) before any is sent."""
     messages: list[tuple[str | None, str]] = [
         (None, text) for text in digest_overview(lang, header, items, web_url=web_url)]
-    for category, numbered in present.sections(items):
-        title = f"<b>{present.icon(category)} {esc(category)}</b> · {header.date}"
-        messages += [(category, text) for text in
-                     pack([full_item(lang, item, number) for number, item in numbered],
+    for section in present.sections(items):
+        title = f"{category_heading(section.category)} · {header.date}"
+        messages += [(section.category, text) for text in
+                     pack([full_item(lang, item, number) for number, item in section.items],
                           header=title)]
+    checked([text for _topic, text in messages])
     return messages
 
 
@@ -229,7 +284,10 @@ def topic_name(lang: Translations, topic: str) -> str:
     write it (at most 128 characters), or the weekly board's in `lang` (storage.topics.WEEK_TOPIC)."""
     if topic == WEEK_TOPIC:
         return lang.gettext(WEEK_TOPIC_NAME)
-    return present.shorten(f"{present.icon(topic)} {topic}", 128)
+    name, limit = f"{present.icon(topic)} {topic}", 128
+    while utf16_len(shortened := present.shorten(name, limit)) > 128:  # an emoji counts twice
+        limit -= 1
+    return shortened
 
 
 def topic_color(topic: str) -> int:
@@ -259,7 +317,7 @@ def search_page(lang: Translations, result: SearchResult, query_id: int, page: i
                  "试试更短的关键词（如公司名的两个字），或 /category 按分类浏览。").format(
                      query=esc(result.query), scope=scope)
         return Reply(text, _category_buttons(lang, query_id, category) if category else None)
-    pages = max(1, -(-result.total // PAGE_SIZE))
+    pages = present.page_count(result.total, PAGE_SIZE)
     more = "+" if result.total_capped else ""
     count = lang.ngettext("共 {n}{more} 条", "共 {n}{more} 条", result.total).format(
         n=result.total, more=more)
@@ -299,7 +357,7 @@ def category_from_code(code: str) -> str | None:
 
 
 def _category_buttons(lang: Translations, query_id: int, current: str | None) -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(("✅ " if current == c else "") + short_category(lang, c),
+    buttons = [InlineKeyboardButton(("✅ " if current == c else "") + short_category(lang, c, BUTTON_CHARS),
                                     callback_data=f"s:{query_id}:0:{i}")
                for i, c in enumerate(CANONICAL)]
     buttons.append(InlineKeyboardButton(("✅ " if current is None else "") + lang.gettext("全部"),
@@ -312,7 +370,7 @@ def category_menu(lang: Translations, counts: list[CategoryCount], ids: dict[str
     _ = lang.gettext
     if not counts:
         return Reply(_("索引里还没有日报。"))
-    buttons = [InlineKeyboardButton(f"{short_category(lang, c.name)} ({c.items})",
+    buttons = [InlineKeyboardButton(f"{short_category(lang, c.name, BUTTON_CHARS)} ({c.items})",
                                     callback_data=f"c:{ids[c.name]}:0") for c in counts]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
     return Reply(_("🗂 <b>选择分类</b>（括号内为条目数）"), InlineKeyboardMarkup(rows))
@@ -335,7 +393,7 @@ def category_page(lang: Translations, category: str, items: list[Item], total: i
     _ = lang.gettext
     if not items:
         return Reply(_("「{category}」下还没有条目。").format(category=esc(category)))
-    pages = max(1, -(-total // PAGE_SIZE))
+    pages = present.page_count(total, PAGE_SIZE)
     header = (f"{present.icon(category)} <b>{esc(category)}</b> · "
               + lang.ngettext("共 {n} 条", "共 {n} 条", total).format(n=total) + " · "
               + _("第 {page}/{pages}{more} 页").format(page=page + 1, pages=pages, more=""))
@@ -372,7 +430,7 @@ def what_timeline(lang: Translations, result: WhatResult, web_url: str = "") -> 
         header += f"\n🌐 {_link(lang, timeline_online, url)}"
     blocks = []
     for number, story in enumerate(result.stories, start=1):
-        lines = [f"{number}. <b>{story.dates[0]}</b> {esc(story.title)}"]
+        lines = [f"{number}. <b>{story.dates[0]}</b> {esc(present.shorten(story.title, TITLE_CHARS))}"]
         if len(story.dates) > 1:
             lines.append("   " + lang.ngettext("另见：{dates}（共 {n} 天报道）",
                                               "另见：{dates}（共 {n} 天报道）", len(story.dates))
@@ -382,7 +440,8 @@ def what_timeline(lang: Translations, result: WhatResult, web_url: str = "") -> 
         for item in story.items:
             if item.source_url and item.source_url not in seen:
                 seen.add(item.source_url)
-                sources.append(_link(lang, item.source_name, item.source_url))
+                sources.append(_link(lang, present.shorten(item.source_name, ITEM_LENGTHS.source),
+                                     item.source_url))
         if sources:
             lines.append("   " + _("来源：{link}").format(link=" · ".join(sources[:4])))
         blocks.append("\n".join(lines))

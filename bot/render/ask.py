@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import links, questions
+from bot import links, present, questions
 from bot.i18n import Translations
 from bot.llm import Summary
 from bot.render import (
@@ -100,7 +100,7 @@ def _plain_replies(lang: Translations, answer: Answer, query_id: int, page: int,
     if question.refusal:
         return [Reply(esc(questions.refusal(lang, question)))]
     buttons = keyboard(lang, answer, query_id, page, flags,
-                       pages=max(1, -(-answer.total // PAGE_SIZE)) if answer.shape == "list" else 1)
+                       pages=present.page_count(answer.total, PAGE_SIZE) if answer.shape == "list" else 1)
     if not answer.found:
         return [Reply(f"{top}\n\n{esc(questions.nothing_found(lang))}", buttons)]
     if answer.shape == "day" and answer.digest is not None:

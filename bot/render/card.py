@@ -7,8 +7,11 @@ from __future__ import annotations
 from bot import present
 from bot.card import CardText
 from bot.i18n import Translations
-from bot.render import Reply, _link, esc
+from bot.render import TITLE_CHARS, Reply, _link, esc
 from storage.model import DigestSummary, Item
+
+CARD_HEADLINE_CHARS = 120  # a headline drawn on the card (one or two lines)
+CARD_CATEGORY_CHARS = 30  # a category's name drawn on the card (one line)
 
 
 def card_text(lang: Translations, header: DigestSummary, items: list[Item], footer: str,
@@ -16,9 +19,10 @@ def card_text(lang: Translations, header: DigestSummary, items: list[Item], foot
     """Return what the card of a day says: title, date, numbered headlines per category, footer,
     and the QR code of the day's web page (`day_url`, "" for none)."""
     _ = lang.gettext
-    sections = tuple((category, tuple(f"{number}. {present.shorten(item.title, 120)}"
-                                      for number, item in numbered))
-                     for category, numbered in present.sections(items))
+    sections = tuple((present.shorten(section.category, CARD_CATEGORY_CHARS),
+                      tuple(f"{number}. {present.shorten(item.title, CARD_HEADLINE_CHARS)}"
+                            for number, item in section.items))
+                     for section in present.sections(items))
     date_line = lang.ngettext("{date} · 共 {n} 条", "{date} · 共 {n} 条", len(items)).format(
         date=header.date, n=len(items))
     return CardText(title=header.title or _("AI 行业日报"), date_line=date_line, sections=sections,
@@ -28,7 +32,7 @@ def card_text(lang: Translations, header: DigestSummary, items: list[Item], foot
 def card_caption(lang: Translations, header: DigestSummary, day_url: str) -> str:
     """Return the caption under the card: the digest and, when the web archive is set, its page."""
     _ = lang.gettext
-    caption = f"🖼 <b>{esc(header.title)}</b> · {header.date}"
+    caption = f"🖼 <b>{esc(present.shorten(header.title, TITLE_CHARS))}</b> · {header.date}"
     if day_url:
         caption += "\n" + _link(lang, _("在网页上阅读全文"), day_url)
     return caption + "\n" + _("长按保存，可分享到微信等。")

@@ -15,6 +15,8 @@ from telegram import (
 from bot import links, present
 from bot.i18n import Translations
 from bot.render import (
+    BUTTON_CHARS,
+    ITEM_LENGTHS,
     MAX_LENGTH,
     Reply,
     _link,
@@ -77,7 +79,7 @@ def settings_keyboard(lang: Translations, reader: Reader | None) -> InlineKeyboa
     """Return the category toggles and the subscribe / unsubscribe button (callback `r:...`)."""
     _ = lang.gettext
     chosen = set(reader.categories) if reader else set()
-    buttons = [InlineKeyboardButton(("✅ " if c in chosen else "") + short_category(lang, c),
+    buttons = [InlineKeyboardButton(("✅ " if c in chosen else "") + short_category(lang, c, BUTTON_CHARS),
                                     callback_data=f"r:c:{i}") for i, c in enumerate(CANONICAL)]
     buttons.append(InlineKeyboardButton(("✅ " if not chosen else "") + _("全部"),
                                         callback_data="r:c:-"))
@@ -218,7 +220,8 @@ def week_board(lang: Translations, stories: list[Story], start: str, end: str) -
         source = next((i for i in reversed(story.items) if i.source_url), None)
         if source:
             lines.append("   " + _("来源：{link}").format(
-                link=_link(lang, source.source_name, source.source_url)))
+                link=_link(lang, present.shorten(source.source_name, ITEM_LENGTHS.source),
+                           source.source_url)))
         blocks.append("\n".join(lines))
     if len(stories) > BOARD_STORIES:
         more = len(stories) - BOARD_STORIES
@@ -240,10 +243,11 @@ def inline_results(lang: Translations, items: list[Item],
         if url := links.item_url(web_url, item.id):
             on_the_web = lang.gettext("网页版")
             message += f" · 🌐 {_link(lang, on_the_web, url)}"
-        description = (f"{item.date} · {short_category(lang, item.category)} · "
-                       f"{present.shorten(item.summary, 80)}")
+        description = present.strip_control(f"{item.date} · {short_category(lang, item.category)}"
+                                            f" · {present.shorten(item.summary, 80)}")
         results.append(InlineQueryResultArticle(
-            id=str(item.id), title=present.shorten(item.title, 100), description=description,
+            id=str(item.id), title=present.strip_control(present.shorten(item.title, 100)),
+            description=description,
             input_message_content=InputTextMessageContent(message, parse_mode="HTML"),
             url=present.safe_url(item.source_url) or None))
     return results

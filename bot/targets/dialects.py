@@ -22,7 +22,6 @@ import json
 import re
 from collections.abc import Callable
 from typing import TypeVar
-from urllib.parse import quote
 
 from bot import links, present
 from bot.present import one_line, shorten
@@ -32,6 +31,12 @@ WECOM_MARKDOWN_BYTES = 4096
 DINGTALK_MARKDOWN_BYTES = 4096
 FEISHU_BODY_BYTES = 20_000
 FEISHU_SIGNING_BYTES = 128  # room for "timestamp" and "sign", added to the body when it is sent
+# How much of a digest's own text a message shows (a file may hold a title or a source name of any
+# length; a message over the platform's size is refused).
+ITEM_LENGTHS = present.Lengths(title=256, source=64)
+TITLE_CHARS = 256  # the digest's title
+HEADLINE_CHARS = 200  # a headline in the overview
+CATEGORY_CHARS = 64  # a category's name as a file writes it
 T = TypeVar("T")
 
 
@@ -76,12 +81,6 @@ def _fit(render: Callable[[int, int], T], size: Callable[[T], int], limit: int) 
         summary_limit, point_limit = summary_limit // 2, point_limit // 2
 
 
-def link_href(url: str) -> str:
-    """Return `url` if it may be a link (present.safe_url), with the characters that end a
-    Markdown link encoded; "" for any other address."""
-    return quote(present.safe_url(url), safe=":/?#@!$&'*+,;=%~-._[]")
-
-
 # --- 企业微信 and 钉钉 Markdown ---------------------------------------------------------------------
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]~|])")
@@ -92,18 +91,19 @@ def md_escape(text: str) -> str:
     """Return digest text as literal Markdown text for the robots: one line, emphasis, code and
     link characters backslash-escaped, no line-start heading/quote/list marker, and no angle
     brackets (企业微信 reads <font>, 钉钉 some HTML: they become full-width ＜ ＞)."""
-    text = one_line(text).replace("<", "＜").replace(">", "＞")
+    text = one_line(present.strip_control(text)).replace("<", "＜").replace(">", "＞")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return _MD_LINE_START.sub(r"\\\1", text)
 
 
 def _md_link(label: str, url: str) -> str:
-    href = link_href(url)
+    href = present.link_target(url)
     return f"[{md_escape(label)}]({href})" if href else md_escape(label)
 
 
 def _md_item(item: Item, number: int, web_url: str, newline: str, summary_limit: int,
              point_limit: int) -> str:
+    item = present.shortened(item, ITEM_LENGTHS)
     lines = [f"**{number}. {md_escape(item.title)}**"]
     if item.summary:
         lines.append(md_escape(shorten(item.summary, summary_limit)))
@@ -114,7 +114,7 @@ def _md_item(item: Item, number: int, web_url: str, newline: str, summary_limit:
     if item.source_url or item.source_name:
         sources.append(f"来源：{_md_link(item.source_name or '原文', item.source_url)}")
     if item.id is not None and (archive := links.item_url(web_url, item.id)):
-        sources.append(f"[存档]({link_href(archive)})")
+        sources.append(f"[存档]({present.link_target(archive)})")
     if sources:
         lines.append(" · ".join(sources))
     return newline.join(lines)
@@ -130,18 +130,18 @@ def markdown_post(header: DigestSummary, items: list[Item], web_url: str, limit:
     def _join(parts: list[str]) -> str:
         return (newline * 2).join(p for p in parts if p)
 
-    top = f"# 📰 {md_escape(header.title)}{newline}{header.date} · 共 {len(items)} 条"
+    top = f"# 📰 {md_escape(shorten(header.title, TITLE_CHARS))}{newline}{header.date} · 共 {len(items)} 条"
     if day := links.day_url(web_url, header.date):
-        top += f"{newline}[在网页上查看]({link_href(day)})"
+        top += f"{newline}[在网页上查看]({present.link_target(day)})"
     overview = []
     for category, numbered in present.sections(items):
-        lines = [f"**{present.icon(category)} {md_escape(category)}**"]
-        lines += [f"{number}. {md_escape(shorten(item.title, 200))}" for number, item in numbered]
+        lines = [f"**{present.icon(category)} {md_escape(shorten(category, CATEGORY_CHARS))}**"]
+        lines += [f"{number}. {md_escape(shorten(item.title, HEADLINE_CHARS))}" for number, item in numbered]
         overview += [newline.join(run) for run in
                      _chunks(lines, lambda run: size([top, newline.join(run)]) <= limit)]
     messages = [_join(m) for m in _pack(top, overview, size, limit)]
     for category, numbered in present.sections(items):
-        title = f"## {present.icon(category)} {md_escape(category)} · {header.date}"
+        title = f"## {present.icon(category)} {md_escape(shorten(category, CATEGORY_CHARS))} · {header.date}"
         blocks = [_fit(lambda s, p, n=n, i=i: _md_item(i, n, web_url, newline, s, p),
                        lambda b, t=title: size([t, b]), limit) for n, i in numbered]
         messages += [_join(m) for m in _pack(title, blocks, size, limit)]
@@ -157,7 +157,8 @@ def dingtalk_messages(header: DigestSummary, items: list[Item],
                       web_url: str = "") -> list[tuple[str, str]]:
     """Return the post as 钉钉 markdown messages: (title shown in the chat list, text)."""
     texts = markdown_post(header, items, web_url, DINGTALK_MARKDOWN_BYTES, newline="  \n")
-    return [(f"{header.title} {header.date}", text) for text in texts]
+    title = present.strip_control(f"{one_line(shorten(header.title, TITLE_CHARS))} {header.date}")
+    return [(title, text) for text in texts]
 
 
 # --- 飞书 rich text (msg_type "post") ---------------------------------------------------------------
@@ -166,19 +167,21 @@ Paragraph = list[dict[str, object]]
 
 
 def _text(text: str, bold: bool = False) -> dict[str, object]:
-    element: dict[str, object] = {"tag": "text", "text": text}
+    element: dict[str, object] = {"tag": "text", "text": present.strip_control(text)}
     if bold:
         element["style"] = ["bold"]
     return element
 
 
 def _feishu_link(label: str, url: str) -> dict[str, object]:
-    href = link_href(url)
-    return {"tag": "a", "text": label, "href": href} if href else _text(label)
+    href = present.link_target(url)
+    return ({"tag": "a", "text": present.strip_control(label), "href": href} if href
+            else _text(label))
 
 
 def _feishu_item(item: Item, number: int, web_url: str, summary_limit: int,
                  point_limit: int) -> list[Paragraph]:
+    item = present.shortened(item, ITEM_LENGTHS)
     paragraphs: list[Paragraph] = [[_text(f"{number}. {one_line(item.title)}", bold=True)]]
     if item.summary:
         paragraphs.append([_text(one_line(shorten(item.summary, summary_limit)))])
@@ -207,7 +210,7 @@ def _feishu_post(title: str, blocks: list[list[Paragraph]]) -> dict[str, object]
         if content:
             content.append([_text("")])  # a blank line between items
         content += block
-    return {"zh_cn": {"title": title, "content": content}}
+    return {"zh_cn": {"title": present.strip_control(title), "content": content}}
 
 
 def feishu_messages(header: DigestSummary, items: list[Item],
@@ -219,19 +222,19 @@ def feishu_messages(header: DigestSummary, items: list[Item],
     top: list[Paragraph] = [[_text(f"{header.date} · 共 {len(items)} 条")]]
     if day := links.day_url(web_url, header.date):
         top.append([_feishu_link("在网页上查看", day)])
-    title = f"📰 {header.title}"
+    title = f"📰 {one_line(shorten(header.title, TITLE_CHARS))}"
 
     def size_of(title: str) -> Callable[[list[list[Paragraph]]], int]:
         return lambda blocks: feishu_body_size(_feishu_post(title, blocks))
 
     overview = []
     for category, numbered in present.sections(items):
-        lines = [[_text(f"{present.icon(category)} {category}", bold=True)]]
-        lines += [[_text(f"{n}. {one_line(shorten(i.title, 200))}")] for n, i in numbered]
+        lines = [[_text(f"{present.icon(category)} {shorten(category, CATEGORY_CHARS)}", bold=True)]]
+        lines += [[_text(f"{n}. {one_line(shorten(i.title, HEADLINE_CHARS))}")] for n, i in numbered]
         overview += _chunks(lines, lambda run: size_of(title)([top, run]) <= limit)
     messages += [_feishu_post(title, m) for m in _pack(top, overview, size_of(title), limit)]
     for category, numbered in present.sections(items):
-        title = f"{present.icon(category)} {category} · {header.date}"
+        title = f"{present.icon(category)} {shorten(category, CATEGORY_CHARS)} · {header.date}"
         size = size_of(title)
         blocks = [_fit(lambda s, p, n=n, i=i: _feishu_item(i, n, web_url, s, p),
                        lambda b, fits=size: fits([b]), limit) for n, i in numbered]

@@ -25,7 +25,6 @@ from urllib.parse import unquote, urlsplit
 
 from bot import links, present
 from bot.targets.base import HTTP_TIMEOUT_S, DeliveryError, Target
-from bot.targets.dialects import link_href
 from storage.model import DigestSummary, Item
 
 if TYPE_CHECKING:
@@ -112,7 +111,8 @@ def _template() -> jinja2.Template:
 
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("bot.targets", "templates"), autoescape=True,
-        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined, auto_reload=False)
+        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined, auto_reload=False,
+        finalize=lambda value: present.strip_control(value) if isinstance(value, str) else value)
     return environment.get_template("digest_mail.html")
 
 
@@ -143,7 +143,8 @@ class _Section:
 def mail_message(header: DigestSummary, items: list[Item], web_url: str = "") -> MailParts:
     """Return the digest as one e-mail: subject with the date and title, plain text and HTML."""
     sections = [_Section(section.category, section.icon, [
-        _Entry(n, i, link_href(i.source_url), links.item_url(web_url, i.id) if i.id is not None else "")
+        _Entry(n, i, present.link_target(i.source_url),
+               links.item_url(web_url, i.id) if i.id is not None else "")
         for n, i in section.items]) for section in present.sections(items)]
     day = links.day_url(web_url, header.date)
     one_line = present.one_line
@@ -164,4 +165,5 @@ def mail_message(header: DigestSummary, items: list[Item], web_url: str = "") ->
                 lines.append(f"   存档：{entry.archive}")
             lines.append("")
     html = _template().render(header=header, sections=sections, day=day, total=len(items))
-    return MailParts(subject, "\n".join(lines).rstrip() + "\n", html)
+    return MailParts(present.strip_control(subject),
+                     present.strip_control("\n".join(lines).rstrip() + "\n"), html)

@@ -29,14 +29,14 @@ import markupsafe
 import tornado.httpserver
 import tornado.web
 
-from bot import links
+from bot import links, present
 from bot.logs import configure_logging
 from bot.present import safe_url, strip_control
 from bot.web import feeds
 from bot.web.clients import Proxies, TokenBuckets
 from bot.web.responses import Data, Page, Request, Response
 from handlers import web
-from storage.categories import CANONICAL, SHORT_NAMES
+from storage.categories import CANONICAL
 from storage.model import Refusal
 
 if TYPE_CHECKING:
@@ -91,8 +91,8 @@ def template_environment() -> jinja2.Environment:
         day_url=links.day_url, item_url=links.item_url, search_url=links.search_url,
         what_url=links.what_url, week_url=links.week_url, category_url=links.category_url,
         trend_url=links.trend_url, feed_url=links.feed_url, CANONICAL=CANONICAL,
-        SHORT_NAMES=SHORT_NAMES, Refusal=Refusal, css_version=hashlib.sha256(css).hexdigest()[:12])
-    environment.filters["short"] = lambda name: SHORT_NAMES.get(name, name)
+        Refusal=Refusal, css_version=hashlib.sha256(css).hexdigest()[:12])
+    environment.filters["short"] = present.short_name
     environment.filters["http_only"] = safe_url  # a file's javascript: link is never a link
     return environment
 
