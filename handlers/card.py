@@ -18,7 +18,7 @@ from bot import chart, links, render
 from bot.render import card as card_render
 from bot.send import send_photo
 from bot.state import Context
-from handlers.common import reply, thread_of
+from handlers.common import echoed, reply, thread_of
 from storage import digests
 
 
@@ -27,7 +27,7 @@ async def card(update: Update, context: Context) -> None:
     asked = " ".join(context.args)
     date = digests.parse_date(asked) if asked else None
     if asked and date is None:
-        await reply(update, context, card_render.card_date_error(context.lang, asked))
+        await reply(update, context, card_render.card_date_error(context.lang, echoed(asked)))
         return
     await _send_card(update, context, date, asked_for=bool(asked))
 

@@ -27,6 +27,19 @@ from bot.state import Context
 from storage import readers
 
 Handler = Callable[[Update, Context], Awaitable[None]]
+ECHO_LIMIT = 64  # characters of a user's argument a reply quotes back
+ECHO_NAMES = 5  # names of a list a reply quotes back
+
+
+def echoed(text: str) -> str:
+    """Return `text` (a user's argument) as a reply quotes it: at most ECHO_LIMIT characters,
+    shortened with "…", so a reply stays within Telegram's limits whatever was sent."""
+    return text if len(text) <= ECHO_LIMIT else text[:ECHO_LIMIT - 1].rstrip() + "…"
+
+
+def echoed_names(names: list[str]) -> list[str]:
+    """Return the first ECHO_NAMES of `names` as a reply quotes them, "…" standing for the rest."""
+    return [echoed(n) for n in names[:ECHO_NAMES]] + (["…"] if len(names) > ECHO_NAMES else [])
 
 
 def today_in_zone(settings: Settings) -> str:

@@ -20,7 +20,7 @@ from bot.render import readers as reader_render
 from bot.send import send_photo
 from bot.state import Context
 from handlers import ask
-from handlers.common import reply, thread_of, today_in_zone
+from handlers.common import echoed, echoed_names, reply, thread_of, today_in_zone
 from storage import digests, readers
 from storage import search as index_search
 from storage.categories import CANONICAL, canonical_category
@@ -48,7 +48,8 @@ async def subscribe(update: Update, context: Context) -> None:
     chosen = [canonical_category(n) for n in names]
     unknown = [n for n, c in zip(names, chosen, strict=True) if c is None]
     if unknown:
-        await reply(update, context, reader_render.unknown_categories(context.lang, unknown))
+        await reply(update, context, reader_render.unknown_categories(context.lang,
+                                                                  echoed_names(unknown)))
         return
     reader = await asyncio.to_thread(_subscribe, context.bot_data.db, update.effective_chat.id,
                                      chosen, update.effective_user.language_code)
@@ -144,8 +145,8 @@ async def unwatch(update: Update, context: Context) -> None:
         return
     removed = await asyncio.to_thread(readers.remove_watch, context.bot_data.db,
                                       update.effective_chat.id, keyword)
-    await reply(update, context, reader_render.watch_removed(context.lang, " ".join(keyword.split()),
-                                                             removed))
+    shown = echoed(" ".join(keyword.split()))
+    await reply(update, context, reader_render.watch_removed(context.lang, shown, removed))
 
 
 async def watches(update: Update, context: Context) -> None:
@@ -165,7 +166,7 @@ async def lang(update: Update, context: Context) -> None:
         await reply(update, context, reader_render.language_view(context.lang, choice))
         return
     if asked not in (*LANGUAGES, "auto"):
-        await reply(update, context, reader_render.language_usage(context.lang, asked))
+        await reply(update, context, reader_render.language_usage(context.lang, echoed(asked)))
         return
     choice = "" if asked == "auto" else asked
     await asyncio.to_thread(_choose_language, state.db, user.id, choice, user.language_code)
@@ -213,7 +214,7 @@ async def week(update: Update, context: Context) -> None:
     asked = " ".join(context.args)
     end = digests.parse_date(asked) if asked else None
     if asked and end is None:
-        await reply(update, context, render.date_error(context.lang, asked, "week"))
+        await reply(update, context, render.date_error(context.lang, echoed(asked), "week"))
         return
     end, stories = await asyncio.to_thread(week_or_newest, context.bot_data.db, end)
     if end is None:

@@ -16,7 +16,7 @@ from telegram.error import BadRequest
 
 from bot import render
 from bot.state import Context
-from handlers.common import is_admin, reply, today_in_zone
+from handlers.common import echoed, is_admin, reply, today_in_zone
 from storage import digests, posts, readers
 from storage import search as index_search
 from storage.model import CategoryCount, Item, SearchResult, WhatResult
@@ -37,7 +37,7 @@ async def today(update: Update, context: Context) -> None:
     asked = " ".join(context.args)
     date = digests.parse_date(asked) if asked else today_in_zone(state.settings)
     if date is None:
-        await reply(update, context, render.date_error(lang, asked, "today"))
+        await reply(update, context, render.date_error(lang, echoed(asked), "today"))
         return
     found = await asyncio.to_thread(digests.day_with_neighbours, state.db, date, not asked)
     if found is None:
@@ -114,7 +114,7 @@ async def category(update: Update, context: Context) -> None:
         return
     resolved, items, total, query_id = await asyncio.to_thread(_category_first_page, db, name)
     if resolved is None:
-        await reply(update, context, render.unknown_category(context.lang, name))
+        await reply(update, context, render.unknown_category(context.lang, echoed(name)))
         return
     await reply(update, context, render.category_page(context.lang, resolved, items, total, 0,
                                                       query_id))
