@@ -33,6 +33,8 @@ BATCH_ITEMS = 2000  # ... and after this many items (each table gets one bulk wr
 PARALLEL_MIN_FILES = 200  # files to index before worker processes are worth starting
 PARALLEL_CHUNK = 16  # files per task sent to a worker
 DIGEST_SUFFIXES = {".md", ".markdown", ".txt"}
+EARLIEST_DATE = dt.date(2000, 1, 1)  # digests dated before are refused (a typo, not AI news)
+LATEST_DAYS_AHEAD = 366  # ... and those dated more than a year after today
 
 
 class IngestStatus(StrEnum):
@@ -243,6 +245,16 @@ def _after_one(db: Database, outcome: IngestOutcome) -> IngestOutcome:
     return outcome
 
 
+def date_refusal(date: str, today: dt.date | None = None) -> str | None:
+    """Return why a digest dated `date` (YYYY-MM-DD) is refused, or None if its date is sane:
+    from EARLIEST_DATE to LATEST_DAYS_AHEAD days after `today` (default: the local date).
+    Week and trend arithmetic over the archive needs dates far from the calendar's ends."""
+    latest = (today or dt.date.today()) + dt.timedelta(days=LATEST_DAYS_AHEAD)
+    if EARLIEST_DATE.isoformat() <= date <= latest.isoformat():
+        return None
+    return f"date {date} is out of range ({EARLIEST_DATE.isoformat()} to {latest.isoformat()})"
+
+
 def _reason(exc: DigestError) -> str:
     return f"line {exc.line}: {exc.reason}" if exc.line else exc.reason
 
@@ -335,6 +347,8 @@ def _store_entries(db: Database, entries: list[_Entry]) -> dict[_Entry, IngestOu
         elif entry.items > MAX_ITEMS_PER_DIGEST:
             decided[entry] = IngestOutcome(entry.name, IngestStatus.REJECTED, reason=(
                 f"too many items ({entry.items} > {MAX_ITEMS_PER_DIGEST})"))
+        elif entry.date and (refusal := date_refusal(entry.date)):
+            decided[entry] = IngestOutcome(entry.name, "rejected", reason=refusal)
         else:
             candidates.append(entry)
     dates = [entry.date for entry in candidates]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import time
@@ -11,7 +12,7 @@ import pytest
 
 from storage.backend import open_db
 from storage.digests import digest_on
-from storage.index import ingest_bytes, ingest_file, ingest_paths
+from storage.index import LATEST_DAYS_AHEAD, ingest_bytes, ingest_file, ingest_paths
 from storage.search import search
 from storage.sqlite import MIGRATIONS
 
@@ -564,3 +565,24 @@ def test_match_ids_each_answers_each_expression_as_match_ids_does(db) -> None:
     assert all(week[0] <= i <= week[1] for ids in each for i in ids)
     assert all(ids == sorted(ids, reverse=True) for ids in each)
     assert db.match_ids_each([], week) == []
+
+
+def test_digests_dated_outside_a_sane_range_are_rejected_with_the_reason(db, digest_dir: Path) -> None:
+    body = "\n\n**产品与应用发布**\n\n条目\n说明：x\n"
+    far = dt.date.today() + dt.timedelta(days=LATEST_DAYS_AHEAD + 1)
+    near = dt.date.today() + dt.timedelta(days=LATEST_DAYS_AHEAD)
+    for name, date in [("end.md", "9999-12-31"), ("start.md", "0001-01-01"),
+                       ("1999.md", "1999-12-31"), ("far.md", far.isoformat()),
+                       ("2000.md", "2000-01-01"), ("near.md", near.isoformat())]:
+        (digest_dir / name).write_text(f"# AI 行业动态 ({date})" + body, encoding="utf-8")
+    outcomes = {Path(o.path).name: o for o in ingest_paths(db, [digest_dir])}
+    rejected = {name: o.reason for name, o in outcomes.items() if o.status == "rejected"}
+    assert set(rejected) == {"end.md", "start.md", "1999.md", "far.md"}
+    assert rejected["end.md"] == (f"date 9999-12-31 is out of range (2000-01-01 to "
+                                  f"{near.isoformat()})")
+    assert "0001-01-01" in rejected["start.md"] and far.isoformat() in rejected["far.md"]
+    assert outcomes["2000.md"].status == outcomes["near.md"].status == "indexed"
+    assert _count(db, "digests") == 7
+    assert digest_on(db, "9999-12-31") is None and digest_on(db, "0001-01-01") is None
+    upload = ingest_bytes(db, ("# AI 行业动态 (9999-12-31)" + body).encode(), "upload.md")
+    assert upload.status == "rejected" and "out of range" in upload.reason
