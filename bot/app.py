@@ -110,6 +110,8 @@ def build_application(settings: Settings, db: Database,
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS,
                                    ask.group_text))
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, ask.unknown_command))
+    # Last: every other button press is answered too (tampered data, inline messages).
+    app.add_handler(CallbackQueryHandler(common.unknown_button))
     app.add_error_handler(on_error)
     return app
 
@@ -144,11 +146,19 @@ async def on_error(update: object, context: Context) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("error while handling update %s: %s", update_id, type(context.error).__name__,
               exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat:
-        # A new context: pick_language's choice is not on it; a kept /lang choice is, mostly.
-        user = update.effective_user
-        choice = context.bot_data.language_choices.get(user.id) if user else None
-        lang = translations_for(choice or "", user.language_code if user else None)
+    if not isinstance(update, Update):
+        return
+    # A new context: pick_language's choice is not on it; a kept /lang choice is, mostly.
+    user = update.effective_user
+    choice = context.bot_data.language_choices.get(user.id) if user else None
+    lang = translations_for(choice or "", user.language_code if user else None)
+    if update.callback_query:  # the button stops spinning (answering twice is refused: fine)
+        try:
+            await update.callback_query.answer(
+                None if update.effective_chat else render.something_went_wrong(lang).text)
+        except Exception:
+            log.info("could not answer the button of update %s", update_id)
+    if update.effective_chat:
         try:
             await send(context.bot, update.effective_chat.id, render.something_went_wrong(lang),
                        thread_of(update))

@@ -15,7 +15,7 @@ from bot.render import admin as admin_render
 from bot.render import target_status
 from bot.state import BotState, Context
 from bot.targets import deliver as target_delivery
-from handlers.common import admin_only, reply, today_in_zone
+from handlers.common import admin_only, chat_button, reply, today_in_zone, unknown_button
 from storage import posts, readers
 from storage import targets as target_records
 from storage.digests import archive_stats, digest_or_newest, parse_date
@@ -186,11 +186,15 @@ async def upload(update: Update, context: Context) -> None:
         await delivery.notify_watches(context.bot, context.bot_data)
 
 
+@chat_button
 @admin_only
 async def publish_button(update: Update, context: Context) -> None:
     """The "publish now" button under an upload preview."""
     callback = update.callback_query
-    date = callback.data.split(":", 1)[1]
+    date = parse_date(callback.data.split(":", 1)[1])
+    if date is None:
+        await unknown_button(update, context)
+        return
     settings = context.bot_data.settings
     if not settings.channel_id:
         await callback.answer(admin_render.no_channel_alert(context.lang), show_alert=True)

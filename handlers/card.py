@@ -18,7 +18,7 @@ from bot import chart, links, render
 from bot.render import card as card_render
 from bot.send import send_photo
 from bot.state import Context
-from handlers.common import echoed, reply, thread_of
+from handlers.common import chat_button, echoed, reply, thread_of, unknown_button
 from storage import digests
 
 
@@ -32,11 +32,16 @@ async def card(update: Update, context: Context) -> None:
     await _send_card(update, context, date, asked_for=bool(asked))
 
 
+@chat_button
 async def card_button(update: Update, context: Context) -> None:
     """The "🖼 长图" button under /today (`k:DATE`): the same card as /card DATE."""
     callback = update.callback_query
+    date = digests.parse_date(callback.data.removeprefix("k:"))
+    if date is None:
+        await unknown_button(update, context)
+        return
     await callback.answer()
-    await _send_card(update, context, callback.data.removeprefix("k:"), asked_for=True)
+    await _send_card(update, context, date, asked_for=True)
 
 
 async def _send_card(update: Update, context: Context, date: str | None, asked_for: bool) -> None:

@@ -84,6 +84,37 @@ async def pick_language(update: object, context: Context) -> None:
     context.lang = translations_for(choice, user.language_code)
 
 
+def button_number(text: str, limit: int) -> int | None:
+    """Return the number in a button's data (ASCII digits, below `limit`), or None: the data of a
+    button can be edited by whoever presses it."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(limit)):
+        return None
+    number = int(text)
+    return number if number < limit else None
+
+
+async def unknown_button(update: Update, context: Context) -> None:
+    """A press this bot cannot act on (data no keyboard of it sends, tampered, or a button on an
+    inline message): answered with a short notice, so the button stops spinning."""
+    await update.callback_query.answer(render.button_unknown(context.lang))
+
+
+def chat_button(handler: Handler) -> Handler:
+    """Wrap a button handler: a press that came without its message's chat (a button on an inline
+    message: no keyboard of this bot is there) or without data (PTB hands a press with empty data
+    to every pattern's handler) is answered by `unknown_button` instead."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: Context) -> None:
+        callback = update.callback_query
+        if callback is None or not callback.data or update.effective_chat is None:
+            await unknown_button(update, context)
+            return
+        await handler(update, context)
+
+    return wrapper
+
+
 def admin_only(handler: Handler) -> Handler:
     """Wrap an admin command: anyone else gets a polite refusal that reveals nothing."""
 

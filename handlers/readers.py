@@ -20,7 +20,16 @@ from bot.render import readers as reader_render
 from bot.send import send_photo
 from bot.state import Context
 from handlers import ask
-from handlers.common import echoed, echoed_names, reply, thread_of, today_in_zone
+from handlers.common import (
+    button_number,
+    chat_button,
+    echoed,
+    echoed_names,
+    reply,
+    thread_of,
+    today_in_zone,
+    unknown_button,
+)
 from storage import digests, readers
 from storage import search as index_search
 from storage.categories import CANONICAL, canonical_category
@@ -79,11 +88,19 @@ async def settings(update: Update, context: Context) -> None:
     await reply(update, context, reader_render.settings_view(context.lang, reader))
 
 
+@chat_button
 async def settings_button(update: Update, context: Context) -> None:
-    """A /settings button: toggle a category (`r:c:N`, `r:c:-` = all) or the subscription (`r:s:1|0`)."""
+    """A /settings button: toggle a category (`r:c:N`, `r:c:-` = all) or the subscription (`r:s:1|0`);
+    only in private (pressed in a group, it would subscribe the group: answered why not)."""
     callback = update.callback_query
     _, kind, value = callback.data.split(":")
-    reader = await asyncio.to_thread(_toggle, context.bot_data.db, callback.message.chat.id,
+    if kind == "c" and value != "-" and button_number(value, len(CANONICAL)) is None:
+        await unknown_button(update, context)
+        return
+    if not _private(update):
+        await callback.answer(reader_render.private_only(context.lang, "settings").text)
+        return
+    reader = await asyncio.to_thread(_toggle, context.bot_data.db, update.effective_chat.id,
                                      kind, value, callback.from_user.language_code)
     view = reader_render.settings_view(context.lang, reader)
     await callback.answer(reader_render.settings_updated(context.lang))

@@ -16,7 +16,7 @@ from telegram.error import BadRequest
 
 from bot import render
 from bot.state import Context
-from handlers.common import echoed, is_admin, reply, today_in_zone
+from handlers.common import button_number, chat_button, echoed, is_admin, reply, today_in_zone, unknown_button
 from storage import digests, posts, readers
 from storage import search as index_search
 from storage.model import CategoryCount, Item, SearchResult, WhatResult
@@ -24,6 +24,8 @@ from storage.stories import what as what_happened
 
 if TYPE_CHECKING:
     from storage.backend import Database
+
+MAX_PAGE = 100_000  # a page number a button may carry (far past any archive's last page)
 
 
 async def start(update: Update, context: Context) -> None:
@@ -79,19 +81,24 @@ def _first_page(db: Database, query: str, day: str) -> tuple[SearchResult, int]:
     return result, posts.remember_query(db, query)
 
 
+@chat_button
 async def search_button(update: Update, context: Context) -> None:
     """A ◀ ▶ or category button under search results: edit the message to that page."""
     callback = update.callback_query
-    _, query_id, page, code = callback.data.split(":", 3)
+    _, query_text, page_text, code = callback.data.split(":", 3)
+    query_id = button_number(query_text, posts.QUERY_ID_MAX)
+    page = button_number(page_text, MAX_PAGE)
     category = render.category_from_code(code)
-    result = await asyncio.to_thread(_search_page, context.bot_data.db, int(query_id), category,
-                                     int(page))
+    if query_id is None or page is None or (category is None and code != "-"):
+        await unknown_button(update, context)
+        return
+    result = await asyncio.to_thread(_search_page, context.bot_data.db, query_id, category, page)
     if result is None:
         await callback.answer(render.search_expired(context.lang))
         return
     await callback.answer()
-    await _edit(callback, render.search_page(context.lang, result, int(query_id), int(page),
-                                             category, context.bot_data.settings.web_url))
+    await _edit(callback, render.search_page(context.lang, result, query_id, page, category,
+                                             context.bot_data.settings.web_url))
 
 
 def _search_page(db: Database, query_id: int, category: str | None,
@@ -135,18 +142,24 @@ def _category_first_page(db: Database, name: str) -> tuple[str | None, list[Item
     return resolved, items, total, posts.remember_query(db, f"category:{resolved}")
 
 
+@chat_button
 async def category_button(update: Update, context: Context) -> None:
     """A category or paging button: edit the message to that category's page."""
     callback = update.callback_query
-    _, query_id, page = callback.data.split(":", 2)
+    _, query_text, page_text = callback.data.split(":", 2)
+    query_id = button_number(query_text, posts.QUERY_ID_MAX)
+    page = button_number(page_text, MAX_PAGE)
+    if query_id is None or page is None:
+        await unknown_button(update, context)
+        return
     resolved, items, total = await asyncio.to_thread(_category_page, context.bot_data.db,
-                                                     int(query_id), int(page))
+                                                     query_id, page)
     await callback.answer()
     if resolved is None:
         await _edit(callback, render.category_gone(context.lang))
         return
-    await _edit(callback, render.category_page(context.lang, resolved, items, total, int(page),
-                                               int(query_id)))
+    await _edit(callback, render.category_page(context.lang, resolved, items, total, page,
+                                               query_id))
 
 
 def _category_page(db: Database, query_id: int, page: int) -> tuple[str | None, list[Item], int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -129,15 +130,29 @@ def claim_once(db: Database, key: str) -> bool:
     return cursor.rowcount == 1
 
 
+# Saved-query ids are random in [QUERY_ID_MIN, QUERY_ID_MAX): a button's data can be edited by
+# whoever presses it, so ids in sequence let anyone page through other readers' searches.
+# 2**53 keeps them exact in JSON and short in callback data (16 digits).
+QUERY_ID_MIN = 2**40
+QUERY_ID_MAX = 2**53
+
+
 def remember_query(db: Database, text: str) -> int:
-    """Return a short id for `text` (a search query or a category), for button callback data."""
-    db.write("INSERT INTO queries (text, used_at) VALUES ($1, $2) ON CONFLICT (text) DO UPDATE "
-               "SET used_at = excluded.used_at", (text, utc_now()))
-    return db.execute("SELECT id FROM queries WHERE text = $1", (text,)).fetchone()[0]
+    """Return an unguessable id for `text` (a search query or a category), for button callback
+    data; the same text keeps its id (one saved before ids were random gets a random one)."""
+    fresh = QUERY_ID_MIN + secrets.randbelow(QUERY_ID_MAX - QUERY_ID_MIN)
+    db.write("INSERT INTO queries (id, text, used_at) VALUES ($1, $2, $3) ON CONFLICT (text) DO "
+             "UPDATE SET used_at = excluded.used_at, "
+             "id = CASE WHEN queries.id < $4 THEN excluded.id ELSE queries.id END",
+             (fresh, text, utc_now(), QUERY_ID_MIN))
+    return int(db.execute("SELECT id FROM queries WHERE text = $1", (text,)).fetchone()[0])
 
 
 def recall_query(db: Database, identifier: int) -> str | None:
-    """Return the text saved under `identifier`, or None."""
+    """Return the text saved under `identifier`, or None (also for an id outside the random
+    range: one in sequence, from before ids were random, or a tampered one)."""
+    if not QUERY_ID_MIN <= identifier < QUERY_ID_MAX:
+        return None
     row = db.execute("SELECT text FROM queries WHERE id = $1", (identifier,)).fetchone()
     return row[0] if row else None
 

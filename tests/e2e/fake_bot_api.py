@@ -23,10 +23,11 @@ when uploading files) or JSON. Everything below is synchronous and thread-safe.
 * Files: ``add_file(file_id, content, file_name, mime_type=...) -> Document dict`` (served by
   ``getFile`` and ``GET /file/bot<token>/<file_path>``), ``file_content(file_id)`` (also for
   files the bot uploaded).
-* Inspection: ``calls(method=None)`` (dicts: method, params (JSON decoded), files, status
-  (HTTP code, None if dropped), response, time), ``sent(chat_id=None)`` (sent/edited
-  messages: method, chat_id, message_id, text, caption, parse_mode, reply_markup,
-  disable_web_page_preview, link_preview_options, preview_disabled, params, message, time),
+* Inspection: ``pushed(update_id)`` (the update as queued), ``calls(method=None)`` (dicts:
+  method, params (JSON decoded), files, status (HTTP code, None if dropped), response, time),
+  ``sent(chat_id=None)`` (sent/edited messages: method, chat_id, message_id, text, caption,
+  parse_mode, reply_markup, disable_web_page_preview, link_preview_options, preview_disabled,
+  params, message, time),
   ``answered_callbacks()``, ``commands``, ``commands_for(language_code="", scope=None)``,
   ``webhook`` (params of the last setWebhook), ``menu_buttons`` (chat id, None for the default,
   -> the MenuButton of setChatMenuButton).
@@ -184,6 +185,7 @@ class FakeBotAPI:
         self._message_ids: defaultdict[int, itertools.count[int]] = defaultdict(
             lambda: itertools.count(1))
         self._updates: deque[JSONDict] = deque()
+        self._pushed: dict[int, JSONDict] = {}
         self._calls: list[JSONDict] = []
         self._log: list[JSONDict] = []
         self._messages: dict[tuple[int, int], JSONDict] = {}
@@ -259,6 +261,7 @@ class FakeBotAPI:
         """Queue an update; its ``update_id`` is assigned and returned."""
         with self._cond:
             update = {**update, "update_id": next(self._ids)}
+            self._pushed[update["update_id"]] = update
             for kind in ("callback_query", "inline_query"):
                 if kind in update:
                     self._open_queries.add(str(update[kind]["id"]))
@@ -372,6 +375,11 @@ class FakeBotAPI:
         """Delete a topic, as a member of the forum would (messages into it then fail)."""
         with self._cond:
             del self._topics[chat_id][thread_id]
+
+    def pushed(self, update_id: int) -> JSONDict:
+        """The update queued as `update_id` (e.g. to read a button press's query id)."""
+        with self._cond:
+            return self._pushed[update_id]
 
     def calls(self, method: str | None = None) -> list[JSONDict]:
         """Every request received (optionally only for ``method``), oldest first."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from handlers.common import ECHO_LIMIT
+from storage import readers
 from tests.e2e.conftest import USER_ID
 
 LONG = "长" * 4086  # a command and a 4,086-character argument: one full message
@@ -54,3 +55,59 @@ async def test_digests_dated_at_the_calendars_ends_are_refused_and_trend_still_w
         await fake_api.wait_for_async(lambda c: c in _replies(fake_api, USER_ID), count=2)
         newest = _replies(fake_api, USER_ID)[1]["params"]["text"]
         assert "以下是最新一期（2026-02-08）" in newest and "9999" not in newest
+
+
+async def _answer_of(fake_api, update_id: int) -> dict:
+    """The params of the successful answerCallbackQuery of the button press `update_id`."""
+    query_id = fake_api.pushed(update_id)["callback_query"]["id"]
+    (call,) = await fake_api.wait_for_async(
+        lambda c: c["method"] == "answerCallbackQuery" and c["status"] == 200
+        and c["params"].get("callback_query_id") == query_id)
+    return call["params"]
+
+
+async def test_every_button_press_is_answered_whatever_its_data(bot, fake_api) -> None:
+    fake_api.push_command("/search AI", user_id=USER_ID)
+    (results,) = await fake_api.wait_for_async(lambda c: c in _replies(fake_api, USER_ID))
+    buttons = [b["callback_data"] for row in results["params"]["reply_markup"]["inline_keyboard"]
+               for b in row]
+    query_id = int(buttons[0].split(":")[1])
+    message = fake_api.sent(USER_ID)[0]
+    unknown = [f"s:{'9' * 40}:0:-", f"s:{query_id}:{'9' * 30}:-", f"s:{query_id}:0:9",
+               f"c:{'9' * 40}:0", f"c:{query_id}:{'9' * 30}", "r:c:7", "r:c:99", "", "zz:1",
+               "k:2026-99-99", "s:1", "r:x:y", "s:-1:0:-"]
+    expired = [f"s:{query_id + 1}:1:-", "s:1:1:-"]  # another's search, one saved in sequence
+    pressed = {data: fake_api.push_callback(data, message, user_id=USER_ID)
+               for data in unknown + expired + ["p:2026-02-30"]}
+    answers = {data: (await _answer_of(fake_api, update_id)).get("text", "")
+               for data, update_id in pressed.items()}
+    notice = "这个按钮已失效，请重新发送命令。"
+    assert {data for data, text in answers.items() if text == notice} == set(unknown)
+    assert {data for data, text in answers.items() if "过期" in text} == set(expired)
+    assert answers["p:2026-02-30"] == "抱歉，此操作仅限管理员。"
+    said = [c["params"].get("text", "") for c in _replies(fake_api, USER_ID)]
+    assert len(said) == 1  # no apology, no edit: nothing but the answers
+
+
+async def test_a_button_on_an_inline_message_is_answered(bot, fake_api) -> None:
+    fake_api.push_command("/search AI", user_id=USER_ID)
+    (results,) = await fake_api.wait_for_async(lambda c: c in _replies(fake_api, USER_ID))
+    data = results["params"]["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    for press in (data, "r:s:1", "k:2026-02-08", "p:2026-02-08", "nonsense"):
+        update_id = fake_api.push_update({"callback_query": {
+            "id": f"inline-{press}", "from": {"id": USER_ID, "is_bot": False, "first_name": "T"},
+            "chat_instance": "1", "inline_message_id": "AgAAAInline", "data": press}})
+        assert (await _answer_of(fake_api, update_id)).get("text")
+    assert not fake_api.calls("editMessageText") and len(_replies(fake_api, USER_ID)) == 1
+
+
+async def test_a_subscribe_button_pressed_in_a_group_does_not_subscribe_it(bot, fake_api) -> None:
+    group = -5001
+    fake_api.push_command("/category", chat_id=group, user_id=USER_ID, chat_type="group")
+    await fake_api.wait_for_async(lambda c: c in _replies(fake_api, group))
+    menu = fake_api.sent(group)[0]
+    for data in ("r:s:1", "r:c:2", "r:c:-"):
+        update_id = fake_api.push_callback(data, menu, user_id=USER_ID)
+        assert "私聊" in (await _answer_of(fake_api, update_id))["text"]
+    assert readers.get_reader(bot.db, group) is None and not readers.subscribers(bot.db)
+    assert len(_replies(fake_api, group)) == 1
