@@ -30,7 +30,7 @@ from handlers.common import (
     today_in_zone,
     unknown_button,
 )
-from storage import digests, readers
+from storage import dates, digests, readers
 from storage import search as index_search
 from storage.categories import CANONICAL, canonical_category
 from storage.model import Item, Refusal, Trend
@@ -232,6 +232,10 @@ async def week(update: Update, context: Context) -> None:
     end = digests.parse_date(asked) if asked else None
     if asked and end is None:
         await reply(update, context, render.date_error(context.lang, echoed(asked), "week"))
+        return
+    if end is not None and not dates.shifts_by_a_week(end):
+        await reply(update, context, reader_render.week_out_of_range(context.lang, end,
+                                                                     dates.EARLIEST, dates.LATEST))
         return
     end, stories = await asyncio.to_thread(week_or_newest, context.bot_data.db, end)
     if end is None:

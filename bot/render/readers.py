@@ -202,6 +202,12 @@ def trend_text(lang: Translations, trend: Trend) -> Reply | None:
 # --- /week -----------------------------------------------------------------------------
 
 
+def week_out_of_range(lang: Translations, date: str, earliest: str, latest: str) -> Reply:
+    """Return the answer to /week with a date whose week the calendar cannot hold."""
+    return Reply(lang.gettext("日期超出范围：{date}。/week 可查 {earliest} 至 {latest} 之间的日期。")
+                 .format(date=esc(date), earliest=esc(earliest), latest=esc(latest)))
+
+
 def week_board(lang: Translations, stories: list[Story], start: str, end: str) -> list[Reply]:
     """Return the weekly story board: stories ranked by days and items reported, each with its dates."""
     _ = lang.gettext

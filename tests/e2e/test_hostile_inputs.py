@@ -111,3 +111,19 @@ async def test_a_subscribe_button_pressed_in_a_group_does_not_subscribe_it(bot, 
         assert "私聊" in (await _answer_of(fake_api, update_id))["text"]
     assert readers.get_reader(bot.db, group) is None and not readers.subscribers(bot.db)
     assert len(_replies(fake_api, group)) == 1
+
+
+async def test_week_at_the_calendars_ends_says_which_dates_it_takes(bot, fake_api) -> None:
+    for date in ("0001-01-01", "9999-12-31", "0001-01-07", "9999-12-25"):
+        fake_api.push_command(f"/week {date}", user_id=USER_ID)
+    await fake_api.wait_for_async(lambda c: c in _replies(fake_api, USER_ID), count=4)
+    texts = [c["params"]["text"] for c in _replies(fake_api, USER_ID)]
+    for date, text in zip(("0001-01-01", "9999-12-31", "0001-01-07", "9999-12-25"), texts,
+                          strict=True):
+        assert text == f"日期超出范围：{date}。/week 可查 0001-01-08 至 9999-12-24 之间的日期。"
+    fake_api.push_command("/week 0001-01-08", user_id=USER_ID)
+    fake_api.push_command("/week 9999-12-24", user_id=USER_ID, language_code="en")
+    await fake_api.wait_for_async(lambda c: c in _replies(fake_api, USER_ID), count=6)
+    first, last = (c["params"]["text"] for c in _replies(fake_api, USER_ID)[4:])
+    assert first == "📅 0001-01-02 ~ 0001-01-08 没有日报。"
+    assert "9999-12-18" in last and "9999-12-24" in last
