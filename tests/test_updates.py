@@ -44,3 +44,30 @@ async def test_a_slow_update_holds_back_its_own_chat_but_not_another() -> None:
 async def _until(condition) -> None:
     while not condition():
         await asyncio.sleep(0.01)
+
+
+async def test_a_flood_in_one_chat_takes_one_slot_and_never_holds_back_another() -> None:
+    processor = ChatOrderedUpdates(max_concurrent_updates=4)
+    finished: list[str] = []
+    release = asyncio.Event()
+
+    async def flooded(n: int) -> None:
+        await release.wait()
+        finished.append(f"flood {n}")
+
+    async def quick(name: str) -> None:
+        finished.append(name)
+
+    async with processor:
+        flood = [asyncio.create_task(processor.process_update(_update(n, 1), flooded(n)))
+                 for n in range(100)]
+        others = [asyncio.create_task(processor.process_update(_update(100 + n, 2 + n),
+                                                               quick(f"chat {2 + n}")))
+                  for n in range(3)]
+        await asyncio.wait_for(asyncio.gather(*others), 5)  # while the flood's first waits
+        assert finished == ["chat 2", "chat 3", "chat 4"]
+        assert processor.current_concurrent_updates == 1
+        release.set()
+        await asyncio.gather(*flood)
+    assert finished[3:] == [f"flood {n}" for n in range(100)]
+    assert processor.max_concurrent_updates == 4 and processor.current_concurrent_updates == 0

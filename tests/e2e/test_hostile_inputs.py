@@ -127,3 +127,18 @@ async def test_week_at_the_calendars_ends_says_which_dates_it_takes(bot, fake_ap
     first, last = (c["params"]["text"] for c in _replies(fake_api, USER_ID)[4:])
     assert first == "📅 0001-01-02 ~ 0001-01-08 没有日报。"
     assert "9999-12-18" in last and "9999-12-24" in last
+
+
+async def test_a_flood_in_one_chat_never_keeps_another_chat_waiting(bot, fake_api) -> None:
+    flooder, flood = 2002, 164  # 100 more than the 64 updates handled at once
+    for _ in range(flood):
+        fake_api.push_command("/help", user_id=flooder)
+    fake_api.push_command("/help", user_id=USER_ID)
+    await fake_api.wait_for_async(lambda c: c in _replies(fake_api, USER_ID), timeout=30)
+    flood_before = len(_replies(fake_api, flooder))
+    # Before the fix the other chat waited for 101 of the flood's replies (the flood held every
+    # slot while waiting for its own turn); now it is answered among the flood's first few.
+    assert flood_before < 50, flood_before
+    await fake_api.wait_for_async(lambda c: c in _replies(fake_api, flooder), count=flood,
+                                  timeout=60)
+    assert all(c["status"] == 200 for c in _replies(fake_api, flooder))
