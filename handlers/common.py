@@ -96,7 +96,8 @@ def button_number(text: str, limit: int) -> int | None:
 async def unknown_button(update: Update, context: Context) -> None:
     """A press this bot cannot act on (data no keyboard of it sends, tampered, or a button on an
     inline message): answered with a short notice, so the button stops spinning."""
-    await update.callback_query.answer(render.button_unknown(context.lang))
+    if update.callback_query is not None:
+        await update.callback_query.answer(render.button_unknown(context.lang))
 
 
 def chat_button(handler: Handler) -> Handler:

@@ -348,7 +348,7 @@ def _store_entries(db: Database, entries: list[_Entry]) -> dict[_Entry, IngestOu
             decided[entry] = IngestOutcome(entry.name, IngestStatus.REJECTED, reason=(
                 f"too many items ({entry.items} > {MAX_ITEMS_PER_DIGEST})"))
         elif entry.date and (refusal := date_refusal(entry.date)):
-            decided[entry] = IngestOutcome(entry.name, "rejected", reason=refusal)
+            decided[entry] = IngestOutcome(entry.name, IngestStatus.REJECTED, reason=refusal)
         else:
             candidates.append(entry)
     dates = [entry.date for entry in candidates]
