@@ -18,13 +18,14 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
 from storage.backend import Database, backend_of, numbered
 from storage.model import Digest, DigestError, Item
 from storage.parse import parse_bytes
+from storage.terms import fill_terms, forget_days, item_terms, mark_current, packed, record, refind_first
 from storage.text import index_tokens, latin_words
 
 MAX_ITEMS_PER_DIGEST = 999
@@ -87,14 +88,16 @@ class DigestRows:
     terms: Counter[str]
     display: dict[str, str]
     docs: list[str] | None = None  # the full-text documents for the backend (Database.documents)
+    item_terms: list[tuple[int, str]] = field(default_factory=list)  # (id, packed terms): storage/terms.py
 
 
 def digest_rows(digest: Digest, backend: str = "sqlite") -> DigestRows:
-    """Return the rows of `digest`: items, FTS tokens, Latin tokens and fuzzy-vocabulary counts.
+    """Return the rows of `digest`: items, FTS tokens, Latin tokens, fuzzy-vocabulary counts and
+    each item's terms for what is hot (segmented here, in ingest's worker processes).
 
     `backend` (a Database.name): also build what its full-text index stores.
     """
-    items, fts_rows, latin = [], [], set()
+    items, fts_rows, latin, hot_terms = [], [], set(), []
     for position, item in enumerate(digest.items):
         identifier = item_id(digest.date, position)
         items.append((identifier, digest.date, position, item.category, item.title,
@@ -106,10 +109,11 @@ def digest_rows(digest: Digest, backend: str = "sqlite") -> DigestRows:
                                         *item.points, item.source_name, item.category)
         latin |= title_latin | body_latin
         fts_rows.append((identifier, title, body))
+        hot_terms.append((identifier, packed(item_terms(item.title, item.summary))))
     terms, display = _term_counts(" ".join((i.title, i.summary, i.background, i.analysis,
                                             *i.points)) for i in digest.items)
     return DigestRows(items, fts_rows, latin, terms, display,
-                      backend_of(backend).documents(fts_rows))
+                      backend_of(backend).documents(fts_rows), hot_terms)
 
 
 def day_ids(date: str) -> tuple[int, int]:
@@ -127,6 +131,7 @@ def store_digests(db: Database, digests: Sequence[tuple[Digest, str, DigestRows]
     if not digests:
         return
     with db.transaction():
+        lost = forget_days(db, [day_ids(date) for date in replacing])
         for date in sorted(replacing):
             first, last = day_ids(date)
             old = db.execute("SELECT title, summary, background, analysis, points FROM items "
@@ -152,6 +157,10 @@ def store_digests(db: Database, digests: Sequence[tuple[Digest, str, DigestRows]
         db.executemany("INSERT INTO latin_tokens VALUES ($1) ON CONFLICT DO NOTHING",
                        [(token,) for token in sorted(latin)])
         _apply_terms(db, terms, display, sign=+1)
+        record(db, [row for _, _, rows in digests for row in rows.item_terms])
+        if replacing:
+            refind_first(db, lost, day_ids(min(replacing))[0])
+        mark_current(db)
         # Microseconds: watches compare it with their own creation time (storage/readers.py).
         now = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
         db.executemany(
@@ -161,7 +170,7 @@ def store_digests(db: Database, digests: Sequence[tuple[Digest, str, DigestRows]
             "item_count = excluded.item_count, indexed_at = excluded.indexed_at",
             [(digest.date, digest.title, digest.summary, digest.layout, digest.path, content_hash,
               len(digest.items), now) for digest, content_hash, _ in digests])
-        _bump_generation(db)
+        bump_generation(db)
 
 
 def _term_counts(texts: Iterable[str]) -> tuple[Counter[str], dict[str, str]]:
@@ -191,7 +200,7 @@ def _apply_terms(db: Database, counts: Counter[str], display: dict[str, str],
         db.execute("DELETE FROM terms WHERE items <= 0")
 
 
-def _bump_generation(db: Database) -> None:
+def bump_generation(db: Database) -> None:
     """Count one more change of the index content (see generation)."""
     db.execute("INSERT INTO meta VALUES ('generation', '1') ON CONFLICT (key) DO UPDATE "
                "SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)")
@@ -428,8 +437,9 @@ def ingest_paths(db: Database, paths: Iterable[str | Path],
             outcomes += _report(batch, on_outcome)
             if pause_s and any(outcome.status == IngestStatus.INDEXED for outcome in batch):
                 time.sleep(pause_s)
-    if any(o.status == IngestStatus.INDEXED for o in outcomes):
-        db.after_ingest(bulk=len(todo) >= PARALLEL_MIN_FILES)
+    filled = fill_terms(db)  # an index from before terms existed, or an edited word list
+    if filled or any(o.status == IngestStatus.INDEXED for o in outcomes):
+        db.after_ingest(bulk=len(todo) >= PARALLEL_MIN_FILES or filled >= PARALLEL_MIN_FILES)
     return outcomes
 
 

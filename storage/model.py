@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 ItemLink = Callable[["Item"], str]  # an item's web address, "" when there is none (see bot/links.py)
 
@@ -216,3 +217,93 @@ class Trend:
         """Return the week with the most matching items (the newest of equals), None without any."""
         return max(((week, n) for week, n in self.weeks if n), key=lambda wn: (wn[1], wn[0]),
                    default=None)
+
+
+# What is hot (storage/hot.py). Why a view has no lists: the archive is empty, the period has no
+# digest, nothing was indexed before the period (nothing to compare with), or the terms of an index
+# built before they existed are still being extracted (the next scan does it); a comparison's
+# periods were not two valid ranges.
+HotMessage = Literal["empty", "no_digests", "no_history", "terms_pending", "bad_range"]
+
+
+@dataclass(frozen=True)
+class HotTerm:
+    """A term of a period, with how often items named it then and before."""
+
+    term: str  # as the items write it (an alias group: the group's first name)
+    count: int  # items naming it in the period
+    before: float  # items naming it per period, on average, over the periods before
+    first_seen: str  # YYYY-MM-DD of the first item in the archive naming it
+    items: tuple[int, ...]  # ids of the items behind it, newest first (fading: the earlier ones)
+    score: float = 0.0  # how far above (rising) or below (fading) its baseline, for ranking
+
+    def to_json(self) -> dict:
+        """Return {term, count, before, first_seen, items} (the CLI's, the site's and MCP's)."""
+        return {"term": self.term, "count": self.count, "before": round(self.before, 2),
+                "first_seen": self.first_seen, "items": list(self.items)}
+
+
+@dataclass(frozen=True)
+class HotResult:
+    """What is hot in the period since..until (inclusive) against the periods before it."""
+
+    since: str
+    until: str
+    rising: tuple[HotTerm, ...] = ()  # seen before, now well above their baseline, best first
+    new: tuple[HotTerm, ...] = ()  # first seen in the period, with 2+ items, most items first
+    fading: tuple[HotTerm, ...] = ()  # a clear baseline, (almost) no items now
+    items: int = 0  # items in the period
+    periods_before: int = 0  # periods of the baseline that the archive covers (at most 4)
+    newest: str | None = None  # the archive's newest digest date (for a period without digests)
+    message: HotMessage | None = None
+
+    def to_json(self) -> dict:
+        """Return {since, until, rising, new, fading} (each a list of HotTerm.to_json) plus the
+        period's item count, the baseline's periods and the message, if any."""
+        return {"since": self.since, "until": self.until,
+                "rising": [term.to_json() for term in self.rising],
+                "new": [term.to_json() for term in self.new],
+                "fading": [term.to_json() for term in self.fading],
+                "items": self.items, "periods_before": self.periods_before,
+                "message": self.message}
+
+
+@dataclass(frozen=True)
+class ShareChange:
+    """A term's share of two periods' items (storage.hot.compare_periods)."""
+
+    term: str
+    count_a: int
+    count_b: int
+    share_a: float  # count_a / items of period A
+    share_b: float
+    first_seen: str
+    score: float = 0.0  # the change as a two-proportion z statistic (+: up in B)
+
+    def to_json(self) -> dict:
+        """Return the term's counts and shares (rounded to 4 places) and its first-seen date."""
+        return {"term": self.term, "count_a": self.count_a, "count_b": self.count_b,
+                "share_a": round(self.share_a, 4), "share_b": round(self.share_b, 4),
+                "first_seen": self.first_seen}
+
+
+@dataclass(frozen=True)
+class PeriodComparison:
+    """The terms whose share of the items changed most from period A to period B."""
+
+    since_a: str
+    until_a: str
+    since_b: str
+    until_b: str
+    items_a: int = 0
+    items_b: int = 0
+    up: tuple[ShareChange, ...] = ()  # a bigger share in B, most significant first
+    down: tuple[ShareChange, ...] = ()  # a smaller share in B
+    message: HotMessage | None = None
+
+    def to_json(self) -> dict:
+        """Return both periods with their item counts, and the terms up and down."""
+        return {"a": {"since": self.since_a, "until": self.until_a, "items": self.items_a},
+                "b": {"since": self.since_b, "until": self.until_b, "items": self.items_b},
+                "up": [change.to_json() for change in self.up],
+                "down": [change.to_json() for change in self.down], "message": self.message}

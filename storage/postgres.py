@@ -177,6 +177,13 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (day, user_id)
     )
     """,
+    # What is hot: each item's terms and each term's first item (see storage/sqlite.py).
+    """
+    CREATE TABLE item_terms (id BIGINT PRIMARY KEY, terms TEXT NOT NULL);
+    CREATE TABLE term_first_seen (term TEXT COLLATE "C" PRIMARY KEY, first_id BIGINT NOT NULL);
+    INSERT INTO meta SELECT 'terms', 'none' WHERE EXISTS (SELECT 1 FROM items)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value
+    """,
 )
 
 
@@ -432,7 +439,8 @@ class PostgresDatabase(Database):
                 connection.execute(
                     f"SELECT gin_clean_pending_list(CAST('{FTS_TABLE}_doc' AS regclass))")
                 if bulk:
-                    connection.execute(f"ANALYZE items, {FTS_TABLE}, item_titles, latin_tokens, terms")
+                    connection.execute(f"ANALYZE items, {FTS_TABLE}, item_titles, latin_tokens, terms, "
+                                       "item_terms, term_first_seen")
         except psycopg.errors.InsufficientPrivilege as exc:  # the role does not own the tables
             log.warning("cannot merge the full-text index's pending list (%s); VACUUM does it", exc)
 

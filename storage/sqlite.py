@@ -149,6 +149,16 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (day, user_id)
     )
     """,
+    # What is hot (storage/terms.py): each item's terms, one compact row per item, and each term's
+    # first item. An index that already has items is marked for re-extraction from its items table
+    # (the next scan's storage.terms.fill_terms), not re-ingested: the files may be gone, and a
+    # re-ingest would hand every digest to the watches again.
+    """
+    CREATE TABLE item_terms (id INTEGER PRIMARY KEY, terms TEXT NOT NULL);
+    CREATE TABLE term_first_seen (term TEXT PRIMARY KEY, first_id INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO meta SELECT 'terms', 'none' WHERE EXISTS (SELECT 1 FROM items)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value
+    """,
 )
 
 

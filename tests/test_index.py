@@ -102,7 +102,7 @@ def test_upgrade_from_schema_2_builds_the_prefix_and_title_tables(sqlite_db, tmp
     db.execute("ALTER TABLE old_fts RENAME TO items_fts")
     for table in ("readers", "watches", "watch_sent", "watch_scans", "usage", "leases",
                   "forum_topics", "target_runs", "target_messages", "languages",
-                  "ai_answers"):  # 4-9
+                  "ai_answers", "item_terms", "term_first_seen"):  # 4-10
         db.execute(f"DROP TABLE {table}")
     db.execute("DROP TABLE latin_tokens")
     db.execute("DROP TABLE item_titles")
@@ -133,6 +133,7 @@ def test_postgres_upgrade_from_schema_2_adds_the_month_lexemes(postgres_url: str
     db.execute("DROP TABLE target_runs, target_messages")  # migration 6
     db.execute("DROP TABLE languages")  # migration 7
     db.execute("DROP TABLE ai_answers")  # migration 8
+    db.execute("DROP TABLE item_terms, term_first_seen")  # migration 9
     # (Searches need the lexemes: the month slices find the newest items by them. The
     # migration adds them in the transaction that records its version: no search sees a
     # database without them.)
@@ -227,7 +228,8 @@ def test_worker_processes_index_exactly_what_a_serial_ingest_does(tmp_path: Path
     assert parallel == reported == serial  # same outcomes, in file order
     assert [o.status for o in parallel].count("rejected") == 2
     for table, columns in (("items", "*"), ("items_fts", "*"), ("item_titles", "*"),
-                           ("latin_tokens", "*"), ("terms", "*"),
+                           ("latin_tokens", "*"), ("terms", "*"), ("item_terms", "*"),
+                           ("term_first_seen", "*"),
                            ("digests", "date, title, summary, layout, path, content_hash")):
         query = f"SELECT {columns} FROM {table} ORDER BY 1"  # not indexed_at: a clock
         assert parallel_db.execute(query).fetchall() == serial_db.execute(query).fetchall(), table

@@ -1,0 +1,316 @@
+"""An item's terms, for what is hot (storage/hot.py): extracted once, at ingest, and kept.
+
+An item's terms come from its title and summary:
+- each alias group (storage/aliases.json) it names is one term, named by the group's first name
+  (千问 for 通义千问, Qwen, 通义);
+- Latin names are kept whole as written, including their versions and following capitalised
+  words (`GPT-5.3`, `Manus`, `Kimi K2.5`, `Claude Opus 4.6`); a leading company name is dropped
+  when a product name follows (`OpenAI GPT-5.3` -> `GPT-5.3`);
+- the Chinese text is segmented with rjieba (jieba-rs), the alias names and the words of
+  storage/hot_words.json added to its dictionary so they stay whole; words of 2+ characters count.
+Stop words (generic news wording, category names, the digests' boilerplate: hot_words.json's
+"stop") never count. An item counts once per term (Latin terms compared ignoring case).
+
+Stored per item as one row of `item_terms` (the terms joined by tabs: one compact row per item,
+cheap beside the full-text rows), with `term_first_seen` (each term's first item id, by the
+lower-cased term) kept up to date per batch of digests. The segmentation runs in ingest's worker
+processes (storage.index.digest_rows), so it costs the writing process nothing.
+
+A change of the extractor (EXTRACTOR_VERSION, aliases.json, hot_words.json) changes its
+`fingerprint`; the next scan then re-extracts every item from the items table (`fill_terms`),
+as it does for an index built before terms existed.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from storage.backend import Database, numbered
+from storage.text import FULL_WIDTH
+
+if TYPE_CHECKING:
+    import rjieba
+
+EXTRACTOR_VERSION = 1  # bump when the extraction changes: every item is re-extracted on the next scan
+WORDS_FILE = Path(__file__).with_name("hot_words.json")
+ALIASES_FILE = Path(__file__).with_name("aliases.json")
+SEPARATOR = "\t"  # between an item's terms in item_terms.terms (no term has one)
+FILL_CHUNK = 2000  # items re-extracted per transaction by fill_terms
+MAX_NAME_WORDS = 4  # a longer run of Latin words is a sentence, not a name: its words count alone
+# jieba's part-of-speech tags of words that can be terms: nouns, person / place / organisation
+# names, other proper nouns, abbreviations, time words (春节) and unknown words (x: new names).
+NAME_TAGS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "ng", "j", "t", "x"})
+MAX_TAGGED = 200_000
+_tagged: dict[str, bool] = {}  # word -> whether its tag is in NAME_TAGS (see _is_name_like)
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
+_CJK_WORD = re.compile(rf"[{_CJK}]{{2,}}")
+_LATIN_WORD = r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"
+_LATIN_NEXT = r"[A-Z0-9][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"  # a capitalised word or a version
+_LATIN_NAME = re.compile(rf"(?<![A-Za-z0-9]){_LATIN_WORD}(?: {_LATIN_NEXT})*")
+_LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .\-+/_]*")
+
+
+@functools.lru_cache(maxsize=1)
+def _word_lists() -> tuple[tuple[str, ...], frozenset[str]]:
+    """Return (the words the segmenter keeps whole, the stop words lower-cased) of hot_words.json."""
+    data = json.loads(WORDS_FILE.read_text(encoding="utf-8"))
+    return tuple(data["words"]), frozenset(fold(word) for word in data["stop"])
+
+
+@functools.lru_cache(maxsize=1)
+def _alias_groups() -> tuple[tuple[str, ...], ...]:
+    groups = json.loads(ALIASES_FILE.read_text(encoding="utf-8"))["groups"]
+    return tuple(tuple(str(name) for name in group) for group in groups if group)
+
+
+def _nfkc(text: str) -> str:
+    """Return `text` NFKC-normalized; the full-width punctuation replaced first (as storage/text.py
+    does), which leaves most text normalized already and NFKC's quick check 30x cheaper."""
+    for full, half in FULL_WIDTH:
+        text = text.replace(full, half)
+    return unicodedata.normalize("NFKC", text)
+
+
+def fold(text: str) -> str:
+    """Return `text` NFKC-normalized and lower-cased: how terms are compared (and keyed in
+    term_first_seen)."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+@functools.lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """Return what identifies this extractor: its version and the word lists it uses."""
+    digest = hashlib.sha256(str(EXTRACTOR_VERSION).encode())
+    for path in (ALIASES_FILE, WORDS_FILE):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=1)
+def _aliases() -> tuple[tuple[tuple[str, re.Pattern[str] | None], ...], dict[str, str]]:
+    """Return each folded alias name with the pattern that confirms it is a whole Latin word where
+    a plain substring test finds it (None for a Chinese name: a substring is enough), and each
+    folded name's group term. (A substring test per name, then a pattern for the few found, is 10x
+    faster than one pattern of every name.)"""
+    group_of: dict[str, str] = {}
+    for group in _alias_groups():
+        for name in group:
+            group_of.setdefault(fold(name), group[0])
+    names = []
+    for name in group_of:
+        pattern = re.escape(name)
+        if name[0].isascii() and name[0].isalnum():
+            pattern = r"(?<![a-z0-9])" + pattern
+        if name[-1].isascii() and name[-1].isalpha():
+            pattern += r"(?![a-z])"  # Meta is not Metaverse; GPT-5 still names GPT
+        names.append((name, re.compile(pattern) if pattern != re.escape(name) else None))
+    return tuple(names), group_of
+
+
+@functools.lru_cache(maxsize=1)
+def _skipped() -> frozenset[str]:
+    """Return the segmenter's words that are no term of their own: stop words and alias names."""
+    return _word_lists()[1] | frozenset(_aliases()[1])
+
+
+@functools.lru_cache(maxsize=1)
+def _segmenter() -> rjieba.Jieba:
+    """Return the segmenter with the alias names and hot_words.json's words added (loaded once per
+    process: its dictionary takes about 0.3 s)."""
+    import rjieba  # here: only ingest needs it, and `digestbot --help` must start fast
+
+    jieba = rjieba.Jieba()
+    words, _ = _word_lists()
+    for word in (*words, *(name for group in _alias_groups() for name in group)):
+        if _CJK_WORD.search(word):
+            jieba.add_word(fold(word), None, "nz")
+    return jieba
+
+
+def item_terms(title: str, summary: str) -> list[str]:
+    """Return the terms of an item with this title and summary, each once, in order of appearance."""
+    text = _nfkc(f"{title}\n{summary}")
+    folded_text = text.lower()
+    names, group_of = _aliases()
+    _, stop = _word_lists()
+    found: dict[str, str] = {}  # folded -> as written
+    for name, whole in names:
+        if name in folded_text and (whole is None or whole.search(folded_text)):
+            group = group_of[name]
+            found.setdefault(group.lower(), group)
+    for match in _LATIN_NAME.finditer(text):
+        for name in _latin_names(match.group(), group_of):
+            folded = name.lower()
+            if folded not in stop and folded not in group_of:
+                found.setdefault(folded, name)
+    # The text is folded already, so the segmenter's words are their own folded form.
+    skip = _skipped()
+    for word in _segmenter().cut(_LATIN_RUN.sub(" ", folded_text)):
+        if len(word) > 1 and word not in skip and word not in found and _CJK_WORD.fullmatch(word) \
+                and _is_name_like(word):
+            found[word] = word
+    return list(found.values())
+
+
+def _is_name_like(word: str) -> bool:
+    """Return True for a word the dictionary tags as a noun, name, place, organisation, time or
+    abbreviation, or does not know (a new name the segmenter's HMM found: tagged x, or split when
+    tagged alone). Verbs, adjectives, adverbs, numbers and function words are never terms.
+
+    Tagging is 10x slower than segmenting, so each distinct word is tagged once, alone, and the
+    answer kept (per process, up to MAX_TAGGED words)."""
+    keep = _tagged.get(word)
+    if keep is None:
+        tags = _segmenter().tag(word)
+        keep = len(tags) != 1 or tags[0][1] in NAME_TAGS
+        if len(_tagged) >= MAX_TAGGED:
+            _tagged.clear()
+        _tagged[word] = keep
+    return keep
+
+
+def _latin_names(run: str, group_of: dict[str, str]) -> list[str]:
+    """Return the names in a run of Latin words (`OpenAI GPT-5.3 Codex`): the run, without a leading
+    alias name that a product name follows; a run too long to be a name gives its words."""
+    words = run.split(" ")
+    if len(words) > MAX_NAME_WORDS:
+        return [word for word in words if len(word) >= 2 and not word.isdigit()]
+    # `OpenAI GPT-5.3` is GPT-5.3 (OpenAI is counted by its group); `Kimi K2.5` stays whole
+    # (what follows is a version, not a name).
+    if len(words) > 1 and fold(words[0]) in group_of and re.match(r"[A-Za-z]{2}", words[1]):
+        words = words[1:]
+    name = " ".join(words)
+    return [name] if len(name) >= 2 else []
+
+
+def packed(terms: Iterable[str]) -> str:
+    """Return terms as stored in item_terms.terms."""
+    return SEPARATOR.join(terms)
+
+
+def unpacked(stored: str) -> list[str]:
+    """Return the terms stored in item_terms.terms."""
+    return stored.split(SEPARATOR) if stored else []
+
+
+# --- keeping item_terms and term_first_seen --------------------------------------------------
+
+
+def forget_days(db: Database, bounds: Sequence[tuple[int, int]]) -> set[str]:
+    """Delete the terms of the items in the id ranges `bounds` (digests about to be replaced);
+    return the terms first seen there, whose first item must be found again (`refind_first`).
+
+    Runs inside the caller's transaction.
+    """
+    lost: set[str] = set()
+    for first, last in bounds:
+        lost |= {row[0] for row in db.execute(
+            "SELECT term FROM term_first_seen WHERE first_id BETWEEN $1 AND $2", (first, last))}
+        db.execute("DELETE FROM term_first_seen WHERE first_id BETWEEN $1 AND $2", (first, last))
+        db.execute("DELETE FROM item_terms WHERE id BETWEEN $1 AND $2", (first, last))
+    return lost
+
+
+def record(db: Database, rows: Sequence[tuple[int, str]]) -> None:
+    """Store items' packed terms (id, terms) and move each term's first item earlier where these
+    come first (one statement per table for a whole batch of digests)."""
+    if not rows:
+        return
+    db.insert_rows("item_terms", rows)
+    first: dict[str, int] = {}
+    for identifier, stored in rows:
+        for term in unpacked(stored):
+            folded = fold(term)
+            if identifier < first.get(folded, identifier + 1):
+                first[folded] = identifier
+    db.executemany(
+        "INSERT INTO term_first_seen VALUES ($1, $2) ON CONFLICT (term) DO UPDATE SET first_id = "
+        "CASE WHEN excluded.first_id < term_first_seen.first_id THEN excluded.first_id "
+        "ELSE term_first_seen.first_id END", sorted(first.items()))
+
+
+def refind_first(db: Database, lost: set[str], after: int) -> None:
+    """Find the first item again of each term in `lost` that no stored item now comes first with,
+    among the items from id `after` on (they were first seen in a replaced digest, so no earlier
+    item has them). One pass over the later items' terms for a whole batch."""
+    if not lost:
+        return
+    present = set()
+    for start in range(0, len(lost), 500):
+        chunk = sorted(lost)[start:start + 500]
+        present |= {row[0] for row in db.execute(
+            f"SELECT term FROM term_first_seen WHERE term IN ({numbered(len(chunk))})", chunk)}
+    missing = lost - present
+    found: dict[str, int] = {}
+    for identifier, stored in db.execute(
+            "SELECT id, terms FROM item_terms WHERE id >= $1 ORDER BY id", (after,)):
+        for term in unpacked(stored):
+            folded = fold(term)
+            if folded in missing:
+                missing.discard(folded)
+                found[folded] = identifier
+        if not missing:
+            break
+    db.executemany("INSERT INTO term_first_seen VALUES ($1, $2)", sorted(found.items()))
+
+
+def mark_current(db: Database) -> None:
+    """Record that the stored terms are this extractor's, unless the index already names one
+    (a new index: its first digests are extracted by this one)."""
+    db.execute("INSERT INTO meta VALUES ('terms', $1) ON CONFLICT (key) DO NOTHING", (fingerprint(),))
+
+
+def stored_fingerprint(db: Database) -> str | None:
+    """Return the fingerprint of the extractor that made the stored terms (None: no item yet)."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'terms'").fetchone()
+    return row[0] if row else None
+
+
+def terms_current(db: Database) -> bool:
+    """Return True when every item's stored terms are this extractor's."""
+    return stored_fingerprint(db) in (None, fingerprint())
+
+
+def fill_terms(db: Database, on_progress: Callable[[int], None] | None = None) -> int:
+    """Re-extract the terms of every item when the stored ones are not this extractor's (an index
+    built before terms existed, or aliases.json / hot_words.json edited); return how many items
+    were done (0 when nothing was needed).
+
+    From the items table, not the files (which may be gone): in chunks of FILL_CHUNK items, each
+    read, extracted and written in one short transaction, so other writers wait at most one chunk.
+    Digests indexed meanwhile get their terms from ingest, as usual.
+    """
+    if terms_current(db):
+        return 0
+    with db.transaction():
+        db.execute("DELETE FROM item_terms")
+        db.execute("DELETE FROM term_first_seen")
+    done, after = 0, -1
+    while True:
+        with db.transaction():
+            rows = db.execute("SELECT id, title, summary FROM items WHERE id > $1 ORDER BY id "
+                              f"LIMIT {FILL_CHUNK}", (after,)).fetchall()
+            if not rows:
+                break
+            after = rows[-1][0]
+            db.execute("DELETE FROM item_terms WHERE id BETWEEN $1 AND $2", (rows[0][0], after))
+            record(db, [(identifier, packed(item_terms(title, summary)))
+                        for identifier, title, summary in rows])
+        done += len(rows)
+        if on_progress:
+            on_progress(done)
+    with db.transaction():
+        db.execute("INSERT INTO meta VALUES ('terms', $1) ON CONFLICT (key) DO UPDATE "
+                   "SET value = excluded.value", (fingerprint(),))
+        from storage.index import bump_generation  # here: storage.index imports this module
+
+        bump_generation(db)
+    return done
