@@ -32,7 +32,7 @@ from storage.backend import Database, numbered
 from storage.digests import archive_stats
 from storage.index import day_ids, generation
 from storage.model import HotMessage, HotResult, HotTerm, PeriodComparison, ShareChange
-from storage.terms import fold, terms_current, unpacked
+from storage.terms import fold, key_of, terms_current, unpacked
 
 PERIOD_DAYS = 7
 BASELINE_PERIODS = 4
@@ -90,7 +90,7 @@ def _hot(db: Database, end: dt.date, limit: int) -> HotResult:
         items += now
         back = (since.toordinal() - identifier // 1000 - 1) // PERIOD_DAYS  # 0: the week before
         for term in unpacked(stored):
-            tally = tallies.setdefault(fold(term), _Tally())
+            tally = tallies.setdefault(key_of(term), _Tally())
             tally.spellings[term] += 1
             if now:
                 tally.now.append(identifier)
@@ -260,7 +260,7 @@ def _counts(db: Database, since: str, until: str) -> tuple[Counter[str], int, di
                                 (day_ids(since)[0], day_ids(until)[1])):
         items += 1
         for term in unpacked(stored):
-            key = fold(term)
+            key = key_of(term)
             counts[key] += 1
             names.setdefault(key, Counter())[term] += 1
     return counts, items, names

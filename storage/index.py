@@ -25,7 +25,7 @@ from pathlib import Path
 from storage.backend import Database, backend_of, numbered
 from storage.model import Digest, DigestError, Item
 from storage.parse import parse_bytes
-from storage.terms import fill_terms, forget_days, item_terms, mark_current, packed, record, refind_first
+from storage.terms import digest_terms, fill_terms, forget_days, mark_current, record, refind_first
 from storage.text import index_tokens, latin_words
 
 MAX_ITEMS_PER_DIGEST = 999
@@ -89,6 +89,7 @@ class DigestRows:
     display: dict[str, str]
     docs: list[str] | None = None  # the full-text documents for the backend (Database.documents)
     item_terms: list[tuple[int, str]] = field(default_factory=list)  # (id, packed terms): storage/terms.py
+    first_terms: dict[str, int] = field(default_factory=dict)  # term (folded) -> its first item here
 
 
 def digest_rows(digest: Digest, backend: str = "sqlite") -> DigestRows:
@@ -97,7 +98,7 @@ def digest_rows(digest: Digest, backend: str = "sqlite") -> DigestRows:
 
     `backend` (a Database.name): also build what its full-text index stores.
     """
-    items, fts_rows, latin, hot_terms = [], [], set(), []
+    items, fts_rows, latin = [], [], set()
     for position, item in enumerate(digest.items):
         identifier = item_id(digest.date, position)
         items.append((identifier, digest.date, position, item.category, item.title,
@@ -109,11 +110,11 @@ def digest_rows(digest: Digest, backend: str = "sqlite") -> DigestRows:
                                         *item.points, item.source_name, item.category)
         latin |= title_latin | body_latin
         fts_rows.append((identifier, title, body))
-        hot_terms.append((identifier, packed(item_terms(item.title, item.summary))))
     terms, display = _term_counts(" ".join((i.title, i.summary, i.background, i.analysis,
                                             *i.points)) for i in digest.items)
+    hot_terms, first_terms = digest_terms([(row[0], row[4], row[5]) for row in items])
     return DigestRows(items, fts_rows, latin, terms, display,
-                      backend_of(backend).documents(fts_rows), hot_terms)
+                      backend_of(backend).documents(fts_rows), hot_terms, first_terms)
 
 
 def day_ids(date: str) -> tuple[int, int]:
@@ -157,7 +158,8 @@ def store_digests(db: Database, digests: Sequence[tuple[Digest, str, DigestRows]
         db.executemany("INSERT INTO latin_tokens VALUES ($1) ON CONFLICT DO NOTHING",
                        [(token,) for token in sorted(latin)])
         _apply_terms(db, terms, display, sign=+1)
-        record(db, [row for _, _, rows in digests for row in rows.item_terms])
+        record(db, [row for _, _, rows in digests for row in rows.item_terms],
+               [rows.first_terms for _, _, rows in digests])
         if replacing:
             refind_first(db, lost, day_ids(min(replacing))[0])
         mark_current(db)
