@@ -100,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
     cats.add_argument("--json", action="store_true")
     cats.set_defaults(handler=_categories)
 
+    hot = sub.add_parser("hot", help="terms rising, new and fading in the 7 days ending a date, "
+                         "against the 4 weeks before")
+    hot.add_argument("--date", help="YYYY-MM-DD: the period's last day (default: today in TIMEZONE)")
+    hot.add_argument("--json", action="store_true")
+    hot.set_defaults(handler=_hot)
+
     copy = sub.add_parser("migrate", help="copy a SQLite index into PostgreSQL (one transaction)")
     copy.add_argument("--from", dest="source", required=True, metavar="SQLITE_PATH")
     copy.add_argument("--to", dest="target", required=True, metavar="DATABASE_URL")
@@ -335,6 +341,42 @@ def _today(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     print(f"{header.date}  {header.title}  ({header.items} items)")
     for item in items:
         _print_item(item)
+    return 0
+
+
+def _hot(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    import datetime as dt
+
+    from storage.hot import hot
+    from storage.terms import fill_terms, terms_current
+
+    db = _open(db_path)
+    until = _date_arg(args.date, "--date") or dt.datetime.now(settings.tz).date().isoformat()
+    if not terms_current(db):  # an index from before terms existed: extract them once (a scan would)
+        print("extracting every item's terms (once, after an upgrade)...", file=sys.stderr)
+        fill_terms(db)
+    result = hot(db, until)
+    if args.json:
+        _print_json(result.to_json())
+        return 0 if result.message in (None, "no_history") else 1
+    messages = {"empty": "the index is empty: run digestbot ingest",
+                "no_digests": f"no digest between {result.since} and {result.until}"
+                              + (f"; the newest is {result.newest}: try --date {result.newest}"
+                                 if result.newest else ""),
+                "no_history": f"nothing indexed before {result.since}: no earlier weeks to compare "
+                              f"with ({result.items} items in the period)",
+                "terms_pending": "the terms are still being extracted: try again in a moment"}
+    if result.message:
+        print(messages.get(result.message, result.message),
+              file=sys.stdout if result.message == "no_history" else sys.stderr)
+        return 0 if result.message == "no_history" else 1
+    print(f"{result.since} .. {result.until}: {result.items} items, against the "
+          f"{result.periods_before} weeks before")
+    for title, terms in (("rising", result.rising), ("new", result.new), ("fading", result.fading)):
+        print(f"\n{title}:" if terms else f"\n{title}: none")
+        for term in terms:
+            print(f"  {term.term}  {term.count} now, {term.before:g} a week before, "
+                  f"first seen {term.first_seen}")
     return 0
 
 

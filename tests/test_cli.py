@@ -13,14 +13,15 @@ import pytest
 from bot.cli import main
 
 PROJECT = Path(__file__).resolve().parent.parent
-COMMANDS = ["ingest", "search", "what", "today", "categories", "migrate", "ask", "shell", "run",
+COMMANDS = ["ingest", "search", "what", "today", "categories", "hot", "migrate", "ask", "shell", "run",
             "push", "mcp", "web"]
 # What the quick commands must not import: the bot (python-telegram-bot and its Application) and
 # the heavy libraries only other commands need (charts; PostgreSQL; sqlite-utils, which loads numpy;
 # rapidfuzz, for typo correction only; multiprocessing, for a big ingest only).
 NOT_ON_THE_QUICK_PATH = ("telegram", "matplotlib", "bot.offline", "bot.app", "numpy", "psycopg",
                          "psycopg_pool", "sqlite_utils", "rapidfuzz", "multiprocessing",
-                         "concurrent.futures", "mcp", "bot.mcp", "handlers.mcp")
+                         "concurrent.futures", "mcp", "bot.mcp", "handlers.mcp",
+                         "rjieba")  # the segmenter: ingest only
 
 
 def test_ingest_prints_one_line_per_file_and_exits_1_on_reject(tmp_path: Path, digest_dir: Path,
@@ -216,7 +217,8 @@ def _modules_imported_by(args: list[str], cwd: Path) -> tuple[subprocess.Complet
 
 
 @pytest.mark.parametrize("args", [["search", "红包", "--json"], ["what", "阶跃星辰"], ["today"],
-                                  ["categories"], ["--help"]], ids=lambda args: args[0])
+                                  ["categories"], ["hot", "--date", "2026-02-08"], ["--help"]],
+                         ids=lambda args: args[0])
 def test_quick_commands_import_neither_the_bot_nor_heavy_libraries(cli_db: str, tmp_path: Path,
                                                                    args: list[str]) -> None:
     run, modules = _modules_imported_by(["--db", cli_db, *args], tmp_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,29 @@ def test_a_watch_keyword_names_a_rising_term_through_its_aliases(hot_db) -> None
     steady = HotTerm(STEADY, 6, 1.0, "2026-01-01", ())
     rising = HotResult(result.since, result.until, rising=(steady,))
     assert rising_term(rising, ["Qwen"]).term == STEADY  # Qwen is in 千问's group
+
+
+def test_cli_hot_prints_the_lists_and_json(tmp_path: Path, capsys) -> None:
+    from bot.cli import main
+
+    write_archive(tmp_path / "arch")
+    db_path = str(tmp_path / "cli.db")
+    assert main(["--db", db_path, "ingest", str(tmp_path / "arch")]) == 0
+    capsys.readouterr()
+    assert main(["--db", db_path, "hot", "--date", END.isoformat(), "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert set(answer) >= {"since", "until", "rising", "new", "fading"}
+    assert answer["until"] == END.isoformat()
+    riser = next(t for t in answer["rising"] if t["term"] == RISER)
+    assert set(riser) == {"term", "count", "before", "first_seen", "items"}
+    assert (riser["count"], riser["before"], len(riser["items"])) == (6, 1.0, 6)
+    database = open_db(db_path)
+    assert answer == hot(database, END.isoformat()).to_json()  # the storage answer, as is
+    database.close()
+    assert main(["--db", db_path, "hot", "--date", END.isoformat()]) == 0
+    out = capsys.readouterr().out
+    assert f"{RISER}  6 now, 1 a week before" in out and NEW in out and FADER in out
+    assert main(["--db", db_path, "hot", "--date", "2020-01-05"]) == 1
+    assert f"the newest is {END.isoformat()}" in capsys.readouterr().err
+    assert main(["--db", str(tmp_path / "empty.db"), "hot"]) == 1
+    assert "empty" in capsys.readouterr().err
