@@ -28,7 +28,7 @@ from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations, translations_for
 from bot.send import send
 from bot.state import CONTEXT_TYPES, BotState, Context
 from bot.updates import ChatOrderedUpdates
-from handlers import admin, ask, card, common, readers, user
+from handlers import admin, ask, card, common, hot, readers, user
 from handlers.common import thread_of
 
 if TYPE_CHECKING:
@@ -78,6 +78,7 @@ def build_application(settings: Settings, db: Database,
     app.add_handler(CommandHandler("ask", ask.ask))
     app.add_handler(CommandHandler("week", readers.week))
     app.add_handler(CommandHandler("trend", readers.trend))
+    app.add_handler(CommandHandler("hot", hot.hot))
     app.add_handler(CommandHandler("subscribe", readers.subscribe))
     app.add_handler(CommandHandler("unsubscribe", readers.unsubscribe))
     app.add_handler(CommandHandler("settings", readers.settings))
@@ -88,6 +89,7 @@ def build_application(settings: Settings, db: Database,
     app.add_handler(CallbackQueryHandler(user.search_button, pattern=r"^s:\d+:\d+:[-\d]$"))
     app.add_handler(CallbackQueryHandler(user.category_button, pattern=r"^c:\d+:\d+$"))
     app.add_handler(CallbackQueryHandler(card.card_button, pattern=r"^k:\d{4}-\d{2}-\d{2}$"))
+    app.add_handler(CallbackQueryHandler(hot.hot_button, pattern=r"^h:[wt]:\d{8}:[rn]\d{1,2}$"))
     app.add_handler(CallbackQueryHandler(readers.settings_button, pattern=r"^r:(c:[-\d]|s:[01])$"))
     app.add_handler(CallbackQueryHandler(ask.ask_button, pattern=r"^a:\d+:\d+:[ct]{0,2}$"))
     app.add_handler(InlineQueryHandler(readers.inline_query))

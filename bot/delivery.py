@@ -37,6 +37,7 @@ from telegram.error import Forbidden, TelegramError
 from bot import present, render
 from bot.i18n import translations_for
 from bot.render import admin as admin_render
+from bot.render import hot as hot_render
 from bot.render import readers as reader_render
 from bot.send import send, tell
 from bot.state import BotState
@@ -44,6 +45,7 @@ from bot.targets import deliver as target_delivery
 from bot.topics import topic_sender
 from storage import posts, readers
 from storage.digests import digest_on
+from storage.hot import hot, mark_week_alerted, watch_notes
 from storage.index import IngestOutcome, IngestStatus, ingest_bytes, save_digest_file, scan_dir
 from storage.model import Found
 from storage.posts import DayStatus, PostStatus
@@ -232,6 +234,10 @@ async def post_week_board(bot: Bot, state: BotState, end: dt.date) -> PostOutcom
     channel = state.settings.channel_lang
     messages = [r.text for r in reader_render.week_board(channel, stories, start,
                                                          end.isoformat())]
+    # The week's new names and rising terms (what is hot), after the stories.
+    if section := hot_render.board_section(channel, await asyncio.to_thread(hot, state.db,
+                                                                           end.isoformat())):
+        messages.append(section)
     return await post_messages(bot, state, key, state.settings.channel_id, messages,
                                topics=[WEEK_TOPIC] * len(messages))
 
@@ -323,21 +329,27 @@ async def notify_watches(bot: Bot, state: BotState) -> int:
         if not await asyncio.to_thread(posts.acquire_lease, db, "watches", owner, seconds):
             return 0  # another process is checking; it marks the digests it checked
         try:
-            return await _notify(bot, db)
+            return await _notify(bot, db, dt.datetime.now(state.settings.tz).date())
         finally:
             await asyncio.to_thread(posts.release_lease, db, "watches", owner)
 
 
-async def _notify(bot: Bot, db: Database) -> int:
-    """Send the alerts for the digests not yet checked; mark them checked unless one failed."""
+async def _notify(bot: Bot, db: Database, today: dt.date) -> int:
+    """Send the alerts for the digests not yet checked; mark them checked unless one failed.
+
+    A reader's first alert of the week says which of their keywords is rising this week, if one
+    is (storage.hot.watch_notes: at most once a week)."""
     versions, alerts = await asyncio.to_thread(_pending_alerts, db)
     if not versions:
         return 0
+    notes = await asyncio.to_thread(watch_notes, db, [alert.chat_id for alert in alerts], today)
     sent, failed = 0, False
     for alert in alerts:
         try:
             lang = translations_for(alert.language_choice, alert.client_language)
-            await send(bot, alert.chat_id, reader_render.watch_alert(lang, alert))
+            note = notes.get(alert.chat_id)
+            await send(bot, alert.chat_id, reader_render.watch_alert(
+                lang, alert, hot_render.rising_note(lang, *note) if note else ""))
         except Forbidden:
             log.info("watcher %s blocked the bot; marked blocked", alert.chat_id)
             await asyncio.to_thread(readers.mark_blocked, db, alert.chat_id)
@@ -348,6 +360,7 @@ async def _notify(bot: Bot, db: Database) -> int:
             failed = True
             continue
         await asyncio.to_thread(readers.record_alert, db, alert)
+        await asyncio.to_thread(mark_week_alerted, db, alert.chat_id, today)
         sent += 1
     if not failed:
         await asyncio.to_thread(readers.mark_scanned, db, versions)

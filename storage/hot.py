@@ -266,6 +266,22 @@ def _counts(db: Database, since: str, until: str) -> tuple[Counter[str], int, di
     return counts, items, names
 
 
+def period_end(text: str, today: dt.date) -> str | None:
+    """Return the last day (YYYY-MM-DD) of the period a /hot argument names: a date (2026-02-08,
+    2026/2/8) or a time phrase (上周, 2月: its last day, storage/periods.py); `today` when empty;
+    None when it names no day."""
+    from storage.digests import parse_date
+    from storage.periods import read_period
+
+    text = text.strip()
+    if not text:
+        return today.isoformat()
+    if date := parse_date(text):
+        return date
+    match = read_period(text, today)
+    return match.period.until() if match is not None and match.period is not None else None
+
+
 def rising_term(result: HotResult, words: Iterable[str]) -> HotTerm | None:
     """Return the rising term that one of `words` names (itself, an overlapping form, or a name of
     the same alias group: Qwen for 千问), or None."""
@@ -277,6 +293,44 @@ def rising_term(result: HotResult, words: Iterable[str]) -> HotTerm | None:
             if any(overlapping(name, term.term) for name in (word, *names)):
                 return term
     return None
+
+
+def watch_notes(db: Database, chat_ids: Iterable[int], today: dt.date) -> dict[int, tuple[str, HotTerm]]:
+    """Return, for each reader among `chat_ids` whose watch alert will be their first this week
+    (Monday to Sunday, in `today`'s week) and one of whose /watch keywords is rising in the 7 days
+    ending `today`, that keyword and its rising term. Call `mark_week_alerted` once an alert is
+    sent, so the week's later alerts carry no such line (at most once a week)."""
+    from storage.posts import get_setting
+    from storage.text import split_query
+
+    wanted = [chat_id for chat_id in dict.fromkeys(chat_ids)
+              if get_setting(db, "once:" + _week_key(chat_id, today)) is None]
+    if not wanted:
+        return {}
+    result = hot(db, today.isoformat())
+    if not result.rising:
+        return {}
+    notes: dict[int, tuple[str, HotTerm]] = {}
+    for chat_id in wanted:
+        for (keyword,) in db.execute("SELECT keyword FROM watches WHERE chat_id = $1 "
+                                     "ORDER BY created_at, keyword", (chat_id,)):
+            term = rising_term(result, split_query(keyword)[0])
+            if term is not None:
+                notes[chat_id] = (keyword, term)
+                break
+    return notes
+
+
+def mark_week_alerted(db: Database, chat_id: int, today: dt.date) -> None:
+    """Record that `chat_id` got its first watch alert of `today`'s week (see watch_notes)."""
+    from storage.posts import claim_once
+
+    claim_once(db, _week_key(chat_id, today))
+
+
+def _week_key(chat_id: int, today: dt.date) -> str:
+    monday = today - dt.timedelta(days=today.weekday())
+    return f"hot-watch:{chat_id}:{monday.isoformat()}"
 
 
 # Per database object: (index generation, answers by their arguments).

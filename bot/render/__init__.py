@@ -53,6 +53,7 @@ HELP_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("ask", N_("提问（私聊也可以直接发问题）"), N_("/ask 上周有哪些融资")),
     ("week", N_("一周事件榜（默认最新一周）"), "/week 2026-02-08"),
     ("trend", N_("关键词每周提及趋势图"), N_("/trend 红包")),
+    ("hot", N_("本周升温和新出现的词（可指定日期）"), "/hot"),
     ("subscribe", N_("私信订阅每日日报（可选分类）"), N_("/subscribe 投融资 模型")),
     ("unsubscribe", N_("取消订阅"), "/unsubscribe"),
     ("settings", N_("订阅设置"), "/settings"),

@@ -145,13 +145,14 @@ def watch_list(lang: Translations, watches: list[str]) -> Reply:
     return Reply("\n".join(lines))
 
 
-def watch_alert(lang: Translations, alert: WatchAlert) -> Reply:
-    """Return the one private message that lists a reader's new matching items."""
+def watch_alert(lang: Translations, alert: WatchAlert, note: str = "") -> Reply:
+    """Return the one private message that lists a reader's new matching items (`note`: an HTML
+    line put first, such as a watched keyword rising this week)."""
     _ = lang.gettext
     keywords = list(dict.fromkeys(k for _item, kws in alert.matches for k in kws))
     header = _("🔔 <b>新日报里有你关注的内容</b>（{keywords}）").format(
         keywords=esc(_("、").join(keywords)))
-    blocks = []
+    blocks = [note] if note else []
     for number, (item, matched) in enumerate(alert.matches[:ALERT_ITEMS], 1):
         blocks.append(brief_item(lang, item, number) + "\n🔑 " + esc(_("、").join(matched)))
     more = len(alert.matches) - ALERT_ITEMS
