@@ -14,10 +14,14 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from bot import links, present
+from bot.i18n import translations
+from bot.present import hot as hot_view
 from bot.web.responses import MAX_QUERY_CHARS, Data, Feed, Page, Request, Response
 from storage import digests, posts
 from storage import search as index_search
 from storage.categories import canonical_category
+from storage.hot import hot as hot_terms
+from storage.hot import period_end
 from storage.model import DigestSummary, Item, Refusal, SearchResult
 from storage.stories import week_or_newest
 from storage.stories import what as what_happened
@@ -143,6 +147,35 @@ async def trend(db: Database, request: Request) -> Response:
     return Page("trend.html", {"query": query, "trend": result, "peak": peak})
 
 
+async def hot(db: Database, request: Request) -> Response:
+    """/hot?date=: the terms rising, new and fading in the 7 days ending a date (or a time phrase:
+    上周), default today in TIMEZONE, each linked to its search, timeline and trend."""
+    asked = request.arg("date")
+    until = _hot_until(asked, request)
+    if until is None:
+        return Page("hot.html", {"asked": asked, "result": None}, status=400)
+    result = await asyncio.to_thread(hot_terms, db, until)
+    zh = translations("zh")  # the site is Chinese
+    last = dt.date.fromisoformat(until)
+    later = last + dt.timedelta(days=7)
+    return Page("hot.html", {"asked": asked, "result": result,
+                             "title": hot_view.title(zh, result),
+                             "compared_with": hot_view.compared_with(zh, result),
+                             "refusal": hot_view.refusal(zh, result),
+                             "sections": hot_view.sections(zh, result),
+                             "change": lambda term: hot_view.change(zh, term),
+                             "prev_end": (last - dt.timedelta(days=7)).isoformat(),
+                             "next_end": later.isoformat() if later.isoformat() <= request.today
+                             else None})
+
+
+def _hot_until(asked: str, request: Request) -> str | None:
+    """Return the last day of the period /hot asks for (None: not a day an archive can hold)."""
+    today = dt.date.fromisoformat(request.today) if request.today else dt.date.today()
+    until = period_end(asked, today)
+    return until if until and "1900" <= until[:4] <= "9000" else None
+
+
 async def item(db: Database, request: Request, identifier: str) -> Response:
     """/item/ID: one item, its permalink."""
     number = int(identifier)
@@ -244,6 +277,17 @@ async def api_day(db: Database, request: Request, date: str) -> Response:
     return Data({"date": header.date, "title": header.title, "summary": header.summary,
                  "url": links.day_url(request.base, header.date),
                  "items": [item_json(i, request.base) for i in items]})
+
+
+async def api_hot(db: Database, request: Request) -> Response:
+    """/api/hot?date=: what /hot shows as JSON: {since, until, rising, new, fading, ...} (the CLI's
+    --json object; 400 with `error` for a date that names no day)."""
+    asked = request.arg("date")
+    until = _hot_until(asked, request)
+    if until is None:
+        return Data({"error": "bad_date", "date": asked}, status=400)
+    result = await asyncio.to_thread(hot_terms, db, until)
+    return Data(result.to_json())
 
 
 async def health(db: Database, request: Request) -> Response:

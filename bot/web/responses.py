@@ -29,6 +29,7 @@ class Request:
     args: Mapping[str, str]
     base: str
     path: str = "/"
+    today: str = ""  # today in TIMEZONE (YYYY-MM-DD), for views that default to it (/hot)
 
     def arg(self, name: str) -> str:
         """Return a query-string argument with its spaces collapsed ("" when missing)."""

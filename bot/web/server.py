@@ -13,6 +13,7 @@ a token bucket of requests. The webhook server of `digestbot run` can serve the 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -189,7 +190,8 @@ class _Route(_Base):
         for name in list(self.request.query_arguments)[:MAX_ARGS]:
             values = self.request.query_arguments[name]
             args[name] = values[0].decode("utf-8", "replace")[:MAX_ARG_CHARS] if values else ""
-        request = Request(args, self.base(), self.request.uri)
+        request = Request(args, self.base(), self.request.uri,
+                          dt.datetime.now(self.site.settings.tz).date().isoformat())
         answer = await self.handler(self.site.db, request, *path_args)
         if isinstance(answer, Page):
             self.render_page(answer)
@@ -271,12 +273,14 @@ def routes(db: Database, settings: Settings) -> list[tuple]:
         (r"/week", _Route, page(web.week)),
         (r"/week/([^/]+)", _Route, page(web.week)),
         (r"/trend", _Route, page(web.trend)),
+        (r"/hot", _Route, page(web.hot)),
         (r"/item/(\d{1,19})", _Route, page(web.item)),
         (r"/categories", _Route, page(web.categories)),
         (r"/category/([^/]+)", _Route, page(web.category)),
         (r"/feed\.xml", _Route, page(web.feed)),
         (r"/api/search", _Route, page(web.api_search)),
         (rf"/api/d/{date}", _Route, page(web.api_day)),
+        (r"/api/hot", _Route, page(web.api_hot)),
         (r"/healthz", _Route, page(web.health, limited=False)),
         (r"/static/(site\.css)", _Static, {"path": str(STATIC_DIR)}),
     ]
