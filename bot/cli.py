@@ -355,7 +355,11 @@ def _hot(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     if not terms_current(db):  # an index from before terms existed: extract them once (a scan would)
         print("extracting every item's terms (once, after an upgrade)...", file=sys.stderr)
         fill_terms(db)
-    result = hot(db, until)
+    try:
+        result = hot(db, until)
+    except ValueError as exc:
+        print(f"digestbot hot: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         _print_json(result.to_json())
         return 0 if result.message in (None, "no_history") else 1

@@ -28,6 +28,8 @@ from bot.mcp import markdown as text
 from storage import digests
 from storage import search as index_search
 from storage.backend import Database
+from storage.hot import compare_periods as compare_terms
+from storage.hot import hot as hot_terms
 from storage.model import ArchiveStats, CategoryCount, Found, Item, Refusal
 from storage.stories import week_or_newest
 from storage.stories import what as what_happened_to
@@ -169,6 +171,64 @@ class CategoriesJson(TypedDict):
     items: int
     first_date: str | None
     last_date: str | None
+
+
+class HotTermJson(TypedDict):
+    """A term and how many items named it in the period and before."""
+
+    term: Annotated[str, Field(description="as the items write it; an alias group by its first "
+                                           "name (千问 for 通义千问 / Qwen)")]
+    count: Annotated[int, Field(description="items naming it in the period")]
+    before: Annotated[float, Field(description="items naming it per week, on average, over the "
+                                               "weeks before the period")]
+    first_seen: Annotated[str, Field(description="the date of the archive's first item naming it")]
+    items: Annotated[list[int], Field(description="ids of the items behind it, newest first "
+                                                  "(fading: the earlier ones); get_digest of an "
+                                                  "id's date has the item")]
+
+
+class HotJson(TypedDict):
+    """The terms rising, new and fading in the 7 days since..until against the weeks before."""
+
+    since: str
+    until: str
+    rising: Annotated[list[HotTermJson], Field(description="seen before, now well above their "
+                                                           "baseline; most surprising first")]
+    new: Annotated[list[HotTermJson], Field(description="never seen before the period, 2+ items")]
+    fading: Annotated[list[HotTermJson], Field(description="a clear baseline, (almost) none now")]
+    items: Annotated[int, Field(description="items in the period")]
+    periods_before: Annotated[int, Field(description="weeks of baseline the archive covers (≤ 4)")]
+    message: Annotated[str | None, Field(description="why the lists are empty: empty (archive), "
+                                                     "no_digests (period), no_history (nothing "
+                                                     "before the period), terms_pending")]
+
+
+class PeriodJson(TypedDict):
+    since: str
+    until: str
+    items: int
+
+
+class ShareChangeJson(TypedDict):
+    """A term's share of each period's items."""
+
+    term: str
+    count_a: int
+    count_b: int
+    share_a: Annotated[float, Field(description="count_a / items of period a")]
+    share_b: float
+    first_seen: str
+
+
+class ComparePeriodsJson(TypedDict):
+    """The terms whose share of the items changed most from period a to period b."""
+
+    a: PeriodJson
+    b: PeriodJson
+    up: Annotated[list[ShareChangeJson], Field(description="a bigger share in b, most significant "
+                                                           "change first")]
+    down: Annotated[list[ShareChangeJson], Field(description="a smaller share in b")]
+    message: Annotated[str | None, Field(description="no_digests: a period has no items")]
 
 
 def _answer(structured: dict, readable: str) -> CallToolResult:
@@ -378,6 +438,51 @@ async def trend(
                   "recent": [{"week": week.isoformat(), "items": items}
                              for week, items in result.weeks[-text.RECENT_WEEKS:]]}
     return _answer(structured, text.trend_text(state.lang, result, busiest))
+
+
+async def hot(
+    ctx: McpContext,
+    date: Annotated[str | None, Field(description="the period's last day, YYYY-MM-DD; default: "
+                                                  "today in the archive's time zone")] = None,
+) -> Annotated[CallToolResult, HotJson]:
+    """What is hot: the terms (companies, products, topics) rising, new and fading in the 7 days
+    ending a date, against the 4 weeks before. Rising: seen before and now well above their
+    weekly average; new: never in the archive before, 2+ items now; fading: a clear weekly
+    average and (almost) none now. Each with its count now, its average before, its first-seen
+    date and the ids of its items. Use it for "what's new / hot / trending this week".
+    """
+    state = ctx.request_context.lifespan_context
+    until = _date(date, "date") or dt.datetime.now(state.settings.tz).date().isoformat()
+    try:
+        result = await asyncio.to_thread(hot_terms, state.db, until)
+    except ValueError as exc:
+        raise ToolError(f"date: {exc}") from None
+    return _answer(result.to_json(), text.hot_text(state.lang, result))
+
+
+async def compare_periods(
+    ctx: McpContext,
+    since_a: Annotated[str, Field(description="period a's first day, YYYY-MM-DD")],
+    until_a: Annotated[str, Field(description="period a's last day, YYYY-MM-DD")],
+    since_b: Annotated[str, Field(description="period b's first day, YYYY-MM-DD")],
+    until_b: Annotated[str, Field(description="period b's last day, YYYY-MM-DD")],
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="terms in each direction")] = 10,
+) -> Annotated[CallToolResult, ComparePeriodsJson]:
+    """Compare two periods: the terms whose share of the items grew most from period a to period
+    b, and those whose share shrank most (ranked by how significant the change is, so small
+    counts do not dominate), with each term's counts and shares. Use it for "what changed
+    between January and February" or "this month against last month".
+    """
+    state = ctx.request_context.lifespan_context
+    dates = [_date(value, name) for value, name in ((since_a, "since_a"), (until_a, "until_a"),
+                                                     (since_b, "since_b"), (until_b, "until_b"))]
+    given = [value for value in dates if value is not None]
+    if len(given) < len(dates):
+        raise ToolError("since_a, until_a, since_b and until_b are all needed (YYYY-MM-DD)")
+    result = await asyncio.to_thread(compare_terms, state.db, *given, limit=limit)
+    if result.message == "bad_range":
+        raise ToolError("each period must start on or before its last day (since <= until)")
+    return _answer(result.to_json(), text.compare_text(state.lang, result))
 
 
 async def categories(ctx: McpContext) -> Annotated[CallToolResult, CategoriesJson]:

@@ -172,8 +172,7 @@ async def hot(db: Database, request: Request) -> Response:
 def _hot_until(asked: str, request: Request) -> str | None:
     """Return the last day of the period /hot asks for (None: not a day an archive can hold)."""
     today = dt.date.fromisoformat(request.today) if request.today else dt.date.today()
-    until = period_end(asked, today)
-    return until if until and "1900" <= until[:4] <= "9000" else None
+    return period_end(asked, today)
 
 
 async def item(db: Database, request: Request, identifier: str) -> Response:

@@ -43,6 +43,7 @@ FADE_SHARE = 0.25  # ... and now at most this share of it
 LIST_LIMIT = 20  # terms per list
 TERM_ITEMS = 20  # item ids per term
 CACHE_ENTRIES = 64  # answers kept per database and generation
+FIRST_YEAR, LAST_YEAR = 1900, 9000  # the years /hot answers for (as the site's dates)
 Answer = TypeVar("Answer", HotResult, PeriodComparison)
 
 
@@ -64,12 +65,20 @@ def hot(db: Database, until: str, limit: int = LIST_LIMIT) -> HotResult:
     """Return the rising, new and fading terms of the PERIOD_DAYS days ending `until` (YYYY-MM-DD,
     inclusive) against the BASELINE_PERIODS periods before; kept per index generation.
 
-    Raises ValueError for a date that is not YYYY-MM-DD. Without lists, `message` says why:
+    Raises ValueError for a date that is not YYYY-MM-DD or not `in_range`. Without lists, `message` says why:
     "empty", "no_digests" (none in the period), "no_history" (nothing indexed before the period),
     "terms_pending".
     """
     end = dt.date.fromisoformat(until)
+    if not in_range(end.isoformat()):
+        raise ValueError(f"{until} is outside {FIRST_YEAR}..{LAST_YEAR}")
     return _cached(db, ("hot", end.isoformat(), limit), lambda: _hot(db, end, limit))
+
+
+def in_range(date: str) -> bool:
+    """Return True for a YYYY-MM-DD in the years a view of what is hot can show (its baseline
+    reaches five weeks back, and the pages link a week on: far from datetime's ends)."""
+    return f"{FIRST_YEAR}" <= date[:4] <= f"{LAST_YEAR}"
 
 
 def _hot(db: Database, end: dt.date, limit: int) -> HotResult:
@@ -269,17 +278,18 @@ def _counts(db: Database, since: str, until: str) -> tuple[Counter[str], int, di
 def period_end(text: str, today: dt.date) -> str | None:
     """Return the last day (YYYY-MM-DD) of the period a /hot argument names: a date (2026-02-08,
     2026/2/8) or a time phrase (上周, 2月: its last day, storage/periods.py); `today` when empty;
-    None when it names no day."""
+    None when it names no day (or one not `in_range`)."""
     from storage.digests import parse_date
     from storage.periods import read_period
 
     text = text.strip()
     if not text:
         return today.isoformat()
-    if date := parse_date(text):
-        return date
-    match = read_period(text, today)
-    return match.period.until() if match is not None and match.period is not None else None
+    date = parse_date(text)
+    if date is None:
+        match = read_period(text, today)
+        date = match.period.until() if match is not None and match.period is not None else None
+    return date if date is not None and in_range(date) else None
 
 
 def rising_term(result: HotResult, words: Iterable[str]) -> HotTerm | None:

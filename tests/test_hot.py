@@ -246,3 +246,13 @@ def test_cli_hot_prints_the_lists_and_json(tmp_path: Path, capsys) -> None:
     assert f"the newest is {END.isoformat()}" in capsys.readouterr().err
     assert main(["--db", str(tmp_path / "empty.db"), "hot"]) == 1
     assert "empty" in capsys.readouterr().err
+
+
+def test_dates_a_view_cannot_show_are_refused(hot_db) -> None:
+    from storage.hot import period_end
+
+    today = dt.date(2026, 3, 29)
+    assert period_end("0001-01-01", today) is None and period_end("9999-12-31", today) is None
+    assert period_end("上周", today) == "2026-03-22" and period_end("", today) == "2026-03-29"
+    with pytest.raises(ValueError):
+        hot(hot_db, "0001-01-01")

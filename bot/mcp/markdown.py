@@ -18,8 +18,10 @@ from storage.model import (
     ArchiveStats,
     CategoryCount,
     DigestSummary,
+    HotResult,
     Item,
     ItemLink,
+    PeriodComparison,
     SearchResult,
     Story,
     Trend,
@@ -38,6 +40,8 @@ TITLES = {
     "week": N_("一周事件榜"),
     "trend": N_("关键词每周趋势"),
     "categories": N_("分类与日报库范围"),
+    "hot": N_("升温、新出现和降温的词"),
+    "compare_periods": N_("两个时期的词频变化"),
     "digest": N_("日报全文"),
     "briefing": N_("专题简报"),
 }
@@ -239,3 +243,43 @@ def briefing_prompt(lang: Translations, topic: str, since: str | None, until: st
              "简报的写法：先用两三句话概括；再按时间顺序列出关键事件（日期、发生了什么、金额或版本等"
              "关键数字），每条注明来源链接；最后说明趋势。只写工具返回的内容，不要编造；"
              "没有找到的就直接说明。").format(topic=topic, span=span, dates=dates)
+
+
+def hot_text(lang: Translations, result: HotResult) -> str:
+    """Return the answer to `hot`: the period, then each list (present.TOP terms) with now vs
+    before and the first-seen date, or why there are none."""
+    from bot.present import hot as present  # the lists and their words, as every medium shows them
+
+    lines = ["## " + present.title(lang, result)]
+    refused = present.refusal(lang, result)
+    if refused:
+        return "\n".join([*lines, refused])
+    lines.append(present.compared_with(lang, result))
+    for section in present.sections(lang, result):
+        lines.append(f"\n### {section.heading}")
+        lines.extend(lang.gettext("- {term}：{change}，首见 {date}").format(
+            term=term.term, change=present.change(lang, term), date=term.first_seen)
+            for term in section.terms)
+    return "\n".join(lines)
+
+
+def compare_text(lang: Translations, comparison: PeriodComparison) -> str:
+    """Return the answer to `compare_periods`: each period's items, then the terms whose share
+    grew and shrank most, with their counts and shares."""
+    _ = lang.gettext
+    head = _("## {since_a} ~ {until_a}（{items_a} 条）对比 {since_b} ~ {until_b}（{items_b} 条）").format(
+        since_a=comparison.since_a, until_a=comparison.until_a, items_a=comparison.items_a,
+        since_b=comparison.since_b, until_b=comparison.until_b, items_b=comparison.items_b)
+    if comparison.message == "no_digests":
+        return head + "\n" + _("其中一个时期没有日报，无法对比。")
+    if comparison.message:
+        return head + "\n" + _("正在整理词条，请稍后再试。")
+    lines = [head]
+    for title, changes in ((_("### 占比上升"), comparison.up), (_("### 占比下降"), comparison.down)):
+        lines.append("\n" + title)
+        lines.extend(_("- {term}：{a} → {b} 条（{share_a:.1%} → {share_b:.1%}）").format(
+            term=change.term, a=change.count_a, b=change.count_b, share_a=change.share_a,
+            share_b=change.share_b) for change in changes)
+        if not changes:
+            lines.append(_("（没有）"))
+    return "\n".join(lines)

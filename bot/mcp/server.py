@@ -40,7 +40,8 @@ INSTRUCTIONS = (
     "An archive of daily Chinese-language AI-industry news digests (categories: 政策 policy, "
     "模型 models, 产品 products, 投融资 funding, 行业 industry). Use search for a topic, "
     "what_happened for the timeline of a company or product, get_digest to read one day, week "
-    "for a week's biggest stories, trend for how often a keyword comes up, categories for what "
+    "for a week's biggest stories, trend for how often a keyword comes up, hot for what is rising "
+    "or new this week, compare_periods for what changed between two periods, categories for what "
     "the archive covers. The text is Chinese as published; cite the items' source links."
 )
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
@@ -50,12 +51,14 @@ TOOLS = (  # name -> body; in the order a model should consider them
     ("get_digest", tools.get_digest),
     ("week", tools.week),
     ("trend", tools.trend),
+    ("hot", tools.hot),
+    ("compare_periods", tools.compare_periods),
     ("categories", tools.categories),
 )
 
 
 def build_server(state: McpState) -> MCPServer:
-    """Return the MCP server over `state`'s index: six tools, the digest resource, one prompt."""
+    """Return the MCP server over `state`'s index: eight tools, the digest resource, one prompt."""
     _ = state.lang.gettext
 
     @asynccontextmanager

@@ -41,7 +41,8 @@ pytestmark = pytest.mark.xdist_group("mcp")
 DIGESTBOT = Path(sys.executable).with_name("digestbot")
 WEB_URL = "https://digest.example.org"
 TOKEN = "test-mcp-token-0123456789abcdef"
-TOOLS = ["search", "what_happened", "get_digest", "week", "trend", "categories"]
+TOOLS = ["search", "what_happened", "get_digest", "week", "trend", "hot", "compare_periods",
+         "categories"]
 NEWEST = "2026-02-08"
 STEPFUN_DATES = ["2026-01-27", "2026-01-28", "2026-02-03", "2026-02-08"]
 
@@ -160,6 +161,8 @@ async def test_lists_the_six_tools_with_their_arguments_and_output_schemas(clien
         "get_digest": ["date", "title", "summary", "items"],
         "week": ["start", "end", "stories"],
         "trend": ["keyword", "total", "first_week", "counts", "busiest", "recent"],
+        "hot": ["since", "until", "rising", "new", "fading", "items", "periods_before", "message"],
+        "compare_periods": ["a", "b", "up", "down", "message"],
         "categories": ["categories", "digests", "items", "first_date", "last_date"],
     }
     for tool in tools.values():
