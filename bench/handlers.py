@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "/search": ("/search 红包", "/search Kimi K2.5", "/search 阶跃星辰", "/search AI"),
     "/what": ("/what 阶跃星辰", "/what 千问"),
     "/today": ("/today",),
+    "/hot": ("/hot 2026-02-08", "/hot 2026-01-25"),  # the archive ends 2026-02-08 (bench/generate.py)
 }
 APOLOGY = "抱歉，处理这条消息时出了点问题"
 PACE_PER_S = 20.0  # messages per second, below the limiter's 30

@@ -135,6 +135,34 @@ def run_baseline(db: Database, reps: int, budget_s: float) -> dict[str, list[flo
     return times
 
 
+def time_hot(db: Database, newest: str, reps: int, budget_s: float) -> dict:
+    """Time storage.hot.hot for the weeks ending `newest` and 1-3 weeks before: cold (its answer
+    dropped first, as after an ingest: reading the 5 weeks' terms and counting) and kept (the
+    cached answer), and compare_periods for the last two months."""
+    import datetime as dt
+
+    from storage import hot as hot_module
+
+    end = dt.date.fromisoformat(newest)
+    dates = [(end - dt.timedelta(days=7 * weeks)).isoformat() for weeks in range(4)]
+    cold: list[float] = []
+    kept: list[float] = []
+    compare: list[float] = []
+    months = ((end - dt.timedelta(days=59)).isoformat(), (end - dt.timedelta(days=30)).isoformat(),
+              (end - dt.timedelta(days=29)).isoformat(), newest)
+    started = time.perf_counter()
+    while len(cold) < reps and (len(cold) < 8 or time.perf_counter() - started < budget_s):
+        date = dates[len(cold) % len(dates)]
+        hot_module._cache.pop(db, None)
+        cold.append(_timed(lambda d=date: hot_module.hot(db, d))[0])
+        kept.append(_timed(lambda d=date: hot_module.hot(db, d))[0])
+        hot_module._cache.pop(db, None)
+        compare.append(_timed(lambda: hot_module.compare_periods(db, *months))[0])
+    result = hot_module.hot(db, newest)
+    return {"cold": stats(cold), "kept": stats(kept), "compare_periods": stats(compare),
+            "rising": [t.term for t in result.rising[:5]], "new": [t.term for t in result.new[:5]]}
+
+
 def db_size_mb(db: Database, path: Path | str) -> tuple[float, dict[str, float]]:
     """Return the database size after a WAL checkpoint, and the size of each table if dbstat exists."""
     if db.name == "postgres":
@@ -224,6 +252,8 @@ def benchmark(work: Path, items: int, seed: int, queries: int, budget_s: float,
                fuzzy_p50_ms=per_kind["fuzzy Antropic"]["p50"],
                fuzzy_p95_ms=per_kind["fuzzy Antropic"]["p95"], per_kind=per_kind)
     out["rss_mb_after"]["baseline"] = peak_rss_mb()
+    newest = db.execute("SELECT max(date) FROM digests").fetchone()[0]
+    out["hot"] = time_hot(db, newest, max(8, queries // 10), budget_s)
     db.close()
 
     handlers = time_handlers(db_path, digest_dir, handler_reps, budget_s)
@@ -279,6 +309,17 @@ def render(r: dict) -> str:
               f"   errors: {r['handler_errors']}", "",
               f"  peak RSS {r['peak_rss_mb']} MB (after each phase: "
               + ", ".join(f"{k} {v}" for k, v in r["rss_mb_after"].items()) + ")"]
+    if "hot" in r:
+        h = r["hot"]
+        lines += ["", f"  hot (storage.hot.hot, 5 weeks of terms): cold p50 {h['cold']['p50']:.2f} / "
+                      f"p95 {h['cold']['p95']:.2f} ms, kept p50 {h['kept']['p50']:.3f} / p95 "
+                      f"{h['kept']['p95']:.3f} ms (n {h['cold']['n']}); compare_periods of two months "
+                      f"p50 {h['compare_periods']['p50']:.2f} / p95 {h['compare_periods']['p95']:.2f} ms",
+                  f"  rising {'、'.join(h['rising'])} | new {'、'.join(h['new'])}"]
+    if "ingest_ab" in r:
+        from bench import ingest_ab
+
+        lines += ["", ingest_ab.render(r["ingest_ab"])]
     if "mcp" in r:
         from bench import mcp_tools as bench_mcp
 
@@ -317,6 +358,10 @@ def main(argv: list[str] | None = None) -> int:
                         "clients on the web archive (bench/web.py); 0 skips the web phase")
     parser.add_argument("--web-reps", type=int, default=60, help="sequential requests per web "
                         "route for its server time")
+    parser.add_argument("--ingest-baseline", metavar="REV", help="also time the ingest of this "
+                        "git revision's code against this tree's, in turns (bench/ingest_ab.py)")
+    parser.add_argument("--ingest-ab-items", type=int, default=20_000,
+                        help="items of the archive the old and new code each ingest")
     args = parser.parse_args(argv)
     handler_reps = args.handler_reps or max(5, args.queries // 10)
     mcp_reps = args.mcp_reps if args.mcp_reps >= 0 else max(5, args.queries // 10)
@@ -339,6 +384,14 @@ def main(argv: list[str] | None = None) -> int:
             result = {"sqlite": result, "postgres": pg}
         if args.startup_pairs:
             result["startup"] = startup.measure(args.startup_pairs)
+        if args.ingest_baseline:
+            from bench import ingest_ab
+
+            ab_dir = work / f"digests-ab-{args.ingest_ab_items}-{args.seed}"
+            shutil.rmtree(ab_dir, ignore_errors=True)
+            generate(ab_dir, args.ingest_ab_items, args.seed)
+            target = result["sqlite"] if "sqlite" in result else result
+            target["ingest_ab"] = ingest_ab.measure(args.ingest_baseline, ab_dir)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n",
                                        encoding="utf-8")
