@@ -8,7 +8,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translations
 from bot.present import hot as present
-from bot.render import Reply, _shorten, esc
+from bot.present import shorten
+from bot.render import Reply, esc
 from storage.model import HotResult, HotTerm
 
 BUTTON_TERM_CHARS = 16  # a term on a button is shortened to this
@@ -32,7 +33,7 @@ def hot_reply(lang: Translations, result: HotResult) -> Reply:
         for index, term in enumerate(section.terms):
             code = f"{result.until.replace('-', '')}:{section.kind[0]}{index}"
             rows.append([
-                InlineKeyboardButton(f"📰 {_shorten(term.term, BUTTON_TERM_CHARS)}",
+                InlineKeyboardButton(f"📰 {shorten(term.term, BUTTON_TERM_CHARS)}",
                                      callback_data=f"h:w:{code}"),
                 InlineKeyboardButton(lang.gettext("📈 趋势"), callback_data=f"h:t:{code}")])
     return Reply("\n\n".join(blocks), InlineKeyboardMarkup(rows) if rows else None)
