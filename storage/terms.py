@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from storage.backend import Database, numbered
+from storage.backend import Database
 from storage.text import FULL_WIDTH
 
 if TYPE_CHECKING:
@@ -245,6 +245,12 @@ def forget_days(db: Database, bounds: Sequence[tuple[int, int]]) -> set[str]:
     return lost
 
 
+# A term's first item: inserted, or moved earlier (never later: a replaced digest's terms are
+# forgotten first, see forget_days).
+_MOVE_FIRST = ("INSERT INTO term_first_seen VALUES ($1, $2) ON CONFLICT (term) DO UPDATE SET "
+               "first_id = excluded.first_id WHERE excluded.first_id < term_first_seen.first_id")
+
+
 def digest_terms(items: Sequence[tuple[int, str, str]]) -> tuple[list[tuple[int, str]], dict[str, int]]:
     """Return the item_terms rows of (id, title, summary) items in id order, and each term's first
     item among them (by folded term): what `record` writes."""
@@ -270,24 +276,17 @@ def record(db: Database, rows: Sequence[tuple[int, str]], firsts: Iterable[dict[
         for key, identifier in digest_first.items():
             if identifier < first.get(key, identifier + 1):
                 first[key] = identifier
-    db.executemany(
-        "INSERT INTO term_first_seen VALUES ($1, $2) ON CONFLICT (term) DO UPDATE SET "
-        "first_id = excluded.first_id WHERE excluded.first_id < term_first_seen.first_id",
-        sorted(first.items()))
+    db.executemany(_MOVE_FIRST, sorted(first.items()))
 
 
 def refind_first(db: Database, lost: set[str], after: int) -> None:
-    """Find the first item again of each term in `lost` that no stored item now comes first with,
-    among the items from id `after` on (they were first seen in a replaced digest, so no earlier
-    item has them). One pass over the later items' terms for a whole batch."""
+    """Find the first item again of each term in `lost` (terms first seen in a replaced digest, so
+    no item before id `after` has them): one pass, in id order, over the stored items from `after`
+    on, for a whole batch. A term no item names any more keeps no row; one that the batch's new
+    digests named (`record`, before this) moves to an earlier item if one names it."""
     if not lost:
         return
-    present = set()
-    for start in range(0, len(lost), 500):
-        chunk = sorted(lost)[start:start + 500]
-        present |= {row[0] for row in db.execute(
-            f"SELECT term FROM term_first_seen WHERE term IN ({numbered(len(chunk))})", chunk)}
-    missing = lost - present
+    missing = set(lost)
     found: dict[str, int] = {}
     for identifier, stored in db.execute(
             "SELECT id, terms FROM item_terms WHERE id >= $1 ORDER BY id", (after,)):
@@ -298,7 +297,7 @@ def refind_first(db: Database, lost: set[str], after: int) -> None:
                 found[folded] = identifier
         if not missing:
             break
-    db.executemany("INSERT INTO term_first_seen VALUES ($1, $2)", sorted(found.items()))
+    db.executemany(_MOVE_FIRST, sorted(found.items()))
 
 
 def mark_current(db: Database) -> None:

@@ -141,6 +141,23 @@ def test_replacing_a_day_moves_first_seen_to_the_next_item(db_location: str, tmp
     database.close()
 
 
+def test_a_replaced_first_day_hands_first_seen_to_the_next_stored_item(db_location: str,
+                                                                        tmp_path: Path) -> None:
+    database = open_db(db_location)
+    for day, title in {"2026-01-05": "Zorbix 首发", "2026-01-06": "Zorbix 更新"}.items():
+        ingest_bytes(database, _digest(day, title), f"{day}.md")
+    # One batch: that first day without the name, and a later day naming it again.
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "2026-01-05.md").write_bytes(_digest("2026-01-05", "改写了"))
+    (folder / "2026-02-01.md").write_bytes(_digest("2026-02-01", "Zorbix 又来了"))
+    assert {o.status for o in ingest_paths(database, [folder])} == {"indexed"}
+    first = database.execute("SELECT first_id FROM term_first_seen WHERE term = $1",
+                             (terms.fold("Zorbix"),)).fetchone()
+    assert first[0] // 1000 == dt.date(2026, 1, 6).toordinal()  # not the batch's 02-01
+    database.close()
+
+
 def _digest(day: str, title: str) -> bytes:
     return (f"# AI 行业动态 ({day})\n\n**{title}**\n说明：{title}。\n"
             f"来源出处：[来源](https://example.com/{day})\n").encode()
