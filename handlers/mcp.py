@@ -10,6 +10,7 @@ The docstrings are the descriptions a model reads to choose a tool. Wiring: bot/
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, NotRequired
 

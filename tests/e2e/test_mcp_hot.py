@@ -83,6 +83,9 @@ async def test_hot_answers_what_storage_answers(client, db) -> None:
     assert OLD_NEW in [t["term"] for t in back.structured_content["new"]]
     none = await _call(client, "hot", date="2020-01-05")
     assert none.structured_content["message"] == "no_digests" and "没有日报" in _text(none)
+    today = await _call(client, "hot")  # today in TIMEZONE: after the archive's last digest
+    assert today.structured_content["message"] == "no_digests"
+    assert today.structured_content["until"] > END.isoformat()
     bad = await client.call_tool("hot", {"date": "not a date"})
     assert bad.is_error and "YYYY-MM-DD" in _text(bad)
 
