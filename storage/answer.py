@@ -18,7 +18,7 @@ from typing import Literal
 from storage.backend import ALL_IDS, Database
 from storage.digests import digest_on, newest_date
 from storage.index import day_ids, item_id
-from storage.model import DigestSummary, Item, Story, Trend
+from storage.model import DigestSummary, Item, ItemLink, JsonObject, Story, Trend
 from storage.search import COUNT_CAP, compile_query, correct_query, expression_for, items_by_id
 from storage.stories import MAX_ITEMS as MAX_STORY_ITEMS
 from storage.stories import group_stories
@@ -49,9 +49,9 @@ class Answer:
         """True when the archive had something for the question."""
         return self.total > 0
 
-    def to_json(self, link=None) -> dict:
+    def to_json(self, link: ItemLink | None = None) -> JsonObject:
         """Return the reading and the items (with their stories and weekly counts) as JSON."""
-        out: dict = {"reading": self.question.to_json(), "shape": self.shape, "total": self.total,
+        out: JsonObject = {"reading": self.question.to_json(), "shape": self.shape, "total": self.total,
                      "total_capped": self.total_capped, "keywords": list(self.keywords),
                      "relaxed": self.relaxed,
                      "items": [item.to_json(link) for item in self.items]}
@@ -161,7 +161,7 @@ def _ids(db: Database, selection: tuple[str | None, str | None], bounds: tuple[i
             expression = db.excluding(expression, excluded)
         return db.match_ids(expression, bounds, category, limit)
     sql = "SELECT id FROM items WHERE id BETWEEN $1 AND $2"
-    params: list = list(bounds)
+    params: list[object] = list(bounds)
     if category:
         sql += " AND category = $3"
         params.append(category)

@@ -27,13 +27,16 @@ from typing import Any, ClassVar, Protocol
 
 from storage.text import Phrase
 
+Parameters = Sequence[Any]  # a statement's `$1`, `$2`, ... values (str, int, float, bytes, None)
+
 ALL_IDS = (0, 2**62)  # every item id (ids are date.toordinal() * 1000 + position)
 
 
 class Cursor(Protocol):
     """What a statement returns: its rows (read at once) and how many rows it changed."""
 
-    rowcount: int
+    @property
+    def rowcount(self) -> int: ...
 
     def fetchone(self) -> Any: ...
 
@@ -51,11 +54,11 @@ class Database(ABC):
     # --- statements and transactions ---------------------------------------------------
 
     @abstractmethod
-    def execute(self, sql: str, parameters: Sequence = ()) -> Cursor:
+    def execute(self, sql: str, parameters: Parameters = ()) -> Cursor:
         """Run one statement (`$1`-style parameters); return its cursor with the rows read."""
 
     @abstractmethod
-    def write(self, sql: str, parameters: Sequence = ()) -> Cursor:
+    def write(self, sql: str, parameters: Parameters = ()) -> Cursor:
         """Run one statement that changes data; return its cursor (rowcount).
 
         The same as `execute` except on SQLite, where the writes of this process
@@ -64,7 +67,7 @@ class Database(ABC):
         """
 
     @abstractmethod
-    def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
+    def executemany(self, sql: str, rows: Iterable[Parameters]) -> None:
         """Run one statement for each row (all rows or none, inside one transaction)."""
 
     @abstractmethod
@@ -80,7 +83,7 @@ class Database(ABC):
         """True inside a `transaction()` block of this thread."""
 
     @abstractmethod
-    def insert_rows(self, table: str, rows: Sequence[Sequence],
+    def insert_rows(self, table: str, rows: Sequence[Parameters],
                     columns: Sequence[str] | None = None) -> None:
         """Append rows to `table` (values for `columns`, default every column in table order):
         the fastest way each backend has (SQLite: one prepared insert; PostgreSQL: COPY)."""

@@ -25,7 +25,7 @@ import threading
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from storage.backend import Database, numbered
@@ -203,21 +203,23 @@ def compare_periods(db: Database, since_a: str, until_a: str, since_b: str, unti
     that is not YYYY-MM-DD; a range that ends before it starts gives the message "bad_range", a
     period without items "no_digests".
     """
-    dates = tuple(dt.date.fromisoformat(day).isoformat() for day in (since_a, until_a, since_b, until_b))
-    return _cached(db, ("compare", *dates, limit), lambda: _compare(db, *dates, limit=limit))
+    a_from, a_to, b_from, b_to = (dt.date.fromisoformat(day).isoformat()
+                                  for day in (since_a, until_a, since_b, until_b))
+    return _cached(db, ("compare", a_from, a_to, b_from, b_to, limit),
+                   lambda: _compare(db, a_from, a_to, b_from, b_to, limit=limit))
 
 
 def _compare(db: Database, since_a: str, until_a: str, since_b: str, until_b: str,
              limit: int) -> PeriodComparison:
     plain = PeriodComparison(since_a, until_a, since_b, until_b)
     if since_a > until_a or since_b > until_b:
-        return _compared(plain, message="bad_range")
+        return replace(plain, message="bad_range")
     if not terms_current(db):
-        return _compared(plain, message="terms_pending")
+        return replace(plain, message="terms_pending")
     count_a, items_a, names = _counts(db, since_a, until_a)
     count_b, items_b, names_b = _counts(db, since_b, until_b)
     if not items_a or not items_b:
-        return _compared(plain, items_a=items_a, items_b=items_b, message="no_digests")
+        return replace(plain, items_a=items_a, items_b=items_b, message="no_digests")
     for key, spellings in names_b.items():
         names.setdefault(key, Counter()).update(spellings)
     changes = []
@@ -240,7 +242,7 @@ def _compare(db: Database, since_a: str, until_a: str, since_b: str, until_b: st
         return ShareChange(names[key].most_common(1)[0][0], a, b, share_a, share_b,
                            _date_of(first_ids[key]) if key in first_ids else "", round(score, 4))
 
-    return _compared(plain, items_a=items_a, items_b=items_b, up=tuple(map(change, up)),
+    return replace(plain, items_a=items_a, items_b=items_b, up=tuple(map(change, up)),
                      down=tuple(map(change, down)))
 
 
@@ -253,11 +255,6 @@ def _distinct_keys(changes: list[tuple[str, int, int, float, float, float]],
         if not any(overlapping(change[0], other[0]) for other in kept):
             kept.append(change)
     return kept
-
-
-def _compared(plain: PeriodComparison, **changes: object) -> PeriodComparison:
-    return PeriodComparison(plain.since_a, plain.until_a, plain.since_b, plain.until_b,
-                            **changes)  # type: ignore[arg-type]
 
 
 def _counts(db: Database, since: str, until: str) -> tuple[Counter[str], int, dict[str, Counter[str]]]:
@@ -344,12 +341,12 @@ def _week_key(chat_id: int, today: dt.date) -> str:
 
 
 # Per database object: (index generation, answers by their arguments).
-_cache: weakref.WeakKeyDictionary[Database, tuple[int, dict[tuple, object]]] = \
+_cache: weakref.WeakKeyDictionary[Database, tuple[int, dict[tuple[object, ...], object]]] = \
     weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
-def _cached(db: Database, key: tuple, compute: Callable[[], Answer]) -> Answer:
+def _cached(db: Database, key: tuple[object, ...], compute: Callable[[], Answer]) -> Answer:
     """Return the answer for `key` computed at the index's current generation (at most
     CACHE_ENTRIES kept per database; any ingest starts afresh)."""
     current = generation(db)  # read first: what is computed below is at least this new

@@ -21,12 +21,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from storage.backend import Database, backend_of, numbered
 from storage.model import Digest, DigestError, Item
 from storage.parse import parse_bytes
 from storage.terms import digest_terms, fill_terms, forget_days, mark_current, record, refind_first
 from storage.text import index_tokens, latin_words
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 MAX_ITEMS_PER_DIGEST = 999
 BATCH_SECONDS = 1.0  # ingest commits at least this often
@@ -82,7 +86,7 @@ def generation(db: Database) -> int:
 class DigestRows:
     """What indexing a digest writes, computed without the database (so a worker process can)."""
 
-    items: list[tuple]
+    items: list[tuple[object, ...]]  # rows of `items`, in column order
     fts: list[tuple[int, str, str]]
     latin: set[str]
     terms: Counter[str]
@@ -98,7 +102,10 @@ def digest_rows(digest: Digest, backend: str = "sqlite") -> DigestRows:
 
     `backend` (a Database.name): also build what its full-text index stores.
     """
-    items, fts_rows, latin = [], [], set()
+    items: list[tuple[object, ...]] = []
+    fts_rows: list[tuple[int, str, str]] = []
+    texts: list[tuple[int, str, str]] = []  # (id, title, summary): what is hot reads
+    latin: set[str] = set()
     for position, item in enumerate(digest.items):
         identifier = item_id(digest.date, position)
         items.append((identifier, digest.date, position, item.category, item.title,
@@ -110,9 +117,10 @@ def digest_rows(digest: Digest, backend: str = "sqlite") -> DigestRows:
                                         *item.points, item.source_name, item.category)
         latin |= title_latin | body_latin
         fts_rows.append((identifier, title, body))
+        texts.append((identifier, item.title, item.summary))
     terms, display = _term_counts(" ".join((i.title, i.summary, i.background, i.analysis,
                                             *i.points)) for i in digest.items)
-    hot_terms, first_terms = digest_terms([(row[0], row[4], row[5]) for row in items])
+    hot_terms, first_terms = digest_terms(texts)
     return DigestRows(items, fts_rows, latin, terms, display,
                       backend_of(backend).documents(fts_rows), hot_terms, first_terms)
 
@@ -150,7 +158,7 @@ def store_digests(db: Database, digests: Sequence[tuple[Digest, str, DigestRows]
             for term, spelling in rows.display.items():
                 display.setdefault(term, spelling)
             latin |= rows.latin
-            if documents is not None:
+            if documents is not None and rows.docs is not None:  # every digest has its documents
                 documents += rows.docs
         db.insert_rows("items", [item for _, _, rows in digests for item in rows.items])
         db.add_fts_rows([row for _, _, rows in digests for row in rows.fts], documents)
@@ -277,14 +285,14 @@ class _Pending:
     path: Path
     key: str = ""
     stat: os.stat_result | None = None
-    known: tuple | None = None
+    known: tuple[Any, ...] | None = None  # its row of `files` (_FILES), if it was seen before
     outcome: IngestOutcome | None = None
 
 
 _FILES = "SELECT content_hash, size, mtime_ns, date, status, reason, path FROM files"
 
 
-def _check(db: Database, path: Path, seen: dict[str, tuple] | None = None) -> _Pending:
+def _check(db: Database, path: Path, seen: dict[str, tuple[Any, ...]] | None = None) -> _Pending:
     """Decide from the file's size and mtime alone whether it needs reading.
 
     `seen`: every row of `files` by path, if the caller read them all at once.
@@ -326,27 +334,31 @@ def _write(db: Database, batch: Sequence[_Entry | IngestOutcome]) -> list[Ingest
     the outcomes in batch order (outcomes decided earlier pass through)."""
     entries = [entry for entry in batch if isinstance(entry, _Entry)]
     if not entries:
-        return list(batch)
+        return [outcome for outcome in batch if isinstance(outcome, IngestOutcome)]
     with db.transaction():
         decided = _store_entries(db, entries)
+        files = []
+        for entry, outcome in decided.items():
+            pending = entry.pending
+            # An upload has no file; a file that could not be read has nothing to remember.
+            if pending is None or pending.stat is None or entry.prepared.read_error:
+                continue
+            files.append((pending.key, entry.prepared.content_hash, pending.stat.st_size,
+                          pending.stat.st_mtime_ns, outcome.date,
+                          (IngestStatus.REJECTED if outcome.status == IngestStatus.REJECTED
+                           else IngestStatus.INDEXED).value, outcome.reason))
         db.executemany(
             "INSERT INTO files VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (path) DO UPDATE SET "
             "content_hash = excluded.content_hash, size = excluded.size, "
             "mtime_ns = excluded.mtime_ns, date = excluded.date, status = excluded.status, "
-            "reason = excluded.reason",
-            [(entry.pending.key, entry.prepared.content_hash, entry.pending.stat.st_size,
-              entry.pending.stat.st_mtime_ns, outcome.date,
-              (IngestStatus.REJECTED if outcome.status == IngestStatus.REJECTED
-               else IngestStatus.INDEXED).value, outcome.reason)
-             for entry, outcome in decided.items()
-             if entry.pending is not None and not entry.prepared.read_error])
+            "reason = excluded.reason", files)
     return [decided[entry] if isinstance(entry, _Entry) else entry for entry in batch]
 
 
 def _store_entries(db: Database, entries: list[_Entry]) -> dict[_Entry, IngestOutcome]:
     """Decide each entry (rejected, unchanged, indexed) and index the new ones together."""
     decided: dict[_Entry, IngestOutcome] = {}
-    candidates: list[_Entry] = []
+    candidates: list[tuple[_Entry, Digest, DigestRows]] = []
     for entry in entries:
         prepared, known = entry.prepared, entry.pending.known if entry.pending else None
         if prepared.read_error:
@@ -361,22 +373,24 @@ def _store_entries(db: Database, entries: list[_Entry]) -> dict[_Entry, IngestOu
         elif entry.date and (refusal := date_refusal(entry.date)):
             decided[entry] = IngestOutcome(entry.name, IngestStatus.REJECTED, reason=refusal)
         else:
-            candidates.append(entry)
-    dates = [entry.date for entry in candidates]
+            digest, rows = prepared.digest, prepared.rows
+            assert digest is not None and rows is not None  # prepare_bytes sets both, or an error
+            candidates.append((entry, digest, rows))
+    dates = [digest.date for _, digest, _ in candidates]
     stored = dict(db.execute(f"SELECT date, content_hash FROM digests WHERE date IN "
                              f"({numbered(len(dates))})", dates).fetchall()) if dates else {}
     fresh = []
-    for entry in candidates:
-        if stored.get(entry.date) == entry.prepared.content_hash:
-            decided[entry] = IngestOutcome(entry.name, IngestStatus.UNCHANGED, entry.date, entry.items)
+    for entry, digest, rows in candidates:
+        if stored.get(digest.date) == entry.prepared.content_hash:
+            decided[entry] = IngestOutcome(entry.name, IngestStatus.UNCHANGED, digest.date, entry.items)
         else:
-            fresh.append(entry)
-    replacing = {entry.date for entry in fresh if entry.date in stored}
-    store_digests(db, [(entry.prepared.digest, entry.prepared.content_hash, entry.prepared.rows)
-                       for entry in fresh], replacing)
-    for entry in fresh:
-        decided[entry] = IngestOutcome(entry.name, IngestStatus.INDEXED, entry.date, entry.items,
-                                       replaced=entry.date in replacing)
+            fresh.append((entry, digest, rows))
+    replacing = {digest.date for _, digest, _ in fresh if digest.date in stored}
+    store_digests(db, [(digest, entry.prepared.content_hash, rows) for entry, digest, rows in fresh],
+                  replacing)
+    for entry, digest, _ in fresh:
+        decided[entry] = IngestOutcome(entry.name, IngestStatus.INDEXED, digest.date, entry.items,
+                                       replaced=digest.date in replacing)
     return {entry: decided[entry] for entry in entries}
 
 
@@ -389,7 +403,7 @@ def ingest_file(db: Database, path: str | Path) -> IngestOutcome:
     return _after_one(db, _write(db, [_Entry(str(pending.path), prepared, pending)])[0])
 
 
-def _known(path: str, row: tuple) -> IngestOutcome:
+def _known(path: str, row: tuple[Any, ...]) -> IngestOutcome:
     if row[4] == IngestStatus.REJECTED:
         return IngestOutcome(path, IngestStatus.REJECTED, reason=row[5])
     return IngestOutcome(path, IngestStatus.UNCHANGED, row[3])
@@ -491,7 +505,7 @@ def _preparer(paths: list[str], workers: int, backend: str) -> Iterator[Iterator
 
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         def results() -> Iterator[Prepared]:
-            queued: deque = deque()
+            queued: deque[Future[list[Prepared]]] = deque()
             todo = iter(chunks)
             for chunk in itertools.islice(todo, workers * 4):  # bounded: memory stays flat
                 queued.append(pool.submit(_prepare_chunk, chunk, backend))
@@ -539,7 +553,7 @@ def save_digest_file(directory: str | Path, date: str, raw: bytes) -> Path | Non
     return path
 
 
-def row_to_item(row: Sequence) -> Item:
+def row_to_item(row: Sequence[Any]) -> Item:
     """Return an Item from a row of `SELECT * FROM items`."""
     (identifier, date, position, category, title, summary, background, analysis, points,
      source_name, source_url) = row

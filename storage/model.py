@@ -6,8 +6,9 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
+JsonObject = dict[str, Any]  # what to_json returns: json.dumps-able
 ItemLink = Callable[["Item"], str]  # an item's web address, "" when there is none (see bot/links.py)
 
 
@@ -27,7 +28,14 @@ class Item:
     position: int = 0  # 0-based order within the digest
     id: int | None = None  # set once indexed
 
-    def to_json(self, link: ItemLink | None = None) -> dict:
+    @property
+    def stored_id(self) -> int:
+        """The id of an item read from the index; ValueError for an item only parsed (no id yet)."""
+        if self.id is None:
+            raise ValueError(f"the item {self.title!r} of {self.date} is not from the index")
+        return self.id
+
+    def to_json(self, link: ItemLink | None = None) -> JsonObject:
         """Return the item as the JSON object of the CLI, the API and MCP.
 
         `link`, if given, adds the item's web address as "url" (when it has one).
@@ -46,7 +54,7 @@ class Item:
             "source_url": self.source_url,
         } | ({"url": url} if url else {})
 
-    def brief_json(self, link: ItemLink | None = None) -> dict:
+    def brief_json(self, link: ItemLink | None = None) -> JsonObject:
         """Return the item as an entry of a list (a story's reports): `to_json` without its text
         (summary, background, analysis, points), which the item's date's digest has. A timeline
         of 120 reports was 59 KB with their summaries, most of what_happened's answer."""
@@ -120,7 +128,7 @@ class SearchResult:
     corrected: str | None = None  # the query actually used when a typo was fixed
     message: Refusal | None = None  # why nothing could be searched
 
-    def to_json(self, link: ItemLink | None = None) -> dict:
+    def to_json(self, link: ItemLink | None = None) -> JsonObject:
         """Return the page of hits, the total and any corrected query as one JSON object."""
         return {"query": self.query, "corrected": self.corrected, "total": self.total,
                 "total_capped": self.total_capped,
@@ -140,7 +148,7 @@ class Story:
         return list(dict.fromkeys((item.source_name, item.source_url) for item in self.items
                                   if item.source_name or item.source_url))
 
-    def to_json(self, link: ItemLink | None = None) -> dict:
+    def to_json(self, link: ItemLink | None = None) -> JsonObject:
         """Return the story as JSON: headline, dates, its items in date order (brief: see
         `Item.brief_json`), distinct sources."""
         return {"title": self.title, "dates": list(self.dates),
@@ -158,7 +166,7 @@ class WhatResult:
     corrected: str | None = None
     message: Refusal | None = None  # why nothing was looked up (EMPTY, TOO_SHORT)
 
-    def to_json(self, link: ItemLink | None = None) -> dict:
+    def to_json(self, link: ItemLink | None = None) -> JsonObject:
         """Return the names searched for and the stories, oldest first, as one JSON object."""
         return {"query": self.query, "names": list(self.names), "corrected": self.corrected,
                 "stories": [story.to_json(link) for story in self.stories]}
@@ -237,7 +245,7 @@ class HotTerm:
     items: tuple[int, ...]  # ids of the items behind it, newest first (fading: the earlier ones)
     score: float = 0.0  # how far above (rising) or below (fading) its baseline, for ranking
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JsonObject:
         """Return {term, count, before, first_seen, items} (the CLI's, the site's and MCP's)."""
         return {"term": self.term, "count": self.count, "before": round(self.before, 2),
                 "first_seen": self.first_seen, "items": list(self.items)}
@@ -257,7 +265,7 @@ class HotResult:
     newest: str | None = None  # the archive's newest digest date (for a period without digests)
     message: HotMessage | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JsonObject:
         """Return {since, until, rising, new, fading} (each a list of HotTerm.to_json) plus the
         period's item count, the baseline's periods and the message, if any."""
         return {"since": self.since, "until": self.until,
@@ -280,7 +288,7 @@ class ShareChange:
     first_seen: str
     score: float = 0.0  # the change as a two-proportion z statistic (+: up in B)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JsonObject:
         """Return the term's counts and shares (rounded to 4 places) and its first-seen date."""
         return {"term": self.term, "count_a": self.count_a, "count_b": self.count_b,
                 "share_a": round(self.share_a, 4), "share_b": round(self.share_b, 4),
@@ -301,7 +309,7 @@ class PeriodComparison:
     down: tuple[ShareChange, ...] = ()  # a smaller share in B
     message: HotMessage | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JsonObject:
         """Return both periods with their item counts, and the terms up and down."""
         return {"a": {"since": self.since_a, "until": self.until_a, "items": self.items_a},
                 "b": {"since": self.since_b, "until": self.until_b, "items": self.items_b},

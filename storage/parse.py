@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from storage.categories import classify, header_category
 from storage.model import Digest, DigestError, Item
@@ -88,7 +89,8 @@ def _strip_html(lines: list[str]) -> list[str]:
         if depth > 0 or _TAG.match(stripped):
             for match in _TAG.finditer(stripped):
                 tag = match.group(0)
-                tag_name = re.match(r"</?([A-Za-z0-9]+)", tag).group(1).lower()
+                named = re.match(r"</?([A-Za-z0-9]+)", tag)  # always: _TAG matched a name
+                tag_name = named.group(1).lower() if named else ""
                 if tag_name in _VOID_TAGS or tag.endswith("/>"):
                     continue
                 depth += -1 if tag.startswith("</") else 1
@@ -152,9 +154,9 @@ def _parse_fields(lines: list[str], first: int, name: str) -> Digest:
     title = _CN_DATE.sub("", without_date).strip() or title
 
     body = _strip_html(lines)
-    items: list[dict] = []
+    items: list[dict[str, Any]] = []  # title, category, line, points, then each field read
     category: str | None = None
-    current: dict | None = None
+    current: dict[str, Any] | None = None
     field: str | None = None
 
     def next_content(i: int) -> str:
@@ -191,7 +193,7 @@ def _parse_fields(lines: list[str], first: int, name: str) -> Digest:
             items.append(current)
             field = None
         elif bold or heading:
-            category = header_category(_plain(heading or bold.group(1)))
+            category = header_category(_plain(heading or (bold.group(1) if bold else "")))
             current, field = None, None
         elif current is not None and field:
             # A wrapped line continues the field it follows.
@@ -268,9 +270,9 @@ def _parse_article(lines: list[str], first: int, name: str) -> Digest:
         elif line and line != "---" and not line.startswith("# ") and sections:
             sections[-1][1].append(line)
 
-    raw_items: list[dict] = []
+    raw_items: list[dict[str, Any]] = []  # title, summary, background, analysis, points
     for heading, blocks in sections:
-        bullets = [b for b in blocks if _BULLET.match(b)]
+        bullets = [match.group(1) for b in blocks if (match := _BULLET.match(b))]
         paragraphs = [b for b in blocks if not _BULLET.match(b)]
         analysis = ""
         text: list[str] = []
@@ -286,8 +288,7 @@ def _parse_article(lines: list[str], first: int, name: str) -> Digest:
                               "points": ()})
         elif not bullets:
             continue
-        for bullet in bullets:
-            content = _BULLET.match(bullet).group(1)
+        for content in bullets:
             labelled = _LABELLED.match(content)
             if labelled:
                 raw_items.append({"title": _plain(labelled.group(1)),

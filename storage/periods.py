@@ -135,7 +135,7 @@ def _valid(year: int, month: int, day: int) -> bool:
 
 # A reader: (the match, today) -> (start, end) or a problem.
 Span = tuple[dt.date, dt.date]
-Reader = Callable[[re.Match, dt.date], "Span | PeriodProblem"]
+Reader = Callable[[re.Match[str], dt.date], "Span | PeriodProblem"]
 
 _UNIT_DAYS = {"天": 1, "日": 1, "周": 7, "星期": 7, "礼拜": 7, "个星期": 7, "个礼拜": 7,
               "月": 30, "个月": 30, "年": 365, "day": 1, "days": 1, "week": 7, "weeks": 7,
@@ -153,27 +153,27 @@ def _recent(count: int | None, unit: str, today: dt.date) -> Span | PeriodProble
     return _last_days(today, days)
 
 
-def _recent_cn(match: re.Match, today: dt.date) -> Span | PeriodProblem:
+def _recent_cn(match: re.Match[str], today: dt.date) -> Span | PeriodProblem:
     amount = match["n"]
     if amount == "半":
         return _last_days(today, 182 if match["unit"] == "年" else 15)
     return _recent(chinese_number(amount), match["unit"], today)
 
 
-def _recent_en(match: re.Match, today: dt.date) -> Span | PeriodProblem:
+def _recent_en(match: re.Match[str], today: dt.date) -> Span | PeriodProblem:
     amount = (match["n"] or "one").lower()
     count = int(amount) if amount.isdigit() else _EN_NUMBERS.get(amount)
     return _recent(count, match["unit"].lower(), today)
 
 
-def _year_month(match: re.Match, today: dt.date) -> Span | PeriodProblem:
+def _year_month(match: re.Match[str], today: dt.date) -> Span | PeriodProblem:
     month = chinese_number(match["m"])
     if month is None or not 1 <= month <= 12 or not 1 <= int(match["y"]) <= 9999:
         return "no_such_month"
     return _month(int(match["y"]), month)
 
 
-def _month_day(match: re.Match, today: dt.date) -> Span | PeriodProblem:
+def _month_day(match: re.Match[str], today: dt.date) -> Span | PeriodProblem:
     month, day = chinese_number(match["m"]), chinese_number(match["d"])
     if month is None or day is None or not 1 <= month <= 12:
         return "no_such_month" if month is None or not 1 <= month <= 12 else "no_such_date"
@@ -184,14 +184,14 @@ def _month_day(match: re.Match, today: dt.date) -> Span | PeriodProblem:
     return found, found
 
 
-def _bare_month(match: re.Match, today: dt.date) -> Span | PeriodProblem:
+def _bare_month(match: re.Match[str], today: dt.date) -> Span | PeriodProblem:
     month = chinese_number(match["m"])
     if month is None or not 1 <= month <= 12:
         return "no_such_month"
     return _latest_month(today, month)
 
 
-def _bare_day(match: re.Match, today: dt.date) -> Span | PeriodProblem:
+def _bare_day(match: re.Match[str], today: dt.date) -> Span | PeriodProblem:
     """N号: day N of this month, or of the last month that has it when it has not come yet."""
     day = chinese_number(match["d"])
     if day is None or not 1 <= day <= 31:
@@ -204,35 +204,35 @@ def _bare_day(match: re.Match, today: dt.date) -> Span | PeriodProblem:
     return "no_such_date"
 
 
-def _this_week(match: re.Match, today: dt.date) -> Span | PeriodProblem:
+def _this_week(match: re.Match[str], today: dt.date) -> Span | PeriodProblem:
     return _monday(today), _monday(today) + dt.timedelta(days=6)
 
 
 def _weeks_ago(weeks: int) -> Reader:
-    def read(match: re.Match, today: dt.date) -> Span | PeriodProblem:
+    def read(match: re.Match[str], today: dt.date) -> Span | PeriodProblem:
         monday = _monday(today) - dt.timedelta(days=7 * weeks)
         return monday, monday + dt.timedelta(days=6)
     return read
 
 
 def _days_ago(days: int) -> Reader:
-    def read(match: re.Match, today: dt.date) -> Span | PeriodProblem:
+    def read(match: re.Match[str], today: dt.date) -> Span | PeriodProblem:
         day = today - dt.timedelta(days=days)
         return day, day
     return read
 
 
-def _this_month(match: re.Match, today: dt.date) -> Span | PeriodProblem:
+def _this_month(match: re.Match[str], today: dt.date) -> Span | PeriodProblem:
     return _month(today.year, today.month)
 
 
-def _last_month(match: re.Match, today: dt.date) -> Span | PeriodProblem:
+def _last_month(match: re.Match[str], today: dt.date) -> Span | PeriodProblem:
     first = today.replace(day=1) - dt.timedelta(days=1)
     return _month(first.year, first.month)
 
 
 def _year(offset: int) -> Reader:
-    def read(match: re.Match, today: dt.date) -> Span | PeriodProblem:
+    def read(match: re.Match[str], today: dt.date) -> Span | PeriodProblem:
         year = int(match["y"]) if "y" in match.groupdict() and match["y"] else today.year + offset
         if not 1 <= year <= 9999:
             return "no_such_date"
@@ -245,14 +245,14 @@ _MONTH_NAMES |= {name.lower(): number for number, name in enumerate(calendar.mon
 _MONTH_NAMES["sept"] = 9
 
 
-def _english_month(match: re.Match, today: dt.date) -> Span | PeriodProblem:
+def _english_month(match: re.Match[str], today: dt.date) -> Span | PeriodProblem:
     month = _MONTH_NAMES[match["m"].lower()]
     if match["y"]:
         return _month(int(match["y"]), month)
     return _latest_month(today, month)
 
 
-def _numeric_date(match: re.Match, today: dt.date) -> Span | PeriodProblem:
+def _numeric_date(match: re.Match[str], today: dt.date) -> Span | PeriodProblem:
     year = int(match["y"])
     month, day = (match["m"], match["d"]) if match["m"] else (match["m2"], match["d2"])
     if not _valid(year, int(month), int(day)):
@@ -310,7 +310,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Reader], ...] = tuple(
 def find_periods(text: str, today: dt.date) -> list[PeriodMatch]:
     """Return every time phrase of `text`, in the order they appear (none overlapping), each
     with the period it names relative to `today` or why it names none."""
-    candidates: list[tuple[int, int, re.Match, Reader]] = []
+    candidates: list[tuple[int, int, re.Match[str], Reader]] = []
     for pattern, reader in _PATTERNS:
         for match in pattern.finditer(text):
             if match.end() > match.start():

@@ -40,11 +40,12 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
+from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from storage.backend import ALL_IDS, Cursor, Database
+from storage.backend import ALL_IDS, Cursor, Database, Parameters
 from storage.model import check_schema_version
 from storage.text import Phrase
 
@@ -223,17 +224,17 @@ class PostgresDatabase(Database):
         with self._pool.connection() as connection:
             yield connection
 
-    def execute(self, sql: str, parameters: Sequence = ()) -> Cursor:
+    def execute(self, sql: str, parameters: Parameters = ()) -> Cursor:
         """Run one statement; return its cursor (the rows stay readable after the connection
         goes back to the pool: psycopg reads them at once)."""
         with self._connection() as connection:
             return connection.execute(sql, parameters or None)
 
-    def write(self, sql: str, parameters: Sequence = ()) -> Cursor:
+    def write(self, sql: str, parameters: Parameters = ()) -> Cursor:
         """Run one statement that changes data (row locks: writers wait only for each other's rows)."""
         return self.execute(sql, parameters)
 
-    def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
+    def executemany(self, sql: str, rows: Iterable[Parameters]) -> None:
         """Run one statement for each row (psycopg pipelines them), all in one transaction."""
         with self.transaction(), self._connection() as connection, connection.cursor() as cursor:
             cursor.executemany(sql, rows)
@@ -256,7 +257,7 @@ class PostgresDatabase(Database):
         """True inside a transaction of this thread (or asyncio task)."""
         return self._held.get() is not None
 
-    def insert_rows(self, table: str, rows: Sequence[Sequence],
+    def insert_rows(self, table: str, rows: Sequence[Parameters],
                     columns: Sequence[str] | None = None) -> None:
         """Append rows to `table` with COPY."""
         if not rows:
@@ -288,7 +289,7 @@ class PostgresDatabase(Database):
         with self.transaction(), self._connection() as connection:
             connection.execute("SELECT pg_advisory_xact_lock(4242001)")
             connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            version = connection.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+            version = _one(connection.execute("SELECT max(version) FROM schema_version"))[0] or 0
             check_schema_version(version, len(MIGRATIONS), "the PostgreSQL database")
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in filter(str.strip, script.split(";\n")):
@@ -376,8 +377,8 @@ class PostgresDatabase(Database):
                 return [row[0] for row in connection.execute(
                     part(1) + " ORDER BY f.id + 0 DESC", [expression, *bounds, *extra],
                     prepare=False).fetchall()]
-            newest = connection.execute(f"SELECT max(id) FROM {FTS_TABLE} WHERE id BETWEEN $1 AND $2",
-                                        bounds).fetchone()[0]
+            newest = _one(connection.execute(
+                f"SELECT max(id) FROM {FTS_TABLE} WHERE id BETWEEN $1 AND $2", bounds))[0]
             if newest is None:
                 return []
             # Up to `newest` only: a digest of a new month committed after that read is in no
@@ -388,7 +389,8 @@ class PostgresDatabase(Database):
             # only until the limit is reached (OFFSET 0 keeps that check out of the slices, where
             # it would run on every candidate before the sort).
             end = "OFFSET 0" if lazy else f"LIMIT {int(limit)}"
-            parts, params = [], []
+            parts: list[str] = []
+            params: list[object] = []
             for months, below in _month_slices(newest, bounds[0]):
                 parts.append(f"({part(len(params) + 1)} ORDER BY f.id + 0 DESC {end})")
                 if months:  # the month lexemes narrow the GIN scan
@@ -447,6 +449,14 @@ class PostgresDatabase(Database):
 
 # --- full-text helpers ----------------------------------------------------------------
 
+
+
+def _one(cursor: psycopg.Cursor[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """Return the row of an aggregate query without GROUP BY (it always has exactly one)."""
+    row = cursor.fetchone()
+    if row is None:
+        raise psycopg.ProgrammingError("an aggregate query returned no row")
+    return row
 
 
 def _index_part(expression: str) -> str:
@@ -557,7 +567,7 @@ def _month_slices(newest: int, lowest: int) -> list[tuple[list[str], int]]:
     months: list[str] = []
     slices: list[tuple[list[str], int]] = []
     for end in SLICE_MONTHS:
-        chunk = []
+        chunk: list[str] = []
         while len(months) + len(chunk) < end:
             lexeme = _month(year, month)
             if lexeme < lowest_month:

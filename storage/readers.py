@@ -13,8 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from storage.backend import Database
 from storage.categories import CANONICAL
@@ -49,7 +51,7 @@ _READER_COLUMNS = ("r.chat_id, r.subscribed, r.categories, r.blocked, coalesce(l
                    "coalesce(l.client, '') FROM readers r LEFT JOIN languages l ON l.user_id = r.chat_id")
 
 
-def _reader(row: tuple) -> Reader:
+def _reader(row: Sequence[Any]) -> Reader:
     return Reader(row[0], bool(row[1]), tuple(json.loads(row[2])), bool(row[3]), row[4], row[5])
 
 
@@ -76,7 +78,9 @@ def subscribe(db: Database, chat_id: int, categories: list[str]) -> Reader:
         db.write("UPDATE readers SET subscribed = 1, categories = $1 WHERE chat_id = $2",
                    (json.dumps(sorted(set(categories), key=_category_order), ensure_ascii=False),
                     chat_id))
-    return get_reader(db, chat_id)
+    reader = get_reader(db, chat_id)
+    assert reader is not None  # _touch wrote the row
+    return reader
 
 
 def unsubscribe(db: Database, chat_id: int) -> bool:
@@ -233,7 +237,7 @@ def watch_alerts(db: Database, versions: list[tuple[str, str, str]]) -> list[Wat
         for name in resolve_names(" ".join(wanted)):
             result = search(db, name + unless, since=min(indexed_at), until=max(indexed_at),
                             limit=WATCH_MATCHES_PER_KEYWORD, fuzzy=False)
-            found.update((item.id, item) for item in result.items if item.date in indexed_at)
+            found.update((item.stored_id, item) for item in result.items if item.date in indexed_at)
         matches_of[keyword] = sorted(found.values(), key=lambda it: (it.date, it.position))
     watches_by_chat: dict[int, list[tuple[str, str]]] = {}
     for chat_id, keyword, created_at in rows:

@@ -182,7 +182,7 @@ def _rank(db: Database, compiled: CompiledQuery, window: list[int]) -> list[int]
                             f"({numbered(len(window))})", window).fetchall())
     titles = [found.get(identifier, "") for identifier in window]
     # One pass over the titles per query word; the words' scores add up in query order.
-    scores = [0] * len(window)
+    scores = [0.0] * len(window)
     for weight, needle in zip(_idf(db, compiled), compiled.needles, strict=True):
         in_title, in_body = weight * TITLE_WEIGHT, weight * BODY_WEIGHT
         scores = [score + (in_title if needle in title else in_body)

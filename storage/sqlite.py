@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from storage.backend import ALL_IDS, Cursor, Database
+from storage.backend import ALL_IDS, Cursor, Database, Parameters
 from storage.model import check_schema_version
 from storage.text import Phrase
 
@@ -162,7 +162,7 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-def _named(parameters: Sequence) -> dict[str, object]:
+def _named(parameters: Parameters) -> dict[str, object]:
     """Bind `$1`, `$2`, ... (SQLite's named parameters "1", "2", ...) to a sequence's values."""
     return {str(number): value for number, value in enumerate(parameters, start=1)}
 
@@ -217,20 +217,20 @@ class SqliteDatabase(Database):
                     connection.execute(statement)
                 connection.execute(f"PRAGMA user_version = {number}")
 
-    def execute(self, sql: str, parameters: Sequence = ()) -> Cursor:
+    def execute(self, sql: str, parameters: Parameters = ()) -> Cursor:
         """Run one statement (`$1`-style parameters); return its cursor."""
         if parameters:
             return self._connection().execute(sql, _named(parameters))
         return self._connection().execute(sql)
 
-    def write(self, sql: str, parameters: Sequence = ()) -> Cursor:
+    def write(self, sql: str, parameters: Parameters = ()) -> Cursor:
         """Run one statement that changes data, in this process's turn of writers."""
         if self._connection().in_transaction:  # this thread's transaction already has the turn
             return self.execute(sql, parameters)
         with self._write_turn:
             return self.execute(sql, parameters)
 
-    def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
+    def executemany(self, sql: str, rows: Iterable[Parameters]) -> None:
         """Run one statement for each row, all in one transaction."""
         with self.transaction():
             self._connection().executemany(sql, (_named(row) for row in rows))
@@ -260,7 +260,7 @@ class SqliteDatabase(Database):
         """True inside a transaction of this thread."""
         return self._connection().in_transaction
 
-    def insert_rows(self, table: str, rows: Sequence[Sequence],
+    def insert_rows(self, table: str, rows: Sequence[Parameters],
                     columns: Sequence[str] | None = None) -> None:
         """Append rows to `table` with one prepared statement (SQLite's own `?` here)."""
         if rows:
@@ -326,7 +326,7 @@ class SqliteDatabase(Database):
                   category: str | None = None, limit: int | None = None) -> list[int]:
         """Return matching ids newest first: FTS5 walks its rowids backwards and stops at the limit."""
         where = f"{FTS_TABLE} MATCH ? AND {FTS_TABLE}.rowid BETWEEN ? AND ?"
-        params: list = [expression, *bounds]
+        params: list[object] = [expression, *bounds]
         join = ""
         if category:
             # CROSS JOIN keeps FTS as the outer loop (else SQLite walks the category index).

@@ -165,7 +165,7 @@ def _negated_date(date: str) -> int:
     return -dt.date.fromisoformat(date).toordinal()
 
 
-def _context(item: Item, in_sentence: re.Pattern) -> str:
+def _context(item: Item, in_sentence: re.Pattern[str]) -> str:
     """Return the sentences of `item` that name X (normalized); its title and summary if none do.
 
     `in_sentence` matches a name (ignoring case) and never a sentence end, so
@@ -195,7 +195,7 @@ def _forms(names: tuple[str, ...]) -> set[str]:
     return {form for n in names if n.strip() for form in (n.strip(), normalize(n.strip()))}
 
 
-def _any_of(forms: set[str]) -> re.Pattern:
+def _any_of(forms: set[str]) -> re.Pattern[str]:
     """Return a pattern that finds any of `forms`, ignoring case (none: one that finds nothing)."""
     return re.compile("|".join(map(re.escape, sorted(forms))) or "(?!)", re.IGNORECASE)
 
@@ -308,8 +308,8 @@ def _add_features(known: _Words, items: list[Item], names: tuple[str, ...],
                     for context, item_words in zip(contexts, words, strict=True)]
         if not keep:
             return computed
-        known.items.update(zip((item.id for item in missing), computed, strict=True))
-    return [known.items[item.id] for item in items]
+        known.items.update(zip((item.stored_id for item in missing), computed, strict=True))
+    return [known.items[item.stored_id] for item in items]
 
 
 def _similar_pairs(features: list[tuple[int, int, frozenset[str]]]) -> list[tuple[float, int, int]]:

@@ -8,7 +8,7 @@ platform confirmed it; a run continues from the first unrecorded message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from storage.backend import Database
@@ -112,12 +112,11 @@ def target_states(db: Database, targets: list[str]) -> list[TargetState]:
         latest = db.execute("SELECT date, run, messages, completed_at, error FROM target_runs "
                             "WHERE target = $1 ORDER BY started_at DESC, date DESC, run DESC LIMIT 1",
                             (target,)).fetchone()
-        pending: dict[str, object] = {}
+        state = TargetState(target, last[0] if last else None, last[1] if last else None, messages)
         if latest is not None and latest[3] is None:
             sent = db.execute("SELECT count(*) FROM target_messages WHERE date = $1 AND target = $2 "
                               "AND run = $3", (latest[0], target, latest[1])).fetchone()[0]
-            pending = {"pending_date": latest[0], "pending_sent": sent, "pending_total": latest[2],
-                       "error": latest[4]}
-        states.append(TargetState(target, last[0] if last else None, last[1] if last else None,
-                                  messages, **pending))
+            state = replace(state, pending_date=latest[0], pending_sent=sent, pending_total=latest[2],
+                            error=latest[4])
+        states.append(state)
     return states

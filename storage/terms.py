@@ -254,7 +254,8 @@ _MOVE_FIRST = ("INSERT INTO term_first_seen VALUES ($1, $2) ON CONFLICT (term) D
 def digest_terms(items: Sequence[tuple[int, str, str]]) -> tuple[list[tuple[int, str]], dict[str, int]]:
     """Return the item_terms rows of (id, title, summary) items in id order, and each term's first
     item among them (by folded term): what `record` writes."""
-    rows, first = [], {}
+    rows: list[tuple[int, str]] = []
+    first: dict[str, int] = {}
     for identifier, title, summary in items:
         keyed = keyed_terms(title, summary)
         rows.append((identifier, packed(keyed.values())))

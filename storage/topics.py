@@ -29,7 +29,8 @@ def remember_thread(db: Database, chat_id: str, topic: str, thread_id: int) -> i
     with db.transaction():
         db.write("INSERT INTO forum_topics VALUES ($1, $2, $3, $4) ON CONFLICT (chat_id, topic) "
                  "DO NOTHING", (chat_id, topic, thread_id, utc_now()))
-        return thread_of(db, chat_id, topic)
+        held = thread_of(db, chat_id, topic)
+    return thread_id if held is None else held  # never None: the row was just written, or was there
 
 
 def forget_thread(db: Database, chat_id: str, topic: str, thread_id: int) -> bool:

@@ -25,10 +25,12 @@ import dataclasses
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from storage.categories import FUNDING, INDUSTRY, MODELS, POLICY, PRODUCTS
+from storage.model import JsonObject
 from storage.periods import Period, PeriodProblem, find_periods
 from storage.stories import load_aliases, resolve_names
 from storage.text import normalize, searchable_length
@@ -39,6 +41,7 @@ MAX_KEYWORDS = 6
 # What kind of answer fits: a list of items (/search), stories (/what), counts per week
 # (/trend), one day's digest (/today).
 Intent = Literal["list", "story", "count", "day"]
+Take = Callable[[int, int], None]  # marks a span of the question's characters as read
 
 # Why a question gives nothing to look for.
 Refusal = Literal["empty", "nothing_asked", "no_such_period"]
@@ -93,7 +96,7 @@ class Question:
             category=None if drop_category else self.category,
             category_word=None if drop_category else self.category_word)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JsonObject:
         """Return the reading as JSON: the filters and the kind of answer."""
         return {"question": self.text, "today": self.today.isoformat(), "intent": self.intent,
                 "period": None if self.period is None else {
@@ -152,9 +155,10 @@ ENGLISH_FILLER = frozenset(
 
 
 _FILLER_LONGEST_FIRST = tuple(sorted(FILLER, key=len, reverse=True))
-_INTENT_WORDS: tuple[tuple[Intent, tuple[str, ...]], ...] = tuple(
-    (kind, tuple(sorted(words, key=len, reverse=True)))
-    for kind, words in (("day", DAY_WORDS), ("count", COUNT_WORDS), ("story", STORY_WORDS)))
+_INTENT_WORDS: tuple[tuple[Intent, tuple[str, ...]], ...] = (
+    ("day", tuple(sorted(DAY_WORDS, key=len, reverse=True))),
+    ("count", tuple(sorted(COUNT_WORDS, key=len, reverse=True))),
+    ("story", tuple(sorted(STORY_WORDS, key=len, reverse=True))))
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -193,7 +197,7 @@ def understand(question: str, today: dt.date) -> Question:
             period = found.period
             if found.problem:  # capped: used, and said
                 period_problem = (found.phrase, found.problem)
-        elif found.period is None and period_problem is None:
+        elif found.period is None and period_problem is None and found.problem is not None:
             period_problem = (found.phrase, found.problem)
     if period is not None and period_problem and period_problem[1] != "capped":
         period_problem = None  # another phrase named a real span: that one is used
@@ -279,7 +283,7 @@ def _alias_words(aliases: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, tuple
 _VERSION_AFTER = re.compile(r"[-.\s]?\d+(?:\.\d+)*[a-z]*")
 
 
-def _subjects(text: str, folded: str, taken: list[bool], take) -> list[Subject]:
+def _subjects(text: str, folded: str, taken: list[bool], take: Take) -> list[Subject]:
     """Find the names of the alias table in the question (longest first), taking their words.
 
     A name directly followed by a version (GPT-5, Qwen3.5) is that product: searched as written.
@@ -309,7 +313,7 @@ def _subjects(text: str, folded: str, taken: list[bool], take) -> list[Subject]:
     return [subject for _, subject in sorted(found, key=lambda pair: pair[0])]
 
 
-def _category(text: str, folded: str, taken: list[bool], take) -> tuple[str | None, str | None]:
+def _category(text: str, folded: str, taken: list[bool], take: Take) -> tuple[str | None, str | None]:
     """Find the category the question asks about and take its words (see the module docstring)."""
     blocked = [False] * len(text)
     for phrase in NOT_CATEGORY:
@@ -343,7 +347,7 @@ def _category(text: str, folded: str, taken: list[bool], take) -> tuple[str | No
     return chosen[2], text[chosen[0]:chosen[1]]
 
 
-def _intent(folded: str, taken: list[bool], take) -> Intent:
+def _intent(folded: str, taken: list[bool], take: Take) -> Intent:
     """Return the kind of answer the question's words ask for, taking those words."""
     intent: Intent = "list"
     for kind, words in _INTENT_WORDS:
@@ -362,7 +366,7 @@ def _chunks(text: str, taken: list[bool]) -> list[str]:
     """Return the words not taken: runs between taken words, split at spaces, punctuation and
     connectives (的, 和), without particles at their edges or English filler."""
     runs: list[str] = []
-    current = []
+    current: list[str] = []
     for char, is_taken in zip(text, taken, strict=True):
         if is_taken or not (char.isalnum() or char in "-+._#") or char in SPLIT_CHARS:
             runs.append("".join(current))
