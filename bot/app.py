@@ -55,12 +55,14 @@ def build_application(settings: Settings, db: Database,
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .post_init(_post_init if with_jobs else None)
     )
+    if with_jobs:
+        builder = builder.post_init(_post_init)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if not with_jobs:
-        builder = builder.job_queue(None)
+        # PTB documents None as "no job queue"; its annotation names only JobQueue.
+        builder = builder.job_queue(None)  # type: ignore[arg-type]
     app = builder.build()
     state: BotState = app.bot_data
     state.attach(db, settings)

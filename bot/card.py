@@ -166,9 +166,9 @@ def card_png(text: CardText, font_path: str) -> Card:
     for category, headlines in text.sections:
         laid = []
         for headline in headlines:
-            number, _, rest = clean(headline).partition(" ")
+            numeral, _, rest = clean(headline).partition(" ")
             indent = headline_font.getlength("00. ")
-            laid.append((number, wrap(rest, headline_font, inner - indent, MAX_LINES_PER_HEADLINE)))
+            laid.append((numeral, wrap(rest, headline_font, inner - indent, MAX_LINES_PER_HEADLINE)))
         sections.append((clean(category), laid))
     headline_step = int(HEADLINE_SIZE * LINE_SPACING)
     body_height = sum(int(CATEGORY_SIZE * 2.0) + sum(len(lines) * headline_step + 8

@@ -8,12 +8,15 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translations, translations
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 LOOPBACK = ("127.0.0.0/8", "::1/128")  # WEB_TRUSTED_PROXIES=loopback: a proxy on the same host
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+LOG_LEVELS: tuple[LogLevel, ...] = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class ConfigError(Exception):
@@ -38,7 +41,7 @@ class Settings:
     webhook_port: int = 8443
     webhook_secret: str = ""
     rescan_minutes: int = 5
-    log_level: str = "INFO"
+    log_level: LogLevel = "INFO"
     weekly_post: dt.time | None = None  # Mondays at this time: last week's story board; None = off
     trend_font: str = ""  # a font file that can draw Chinese for /trend; "" = look for one
     lease_seconds: int = 30  # a worker that dies mid-post is taken over after this long
@@ -169,7 +172,16 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     )
 
 
-def _llm(get: Callable[..., str]) -> dict[str, object]:
+class _LlmSettings(TypedDict):
+    llm_base_url: str
+    llm_api_key: str
+    llm_model: str
+    llm_timeout: float
+    llm_daily_per_user: int
+    llm_max_chars: int
+
+
+def _llm(get: Callable[..., str]) -> _LlmSettings:
     """Return the AI answers' settings: all three of LLM_BASE_URL, LLM_API_KEY, LLM_MODEL, or none."""
     names = ("LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL")
     given = [name for name in names if get(name)]
@@ -216,7 +228,18 @@ _WEBHOOK_SHAPES = {
 }
 
 
-def _targets(get: Callable[..., str]) -> dict[str, object]:
+class _TargetSettings(TypedDict):
+    wecom_webhooks: tuple[str, ...]
+    feishu_webhooks: tuple[str, ...]
+    feishu_secrets: tuple[str, ...]
+    dingtalk_webhooks: tuple[str, ...]
+    dingtalk_secrets: tuple[str, ...]
+    smtp_url: str
+    mail_from: str
+    mail_to: tuple[str, ...]
+
+
+def _targets(get: Callable[..., str]) -> _TargetSettings:
     """Return the delivery targets' settings, validated; no message quotes a URL or a secret."""
     feishu, dingtalk = _webhooks("FEISHU_WEBHOOK", get("FEISHU_WEBHOOK")), _webhooks(
         "DINGTALK_WEBHOOK", get("DINGTALK_WEBHOOK"))
@@ -408,11 +431,12 @@ def _mcp_token(value: str) -> str:
     return value
 
 
-def _log_level(value: str) -> str:
-    if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise ConfigError(f"LOG_LEVEL is malformed ({value!r}): expected DEBUG, INFO, "
-                          "WARNING or ERROR")
-    return value.upper()
+def _log_level(value: str) -> LogLevel:
+    for level in LOG_LEVELS:
+        if value.upper() == level:
+            return level
+    raise ConfigError(f"LOG_LEVEL is malformed ({value!r}): expected DEBUG, INFO, "
+                      "WARNING or ERROR")
 
 
 def _language(value: str) -> str:

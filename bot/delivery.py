@@ -118,7 +118,8 @@ async def post_messages(bot: Bot, state: BotState, key: str, chat_id: str | int,
                     continue
                 if not await asyncio.to_thread(posts.acquire_lease, db, lease, owner, seconds):
                     return PostOutcome(PostStatus.BUSY, key, sent, len(messages))  # too slow: taken over
-                message = await (send_to(topics[seq], render.Reply(text)) if send_to
+                message = await (send_to(topics[seq], render.Reply(text))
+                                 if send_to is not None and topics is not None
                                  else send(bot, chat_id, render.Reply(text)))
                 await asyncio.to_thread(posts.record_message, db, run, seq, message.message_id)
                 sent += 1
@@ -296,7 +297,7 @@ async def index_upload(state: BotState, raw: bytes, name: str) -> tuple[IngestOu
 def _index_upload(db: Database, directory: str, raw: bytes,
                   name: str) -> tuple[IngestOutcome, Found | None]:
     outcome = ingest_bytes(db, raw, name)
-    if outcome.status == IngestStatus.REJECTED:
+    if outcome.status == IngestStatus.REJECTED or outcome.date is None:  # (an accepted one has a date)
         return outcome, None
     save_digest_file(directory, outcome.date, raw)
     return outcome, digest_on(db, outcome.date)

@@ -14,9 +14,10 @@ def day_url(base: str, date: str) -> str:
     return f"{base}/d/{date}" if base else ""
 
 
-def item_url(base: str, item_id: int) -> str:
-    """Return an item's permalink: BASE/item/ID."""
-    return f"{base}/item/{item_id}" if base else ""
+def item_url(base: str, item_id: int | None) -> str:
+    """Return an item's permalink: BASE/item/ID ("" without a base, or for an item that is not
+    from the index: it has no id)."""
+    return f"{base}/item/{item_id}" if base and item_id is not None else ""
 
 
 def search_url(base: str, query: str, category: str | None = None) -> str:

@@ -58,7 +58,7 @@ class OfflineRequest(BaseRequest):
             result = []
         elif api_method == "getChat":  # a channel, as far as forum topics go
             chat_id = params.get("chat_id")
-            result = {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0,
+            result = {"id": _chat_number(chat_id),
                       "type": "channel", "title": "offline"}
         elif api_method == "sendPhoto":
             chat_id = params.get("chat_id")
@@ -69,7 +69,7 @@ class OfflineRequest(BaseRequest):
                       "caption": params.get("caption", ""),
                       "photo": [{"file_id": "offline-photo", "file_unique_id": "offline",
                                  "width": 800, "height": 450}],
-                      "chat": {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0,
+                      "chat": {"id": _chat_number(chat_id),
                                "type": "private"}}
         elif api_method in SENDING or api_method == "sendDocument":
             chat_id = params.get("chat_id")
@@ -78,11 +78,16 @@ class OfflineRequest(BaseRequest):
                               "parse_mode": params.get("parse_mode"),
                               "reply_markup": params.get("reply_markup"),
                               "method": api_method})
-            result = {"message_id": int(params.get("message_id") or next(self._ids)),
+            result = {"message_id": int(str(params.get("message_id") or next(self._ids))),
                       "date": int(time.time()), "text": params.get("text", ""),
-                      "chat": {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0,
+                      "chat": {"id": _chat_number(chat_id),
                                "type": "private"}}
         return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+def _chat_number(chat_id: object) -> int:
+    """Return a chat id the bot sent as a number (0 for a @channel name)."""
+    return int(str(chat_id)) if str(chat_id).lstrip("-").isdigit() else 0
 
 
 def command_update(text: str, user_id: int, update_id: int = 1,

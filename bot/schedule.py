@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from telegram.ext import Application
+from telegram.ext import Application, JobQueue
 
 from bot import delivery
 from bot.state import BotState, Context
@@ -27,7 +28,15 @@ WEEKLY_JOB = "weekly-board"  # PTB's run_daily counts days from Sunday = 0, so M
 RETRY_EVERY_S = 600
 GIVE_UP_AT = dt.time(23, 0)
 
-Job = Callable[[Context], Awaitable[None]]
+Job = Callable[[Context], Coroutine[Any, Any, None]]
+
+
+def _jobs(queue: JobQueue[Any] | None) -> JobQueue[Any]:
+    """Return the bot's job queue: every bot that schedules these jobs has one (only
+    build_application(with_jobs=False) builds one without, and it schedules nothing)."""
+    if queue is None:
+        raise RuntimeError("the bot was built without a job queue (with_jobs=False)")
+    return queue
 
 
 def post_time(state: BotState) -> dt.time:
@@ -52,8 +61,8 @@ def weekly_time(state: BotState) -> dt.time | None:
 def _retry_soon(context: Context, job: Job, seconds: float) -> None:
     """Run `job` again in `seconds` (once: an already pending retry is kept)."""
     name = f"{job.__name__}-retry"
-    if not context.job_queue.get_jobs_by_name(name):
-        context.job_queue.run_once(job, seconds, name=name)
+    if not _jobs(context.job_queue).get_jobs_by_name(name):
+        _jobs(context.job_queue).run_once(job, seconds, name=name)
 
 
 async def daily_post(context: Context) -> None:
@@ -67,8 +76,8 @@ async def daily_post(context: Context) -> None:
     status = await delivery.post_day(context.bot, state, date)
     if status == DayStatus.MISSING:
         if now.time() < GIVE_UP_AT:
-            if not context.job_queue.get_jobs_by_name(RETRY_JOB):
-                context.job_queue.run_once(daily_post, RETRY_EVERY_S, name=RETRY_JOB)
+            if not _jobs(context.job_queue).get_jobs_by_name(RETRY_JOB):
+                _jobs(context.job_queue).run_once(daily_post, RETRY_EVERY_S, name=RETRY_JOB)
             return
         await delivery.report_missing_digest(context.bot, state, date, GIVE_UP_AT)
     elif status == DayStatus.BUSY:  # another process is posting; check again once its lease could expire
@@ -97,7 +106,7 @@ async def schedule_weekly(app: Application) -> None:
     """(Re)schedule the Monday board; catch up when started on a Monday after its time."""
     state: BotState = app.bot_data
     at = await asyncio.to_thread(weekly_time, state)
-    queue = app.job_queue
+    queue = _jobs(app.job_queue)
     for job in queue.get_jobs_by_name(WEEKLY_JOB):
         job.schedule_removal()
     if at is None:
@@ -114,7 +123,7 @@ async def schedule_daily(app: Application) -> None:
     state: BotState = app.bot_data
     tz = state.settings.tz
     at = (await asyncio.to_thread(post_time, state)).replace(tzinfo=tz)
-    queue = app.job_queue
+    queue = _jobs(app.job_queue)
     for job in queue.get_jobs_by_name(DAILY_JOB):
         job.schedule_removal()
     queue.run_daily(daily_post, time=at, name=DAILY_JOB)
@@ -127,5 +136,5 @@ async def start_jobs(app: Application) -> None:
     state: BotState = app.bot_data
     await schedule_daily(app)
     await schedule_weekly(app)
-    app.job_queue.run_repeating(rescan, interval=state.settings.rescan_minutes * 60, first=1,
+    _jobs(app.job_queue).run_repeating(rescan, interval=state.settings.rescan_minutes * 60, first=1,
                                 name=RESCAN_JOB)

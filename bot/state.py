@@ -17,7 +17,7 @@ import secrets
 import socket
 import time
 from collections.abc import AsyncIterator, Hashable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
@@ -25,6 +25,8 @@ from bot.config import Settings
 from bot.i18n import DEFAULT_LANGUAGE, Translations, translations
 
 if TYPE_CHECKING:
+    from telegram.ext import Application
+
     from bot.llm import Summarizer
     from bot.targets.base import Target
     from storage.backend import Database
@@ -142,8 +144,9 @@ class Context(CallbackContext[ExtBot[None], dict, dict, BotState]):
     """The type of `context` in every handler and job callback: `context.bot_data` is a BotState,
     `context.lang` the language of this update's replies (Chinese until chosen)."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any],
+                 chat_id: int | None = None, user_id: int | None = None) -> None:
+        super().__init__(application, chat_id, user_id)
         self.lang: Translations = translations(DEFAULT_LANGUAGE)
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 
@@ -26,7 +27,7 @@ from bot.send import send
 from bot.state import Context
 from storage import readers
 
-Handler = Callable[[Update, Context], Awaitable[None]]
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 ECHO_LIMIT = 64  # characters of a user's argument a reply quotes back
 ECHO_NAMES = 5  # names of a list a reply quotes back
 

@@ -475,12 +475,13 @@ async def compare_periods(
     between January and February" or "this month against last month".
     """
     state = ctx.request_context.lifespan_context
-    dates = [_date(value, name) for value, name in ((since_a, "since_a"), (until_a, "until_a"),
-                                                     (since_b, "since_b"), (until_b, "until_b"))]
-    given = [value for value in dates if value is not None]
-    if len(given) < len(dates):
+    first_a, last_a, first_b, last_b = (
+        _date(value, name) for value, name in ((since_a, "since_a"), (until_a, "until_a"),
+                                               (since_b, "since_b"), (until_b, "until_b")))
+    if first_a is None or last_a is None or first_b is None or last_b is None:
         raise ToolError("since_a, until_a, since_b and until_b are all needed (YYYY-MM-DD)")
-    result = await asyncio.to_thread(compare_terms, state.db, *given, limit=limit)
+    result = await asyncio.to_thread(compare_terms, state.db, first_a, last_a, first_b, last_b,
+                                     limit=limit)
     if result.message == "bad_range":
         raise ToolError("each period must start on or before its last day (since <= until)")
     return _answer(result.to_json(), text.compare_text(state.lang, result))
@@ -507,7 +508,7 @@ def _categories(db: Database) -> tuple[list[CategoryCount], ArchiveStats]:
 # --- resource and prompt ------------------------------------------------------------------------
 
 
-async def digest_resource(date: str, ctx: Context) -> str:
+async def digest_resource(date: str, ctx: McpContext) -> str:
     """One day's digest as Markdown: title, summary and every item in full, by category."""
     state: McpState = ctx.request_context.lifespan_context
     day = digests.parse_date(date)
@@ -526,7 +527,7 @@ def briefing(
                                                    "archive's first)")] = None,
     until: Annotated[str | None, Field(description="last day, YYYY-MM-DD (default: the "
                                                    "newest digest)")] = None,
-    ctx: Context | None = None,
+    ctx: McpContext | None = None,
 ) -> str:
     """A briefing on a topic over a date range, written from the archive with search,
     what_happened, trend and get_digest."""
@@ -539,5 +540,6 @@ def briefing(
         if value and value.strip() and date is None:
             raise MCPError(INVALID_PARAMS, f"{name} must be a date like 2026-02-08, not {value!r}")
         dates.append(date)
+    assert ctx is not None  # the server passes every prompt its context
     state: McpState = ctx.request_context.lifespan_context
     return text.briefing_prompt(state.lang, topic[:MAX_QUERY_CHARS], *dates)

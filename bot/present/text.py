@@ -64,11 +64,9 @@ def shortened(item: Item, lengths: Lengths) -> Item:
     def cut(text: str, limit: int) -> str:
         return shorten(text, limit) if limit else text
 
-    changes = {"title": cut(item.title, lengths.title),
-               "source_name": cut(item.source_name, lengths.source),
-               "summary": cut(item.summary, lengths.summary),
-               "analysis": cut(item.analysis, lengths.summary),
-               "points": tuple(cut(point, lengths.point) for point in item.points)}
-    if all(getattr(item, name) == value for name, value in changes.items()):
-        return item
-    return replace(item, **changes)
+    shorter = replace(item, title=cut(item.title, lengths.title),
+                      source_name=cut(item.source_name, lengths.source),
+                      summary=cut(item.summary, lengths.summary),
+                      analysis=cut(item.analysis, lengths.summary),
+                      points=tuple(cut(point, lengths.point) for point in item.points))
+    return item if shorter == item else shorter

@@ -344,7 +344,7 @@ def search_page(lang: Translations, result: SearchResult, query_id: int, page: i
                                         f"{_category_code(category)}"))
     if nav:
         rows.append(nav)
-    rows += _category_buttons(lang, query_id, category).inline_keyboard
+    rows += [list(row) for row in _category_buttons(lang, query_id, category).inline_keyboard]
     return Reply(text, InlineKeyboardMarkup(rows))
 
 

@@ -18,6 +18,7 @@ Size limits, from each platform's documentation:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -142,8 +143,12 @@ def markdown_post(header: DigestSummary, items: list[Item], web_url: str, limit:
     messages = [_join(m) for m in _pack(top, overview, size, limit)]
     for category, numbered in present.sections(items):
         title = f"## {present.icon(category)} {md_escape(shorten(category, CATEGORY_CHARS))} · {header.date}"
-        blocks = [_fit(lambda s, p, n=n, i=i: _md_item(i, n, web_url, newline, s, p),
-                       lambda b, t=title: size([t, b]), limit) for n, i in numbered]
+
+        def block_size(block: str, title: str = title) -> int:
+            return size([title, block])
+
+        blocks = [_fit(functools.partial(_md_item, i, n, web_url, newline), block_size, limit)
+                  for n, i in numbered]
         messages += [_join(m) for m in _pack(title, blocks, size, limit)]
     return messages
 
@@ -236,8 +241,13 @@ def feishu_messages(header: DigestSummary, items: list[Item],
     for category, numbered in present.sections(items):
         title = f"{present.icon(category)} {shorten(category, CATEGORY_CHARS)} · {header.date}"
         size = size_of(title)
-        blocks = [_fit(lambda s, p, n=n, i=i: _feishu_item(i, n, web_url, s, p),
-                       lambda b, fits=size: fits([b]), limit) for n, i in numbered]
+
+        def item_size(block: list[Paragraph], fits: Callable[[list[list[Paragraph]]], int] = size
+                      ) -> int:
+            return fits([block])
+
+        blocks = [_fit(functools.partial(_feishu_item, i, n, web_url), item_size, limit)
+                  for n, i in numbered]
         parts = _pack(blocks[0], blocks[1:], size, limit)
         messages += [_feishu_post(title, m) for m in parts]
     return messages

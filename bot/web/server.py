@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -110,8 +111,7 @@ class _Base(tornado.web.RequestHandler):
     """Security headers on every response; errors as pages (as JSON under /api/), never a
     traceback."""
 
-    def initialize(self, site: Site) -> None:
-        self.site = site
+    site: Site  # set by each kind of handler's initialize (tornado passes it the route's options)
 
     def set_default_headers(self) -> None:
         for name, value in SECURITY_HEADERS.items():
@@ -165,8 +165,9 @@ class _Base(tornado.web.RequestHandler):
         self.clear_header("Retry-After")
         self.render_error(status_code)
 
-    def log_exception(self, typ, value, tb) -> None:  # type: ignore[no-untyped-def]
-        if isinstance(value, tornado.web.HTTPError):
+    def log_exception(self, typ: type[BaseException] | None, value: BaseException | None,
+                      tb: TracebackType | None) -> None:
+        if isinstance(value, tornado.web.HTTPError) or typ is None or value is None:
             return super().log_exception(typ, value, tb)
         log.error("web request %s %s failed", self.request.method, shown(self.request.path),
                   exc_info=(typ, value, tb))
@@ -210,6 +211,9 @@ class _Route(_Base):
 
 class _NotFound(_Base):
     """Every path no route matches: the 404 page (JSON under /api/)."""
+
+    def initialize(self, site: Site) -> None:
+        self.site = site
 
     def prepare(self) -> None:
         if self.api():
