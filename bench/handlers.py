@@ -1,4 +1,5 @@
-"""Handler-path timing: /search, /what and /today through bot.offline.Session (real PTB, no network).
+"""Handler-path timing: /search, /what, /today and questions (plain text, answered as in a private
+chat: understanding + answering, no model) through bot.offline.Session (real PTB, no network).
 
 The Application has PTB's AIORateLimiter (30 messages/s overall, Telegram's
 limit), which also runs offline. Back-to-back asks would measure the limiter's
@@ -16,11 +17,20 @@ from bot.config import Settings
 from bot.offline import Session
 
 USER_ID = 1000
+QUESTION = "question (list)"  # the list questions' row in the figures, compared with /search
+OTHER_QUESTIONS = "question (story, day)"
 COMMANDS: dict[str, tuple[str, ...]] = {
     "/search": ("/search 红包", "/search Kimi K2.5", "/search 阶跃星辰", "/search AI"),
     "/what": ("/what 阶跃星辰", "/what 千问"),
     "/today": ("/today",),
     "/hot": ("/hot 2026-02-08", "/hot 2026-01-25"),  # the archive ends 2026-02-08 (bench/generate.py)
+    # Questions the generated archive (back from 2026-02-08) answers: lists (compared with /search:
+    # dates in words and absolute, a category, names with aliases, a long keyword loosened), and
+    # beside them a story and a day (which cost what /what and /today cost).
+    QUESTION: ("2026年2月有哪些融资", "Kimi 最近有什么新闻", "2026年1月的模型", "千问春节活动投了多少钱",
+               "腾讯的产品", "funding in February 2026"),
+    OTHER_QUESTIONS: ("阶跃星辰最近怎么样", "what happened with Anthropic in January 2026",
+                      "2026-02-03的日报"),
 }
 APOLOGY = "抱歉，处理这条消息时出了点问题"
 PACE_PER_S = 20.0  # messages per second, below the limiter's 30

@@ -35,7 +35,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 from bench import busy, startup  # noqa: E402
 from bench.generate import generate  # noqa: E402
-from bench.handlers import time_handlers  # noqa: E402
+from bench.handlers import QUESTION, time_handlers  # noqa: E402
 from storage.backend import Database, open_db  # noqa: E402
 from storage.categories import canonical_category  # noqa: E402
 from storage.index import ingest_paths, scan_dir  # noqa: E402
@@ -257,11 +257,15 @@ def benchmark(work: Path, items: int, seed: int, queries: int, budget_s: float,
     db.close()
 
     handlers = time_handlers(db_path, digest_dir, handler_reps, budget_s)
-    every = [t for ts in handlers["times"].values() for t in ts]
+    # "all handlers" stays the commands' figure it always was; questions are measured beside it.
+    every = [t for cmd, ts in handlers["times"].items() if not cmd.startswith("question")
+             for t in ts]
     out["handlers"] = {cmd: stats(ts) | {"messages": handlers["messages"][cmd]}
                        for cmd, ts in handlers["times"].items()}
     out.update(handler_p50_ms=stats(every)["p50"], handler_p95_ms=stats(every)["p95"],
                handler_errors=handlers["errors"])
+    asked, searched = out["handlers"][QUESTION]["p95"], out["handlers"]["/search"]["p95"]
+    out["question_vs_search_p95"] = round(asked / searched, 2) if searched else None
     out["rss_mb_after"]["handlers"] = out["peak_rss_mb"] = peak_rss_mb()
     if mcp_reps:
         from bench import mcp_tools as bench_mcp  # here: the SDK's ~45 MB stay out of the RSS above
@@ -303,10 +307,13 @@ def render(r: dict) -> str:
               f"{r['baseline_ratio_p50']:>7}{r['baseline_ratio_p95']:>7}", "",
               f"  {'handler (Session)':<22}{'n':>4}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'msgs':>7}"]
     for cmd, h in r["handlers"].items():
-        lines.append(f"  {cmd:<22}{h['n']:>4}{h['p50']:>9.2f}{h['p95']:>9.2f}{h['p99']:>9.2f}"
+        lines.append(f"  {pad(cmd, 22)}{h['n']:>4}{h['p50']:>9.2f}{h['p95']:>9.2f}{h['p99']:>9.2f}"
                      f"{h['messages']:>7}")
     lines += [f"  {'all handlers':<22}{'':>4}{r['handler_p50_ms']:>9.2f}{r['handler_p95_ms']:>9.2f}"
-              f"   errors: {r['handler_errors']}", "",
+              f"   errors: {r['handler_errors']} (questions not included)",
+              f"  question (list) p95 / /search p95 = {r.get('question_vs_search_p95')} "
+              "(target: at most 1.5)",
+              "",
               f"  peak RSS {r['peak_rss_mb']} MB (after each phase: "
               + ", ".join(f"{k} {v}" for k, v in r["rss_mb_after"].items()) + ")"]
     if "hot" in r:

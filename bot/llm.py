@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.present.text import one_line, shorten, strip_control
 from storage.model import Item
 
 if TYPE_CHECKING:
@@ -61,11 +62,7 @@ class Summary:
 
 
 def _one_line(text: str) -> str:
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+    return one_line(strip_control(text))
 
 
 def prompt(question: str, items: Sequence[Item], language: str = "zh") -> list[dict[str, str]]:
@@ -73,10 +70,10 @@ def prompt(question: str, items: Sequence[Item], language: str = "zh") -> list[d
     to ITEM_CHARS characters): bounded, whatever the archive holds."""
     lines = []
     for number, item in enumerate(items[:MAX_ITEMS], 1):
-        text = _cut(_one_line(f"{item.title}：{item.summary}" if item.summary else item.title),
+        text = shorten(_one_line(f"{item.title}：{item.summary}" if item.summary else item.title),
                     ITEM_CHARS)
         lines.append(f"[{number}] {item.date} · {item.category} · {text}")
-    asked = _cut(_one_line(question), 300)
+    asked = shorten(_one_line(question), 300)
     user = (f"问题：{asked}\n\n条目：\n" if language == "zh" else
             f"Question: {asked}\n\nItems:\n") + "\n".join(lines)
     return [{"role": "system", "content": SYSTEM_PROMPT.get(language, SYSTEM_PROMPT["zh"])},

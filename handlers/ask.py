@@ -20,8 +20,9 @@ from telegram import Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 
-from bot import chart, questions
+from bot import chart
 from bot.llm import MAX_ITEMS
+from bot.present import question as questions
 from bot.render import PAGE_SIZE
 from bot.render import ask as ask_render
 from bot.send import send_photo

@@ -26,14 +26,17 @@ from bot.config import Settings
 from bot.i18n import Translations
 from bot.links import item_url
 from bot.mcp import markdown as text
+from bot.present.question import reading
 from storage import digests
 from storage import search as index_search
+from storage.answer import answer as answer_question
 from storage.backend import Database
 from storage.hot import compare_periods as compare_terms
 from storage.hot import hot as hot_terms
 from storage.model import ArchiveStats, CategoryCount, Found, Item, Refusal
 from storage.stories import week_or_newest
 from storage.stories import what as what_happened_to
+from storage.understand import MAX_QUESTION_CHARS, understand
 
 MAX_LIMIT = 50  # items one search returns
 MAX_QUERY_CHARS = index_search.MAX_QUERY_CHARS  # longer queries are refused, not cut
@@ -157,6 +160,62 @@ class TrendJson(TypedDict):
                                                    "first_week + 7*i days")]
     busiest: WeekCountJson | None
     recent: Annotated[list[WeekCountJson], Field(description="the last 8 weeks, oldest first")]
+
+
+class AskPeriodJson(TypedDict):
+    phrase: Annotated[str, Field(description="the words read as the period, as written")]
+    since: Annotated[str, Field(description="first day, YYYY-MM-DD")]
+    until: Annotated[str, Field(description="last day, YYYY-MM-DD (inclusive)")]
+
+
+class PeriodProblemJson(TypedDict):
+    phrase: str
+    problem: Annotated[str, Field(description="no_such_month, no_such_date, empty_span (not "
+                                              "used) or capped (read as the last 3650 days)")]
+
+
+class NameJson(TypedDict):
+    written: str
+    aliases: Annotated[list[str], Field(description="every name searched for it")]
+
+
+class ReadingJson(TypedDict):
+    """How the question was read (storage/understand.py)."""
+
+    question: str
+    today: Annotated[str, Field(description="the day relative phrases count from, YYYY-MM-DD")]
+    intent: Annotated[str, Field(description="list, story, count or day")]
+    period: AskPeriodJson | None
+    period_problem: PeriodProblemJson | None
+    category: Annotated[str | None, Field(description="the canonical category asked about")]
+    names: list[NameJson]
+    keywords: Annotated[list[str], Field(description="other words that must occur (-word excludes)")]
+    cut: bool
+    refusal: str | None
+
+
+class DayJson(TypedDict):
+    date: str
+    title: str
+
+
+class AskJson(TypedDict):
+    """A question's reading and its answer: the items (newest first), and the stories of a story,
+    the weekly counts of a count, the digest of a day."""
+
+    line: Annotated[str, Field(description="how the question was read, in words")]
+    notes: list[str]
+    reading: ReadingJson
+    shape: Annotated[str, Field(description="list, story, count or day")]
+    total: Annotated[int, Field(description="items selected (a list counts at most 200)")]
+    total_capped: bool
+    keywords: Annotated[list[str], Field(description="the words searched, loosened if `relaxed`")]
+    relaxed: Annotated[str | None, Field(description="split, corrected or subjects_only: how "
+                                                     "keywords that found nothing were loosened")]
+    items: list[ItemJson]
+    stories: NotRequired[list[StoryJson]]
+    weeks: NotRequired[list[WeekCountJson]]
+    digest: NotRequired[DayJson]
 
 
 class CategoryJson(TypedDict):
@@ -485,6 +544,47 @@ async def compare_periods(
     if result.message == "bad_range":
         raise ToolError("each period must start on or before its last day (since <= until)")
     return _answer(result.to_json(), text.compare_text(state.lang, result))
+
+
+async def ask(
+    ctx: McpContext,
+    question: Annotated[str, Field(description="a question in Chinese or English, e.g. 上周有哪些融资, "
+                                               "阶跃星辰最近怎么样, what happened with Kimi last week",
+                                   json_schema_extra={"maxLength": MAX_QUESTION_CHARS})],
+    limit: Annotated[int, Field(description=f"items to return for a list, 1-{MAX_LIMIT}",
+                                json_schema_extra={"minimum": 1, "maximum": MAX_LIMIT})] = 10,
+) -> Annotated[CallToolResult, AskJson]:
+    """Answer a question asked in words, as the bot answers a reader: read it for a period (今天,
+    上周, 最近三天, 2月, 2026-02-08, last week, in February; relative to today in the archive's
+    time zone), a category (融资 -> funding, 政策, 模型, 产品, 行业), company or product names (with
+    their aliases: Kimi = 月之暗面) and other words, and for what is asked (a list, a story with
+    怎么样 or what happened, a count with 多少条 or trend, one day's digest with 日报); return how
+    it was read and the items that answer it: newest first, every one in the period and the
+    category, naming each name and containing every word. Use it when the question carries
+    dates or a category in words; search and what_happened take them as arguments.
+    """
+    state = ctx.request_context.lifespan_context
+    question = _words(question, "question", MAX_QUESTION_CHARS)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ToolError(f"limit must be from 1 to {MAX_LIMIT}, not {limit}")
+    today = dt.datetime.now(state.settings.tz).date()
+    answer = await asyncio.to_thread(_ask_answer, state, question, today, limit)
+    if answer is None:
+        raise ToolError(f"question {question!r} names nothing to look for (no period, category, "
+                        "name or word; or a date that does not exist): ask e.g. 上周有哪些融资 "
+                        "or what happened with Kimi last week")
+    return answer
+
+
+def _ask_answer(state: McpState, asked: str, today: dt.date, limit: int) -> CallToolResult | None:
+    """Return ask's answer (None: the question gives nothing to look for), JSON and Markdown built
+    in the worker thread (see _what_answer)."""
+    found = answer_question(state.db, understand(asked, today), limit=limit)
+    if found.question.refusal:
+        return None
+    read = reading(state.lang, found)
+    structured = {"line": read.line, "notes": list(read.notes), **found.to_json(state.link)}
+    return _answer(structured, text.ask_text(state.lang, found, state.link))
 
 
 async def categories(ctx: McpContext) -> Annotated[CallToolResult, CategoriesJson]:

@@ -16,15 +16,18 @@ from typing import TYPE_CHECKING, Any
 from bot import links, present
 from bot.i18n import translations
 from bot.present import hot as hot_view
+from bot.present import question as ask_reading
 from bot.web.responses import MAX_QUERY_CHARS, Data, Feed, Page, Request, Response
 from storage import digests, posts
 from storage import search as index_search
+from storage.answer import Answer, answer
 from storage.categories import canonical_category
 from storage.hot import hot as hot_terms
 from storage.hot import period_end
 from storage.model import DigestSummary, Item, Refusal, SearchResult
 from storage.stories import week_or_newest
 from storage.stories import what as what_happened
+from storage.understand import understand
 
 if TYPE_CHECKING:
     from storage.backend import Database
@@ -41,6 +44,8 @@ FEED_ITEMS = 20
 CATEGORY_PAGE_SIZE = 20
 WEEK_STORIES = 40
 MAX_ID = 2**62  # ids are date ordinals * 1000 + position: anything bigger names no item
+ZH = translations("zh")  # the site is in Chinese
+ASK_EXAMPLES = ("上周有哪些融资", "阶跃星辰最近怎么样", "红包热度", "昨天的日报", "Kimi news this month")
 
 
 def not_found(what: str) -> Page:
@@ -84,11 +89,17 @@ def _day_page(digest: DigestSummary, items: list[Item],
 
 async def search(db: Database, request: Request) -> Response:
     """/search?q=&category=&page=: one page of results, best first, with the bot's semantics (a
-    page past the last shows the last)."""
+    page past the last shows the last); a query that reads as a question (上周有哪些融资) is
+    answered as /ask answers it."""
     query, category = request.query(), request.arg("category") or None
     if not query:
         return Page("search.html", {"query": "", "category": category, "result": None, "page": 1,
                                     "current": None, "cut": False})
+    if not category:
+        asked = await asyncio.to_thread(_question, db, query, request.today, "",
+                                        request.page(SEARCH_PAGES), True)
+        if asked is not None:
+            return _ask_page(request, query, "", request.page(SEARCH_PAGES), asked)
     result, page = await asyncio.to_thread(_search_page, db, query, category,
                                            request.page(SEARCH_PAGES))
     return Page("search.html", {"query": query, "category": category, "result": result,
@@ -105,6 +116,48 @@ def _search_page(db: Database, query: str, category: str | None, page: int
         result = index_search.search(db, query, category, limit=PAGE_SIZE,
                                      offset=(page - 1) * PAGE_SIZE)
     return result, page
+
+
+async def ask(db: Database, request: Request) -> Response:
+    """/ask?q=&widen=&page=: a question answered as the bot answers it: how it was read (the
+    reading line, its notes, links that widen it), then the view that fits."""
+    text, widen, page = request.query(), _widen(request.arg("widen")), request.page(SEARCH_PAGES)
+    if not text:
+        return Page("ask.html", {"query": "", "cut": False, "examples": [
+            (example, links.ask_url(request.base, example)) for example in ASK_EXAMPLES]})
+    found = await asyncio.to_thread(_question, db, text, request.today, widen, page, False)
+    assert found is not None
+    return _ask_page(request, text, widen, page, found)
+
+
+def _widen(flags: str) -> str:
+    """Return the `widen` argument's known flags (t: no period, c: no category), each once."""
+    return "".join(flag for flag in "ct" if flag in flags)
+
+
+def _question(db: Database, text: str, today: str, widen: str, page: int,
+              only_questions: bool) -> Answer | None:
+    """Return the answer to `text` asked on `today`, widened by `widen` (page `page`); with
+    `only_questions`, None when the text reads as plain keywords (a search)."""
+    question = ask_reading.widen(understand(text, dt.date.fromisoformat(today)), widen)
+    if only_questions and (not question.reads_as_question or question.refusal):
+        return None
+    return answer(db, question, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+
+
+def _ask_page(request: Request, text: str, widen: str, page: int, found: Answer) -> Page:
+    """Return the answer page: the reading, its notes and widening links, the view that fits."""
+    read = ask_reading.reading(ZH, found)
+    refusal = ask_reading.refusal(ZH, found.question, commands=False) \
+        if found.question.refusal else ""
+    pages = present.page_count(found.total, PAGE_SIZE, SEARCH_PAGES) if found.shape == "list" else 1
+    return Page("ask.html", {
+        "query": text, "cut": request.cut(), "answer": found, "reading": read,
+        "refusal": refusal.splitlines(), "nothing": ask_reading.nothing_found(ZH),
+        "widen": [(label, links.ask_url(request.base, text, widen + code))
+                  for code, label in read.widen],
+        "page": page, "pages": pages, "page_size": PAGE_SIZE,
+        "here": links.ask_url(request.base, text, widen)})
 
 
 def _pages(result: SearchResult) -> int:
@@ -264,6 +317,19 @@ async def api_search(db: Database, request: Request) -> Response:
     return Data({"query": result.query, "corrected": result.corrected, "category": category,
                  "total": result.total, "total_capped": result.total_capped, "page": page,
                  "pages": _pages(result), "items": [item_json(i, request.base) for i in items]})
+
+
+async def api_ask(db: Database, request: Request) -> Response:
+    """/api/ask?q=&widen=&page=: a question's reading and answer as JSON (400 with `error` when it
+    gives nothing to look for)."""
+    text, widen, page = request.query(), _widen(request.arg("widen")), request.page(SEARCH_PAGES)
+    found = await asyncio.to_thread(_question, db, text, request.today, widen, page, False)
+    assert found is not None
+    if found.question.refusal:
+        return Data({"error": found.question.refusal, "question": found.question.text}, status=400)
+    read = ask_reading.reading(ZH, found)
+    return Data({"line": read.line, "notes": list(read.notes), "page": page,
+                 **found.to_json(lambda item: links.item_url(request.base, item.id))})
 
 
 async def api_day(db: Database, request: Request, date: str) -> Response:

@@ -72,28 +72,29 @@ def answer(db: Database, question: Question, limit: int = 5, offset: int = 0) ->
     if question.intent == "day":
         return _day(db, question)
     bounds = _bounds(question)
+    limit_ids = {"story": MAX_STORY_ITEMS, "count": None}.get(
+        question.intent, max(COUNT_CAP, offset + limit) + 1)
     keywords = question.keywords
     selection = _selection(db, question, keywords)
     relaxed: Relaxation | None = None
-    if selection[0] is not None and not _ids(db, selection, bounds, question.category, 1):
+    ids = _ids(db, selection, bounds, question.category, limit_ids)
+    if not ids and selection[0] is not None:  # the words find nothing: loosen them, in order
         for loosened, looser in _loosened(db, question):
             tried = _selection(db, question, looser)
-            if _ids(db, tried, bounds, question.category, 1):
-                relaxed, keywords, selection = loosened, looser, tried
+            found = _ids(db, tried, bounds, question.category, limit_ids)
+            if found:
+                relaxed, keywords, selection, ids = loosened, looser, tried, found
                 break
     if question.intent == "story":
-        ids = _ids(db, selection, bounds, question.category, MAX_STORY_ITEMS)
         items = items_by_id(db, sorted(ids))
         names = tuple(name for subject in question.subjects for name in subject.names)
         stories = group_stories(items, names or tuple(k for k in keywords if k[0] != "-"), db)
         return Answer(question, "story", items, len(items), stories=stories, keywords=keywords,
                       relaxed=relaxed)
     if question.intent == "count":
-        ids = _ids(db, selection, bounds, question.category, None)
         return Answer(question, "count", items_by_id(db, ids[offset:offset + limit]), len(ids),
                       trend=_weeks(db, question, ids), keywords=keywords, relaxed=relaxed)
     cap = max(COUNT_CAP, offset + limit)
-    ids = _ids(db, selection, bounds, question.category, cap + 1)
     return Answer(question, "list", items_by_id(db, ids[offset:offset + limit]), min(len(ids), cap),
                   len(ids) > cap, keywords=keywords, relaxed=relaxed)
 

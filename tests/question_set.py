@@ -64,10 +64,12 @@ ARCHIVE: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-def write_archive(directory: Path) -> list[Path]:
-    """Write the archive as one heading-layout digest file per date; return the files."""
+def write_archive(directory: Path, shift_days: int = 0) -> list[Path]:
+    """Write the archive as one heading-layout digest file per date (each `shift_days` later);
+    return the files."""
     by_date: dict[str, list[tuple[str, str, str, str]]] = {}
     for key, (date, category, title, summary) in ARCHIVE.items():
+        date = (dt.date.fromisoformat(date) + dt.timedelta(days=shift_days)).isoformat()
         by_date.setdefault(date, []).append((key, category, title, summary))
     directory.mkdir(parents=True, exist_ok=True)
     files = []
@@ -85,6 +87,12 @@ def write_archive(directory: Path) -> list[Path]:
         path.write_text("\n".join(lines), encoding="utf-8")
         files.append(path)
     return files
+
+
+def weeks_to(today: dt.date) -> int:
+    """Return the days from TODAY to the last date `today` or before that is the same weekday:
+    the archive shifted by them reads "上周" and "本周" as the question set does."""
+    return (today - TODAY).days // 7 * 7
 
 
 def title_of(key: str) -> str:

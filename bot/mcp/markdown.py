@@ -14,6 +14,8 @@ from typing import ParamSpec
 
 from bot import present
 from bot.i18n import N_, Translations
+from bot.present import question
+from storage.answer import Answer
 from storage.model import (
     ArchiveStats,
     CategoryCount,
@@ -42,6 +44,7 @@ TITLES = {
     "categories": N_("分类与日报库范围"),
     "hot": N_("升温、新出现和降温的词"),
     "compare_periods": N_("两个时期的词频变化"),
+    "ask": N_("提问"),
     "digest": N_("日报全文"),
     "briefing": N_("专题简报"),
 }
@@ -144,6 +147,25 @@ def what_text(lang: Translations, result: WhatResult, link: ItemLink | None) -> 
         names=" / ".join(result.names), n=len(result.stories)))
     for number, story in enumerate(result.stories, 1):
         lines.append(_story(lang, story, number, link, items=False))
+    return "\n\n".join(lines)
+
+
+def ask_text(lang: Translations, answer: Answer, link: ItemLink | None) -> str:
+    """Return the answer to `ask`: how the question was read (the reading line and its notes),
+    then the items (a list, a day), the stories, or the weekly counts and newest items."""
+    read = question.reading(lang, answer)
+    lines = [f"**{read.line}**", *read.notes]
+    if not answer.found:
+        lines.append(question.nothing_found(lang))
+    elif answer.shape == "story":
+        lines.extend(_story(lang, story, number, link, items=True)
+                     for number, story in enumerate(answer.stories, 1))
+    else:
+        if answer.trend is not None:
+            lines.append(lang.gettext("每周（周一）：{counts}").format(counts=", ".join(
+                f"{week:%Y-%m-%d} {n}" for week, n in answer.trend.weeks if n)))
+        lines.extend(_brief(lang, item, number, link)
+                     for number, item in enumerate(answer.items, 1))
     return "\n\n".join(lines)
 
 

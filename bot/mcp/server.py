@@ -38,7 +38,8 @@ SERVER_NAME = "digestbot"
 MCP_PATH = "/mcp"
 INSTRUCTIONS = (
     "An archive of daily Chinese-language AI-industry news digests (categories: 政策 policy, "
-    "模型 models, 产品 products, 投融资 funding, 行业 industry). Use search for a topic, "
+    "模型 models, 产品 products, 投融资 funding, 行业 industry). Use ask for a question in "
+    "words (上周有哪些融资, what happened with Kimi last week), search for a topic, "
     "what_happened for the timeline of a company or product, get_digest to read one day, week "
     "for a week's biggest stories, trend for how often a keyword comes up, hot for what is rising "
     "or new this week, compare_periods for what changed between two periods, categories for what "
@@ -54,11 +55,12 @@ TOOLS = (  # name -> body; in the order a model should consider them
     ("hot", tools.hot),
     ("compare_periods", tools.compare_periods),
     ("categories", tools.categories),
+    ("ask", tools.ask),
 )
 
 
 def build_server(state: McpState) -> MCPServer:
-    """Return the MCP server over `state`'s index: eight tools, the digest resource, one prompt."""
+    """Return the MCP server over `state`'s index: nine tools, the digest resource, one prompt."""
     _ = state.lang.gettext
 
     @asynccontextmanager

@@ -1,4 +1,4 @@
-"""Telegram HTML for a question's answer: the reading line (bot/questions.py) above the view that
+"""Telegram HTML for a question's answer: the reading line (bot/present/question.py) above the view that
 fits (the lists of /search, the timeline of /what, the caption of /trend, the digest of /today),
 with buttons to page and to widen (`a:QUERY_ID:PAGE:FLAGS`, at most 64 bytes) and, with WEB_URL,
 a link to the same answer on the site."""
@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import links, present, questions
+from bot import links, present
 from bot.i18n import Translations
 from bot.llm import Summary
+from bot.present import question as questions
+from bot.present.text import safe_url
 from bot.render import (
     MAX_LENGTH,
     PAGE_SIZE,
@@ -71,7 +73,7 @@ def summary_text(lang: Translations, summary: Summary, web_url: str = "") -> str
     lines = [f"<b>{esc(questions.summary_heading(lang))}</b>", esc(summary.text)]
     for number, item in enumerate(summary.items, 1):
         url = links.item_url(web_url, item.id) if item.id is not None else ""
-        lines.append(f"[{number}] {_link(lang, item.title, url or item.source_url)}")
+        lines.append(f"[{number}] {_link(lang, item.title, url or safe_url(item.source_url))}")
     lines.append(f"<i>{esc(questions.summary_label(lang, summary.considered))}</i>")
     return "\n".join(lines)
 

@@ -29,7 +29,8 @@ class Request:
     args: Mapping[str, str]
     base: str
     path: str = "/"
-    today: str = ""  # today in TIMEZONE (YYYY-MM-DD), for views that default to it (/hot)
+    today: str = ""  # today in TIMEZONE (YYYY-MM-DD; the server sets it): what /hot defaults to
+    # and a question's 上周 or yesterday counts from
 
     def arg(self, name: str) -> str:
         """Return a query-string argument with its spaces collapsed ("" when missing)."""

@@ -42,7 +42,7 @@ DIGESTBOT = Path(sys.executable).with_name("digestbot")
 WEB_URL = "https://digest.example.org"
 TOKEN = "test-mcp-token-0123456789abcdef"
 TOOLS = ["search", "what_happened", "get_digest", "week", "trend", "hot", "compare_periods",
-         "categories"]
+         "categories", "ask"]
 NEWEST = "2026-02-08"
 STEPFUN_DATES = ["2026-01-27", "2026-01-28", "2026-02-03", "2026-02-08"]
 
@@ -142,7 +142,7 @@ async def test_initialize_names_the_server_and_its_capabilities(client: Client) 
 
 
 @module_loop
-async def test_lists_the_six_tools_with_their_arguments_and_output_schemas(client: Client) -> None:
+async def test_lists_the_nine_tools_with_their_arguments_and_output_schemas(client: Client) -> None:
     tools = {tool.name: tool for tool in (await client.list_tools()).tools}
     assert list(tools) == TOOLS
     arguments = {name: tool.input_schema["properties"] for name, tool in tools.items()}
@@ -154,6 +154,7 @@ async def test_lists_the_six_tools_with_their_arguments_and_output_schemas(clien
     assert list(arguments["what_happened"]) == ["name"]
     assert list(arguments["get_digest"]) == ["date"] and list(arguments["week"]) == ["date"]
     assert list(arguments["trend"]) == ["keyword"] and arguments["categories"] == {}
+    assert list(arguments["ask"]) == ["question", "limit"]
     outputs = {name: list(tool.output_schema["properties"]) for name, tool in tools.items()}
     assert outputs == {
         "search": ["query", "corrected", "total", "total_capped", "items"],
@@ -164,6 +165,8 @@ async def test_lists_the_six_tools_with_their_arguments_and_output_schemas(clien
         "hot": ["since", "until", "rising", "new", "fading", "items", "periods_before", "message"],
         "compare_periods": ["a", "b", "up", "down", "message"],
         "categories": ["categories", "digests", "items", "first_date", "last_date"],
+        "ask": ["line", "notes", "reading", "shape", "total", "total_capped", "keywords", "relaxed",
+                "items", "stories", "weeks", "digest"],
     }
     for tool in tools.values():
         assert tool.output_schema["type"] == "object" and tool.title

@@ -122,16 +122,18 @@ def nothing_found(lang: Translations) -> str:
     return lang.gettext("没有找到符合条件的条目。可以放宽条件再试，或换个说法。")
 
 
-def refusal(lang: Translations, question: Question) -> str:
+def refusal(lang: Translations, question: Question, commands: bool = True) -> str:
     """Return the answer to a question with nothing to look for (filler, emoji, a day that does
-    not exist): what was understood, and questions to try."""
+    not exist): what was understood, and questions to try (and, with `commands`, where the bot's
+    commands are listed)."""
     _ = lang.gettext
     examples = _("、").join(_("「{q}」").format(q=_(example)) for example in EXAMPLES)
     if question.refusal == "no_such_period" and question.period_problem:
         head = notes_for_period(lang, question)
     else:
         head = _("没看出要找什么。")
-    return head + "\n" + _("可以这样问：{examples}。命令见 /help").format(examples=examples)
+    tail = _("可以这样问：{examples}。").format(examples=examples)
+    return f"{head}\n{tail}" + (_("命令见 /help。") if commands else "")
 
 
 def notes_for_period(lang: Translations, question: Question) -> str:
