@@ -93,7 +93,7 @@ def build_application(settings: Settings, db: Database,
     app.add_handler(CallbackQueryHandler(card.card_button, pattern=r"^k:\d{4}-\d{2}-\d{2}$"))
     app.add_handler(CallbackQueryHandler(hot.hot_button, pattern=r"^h:[wt]:\d{8}:[rn]\d{1,2}$"))
     app.add_handler(CallbackQueryHandler(readers.settings_button, pattern=r"^r:(c:[-\d]|s:[01])$"))
-    app.add_handler(CallbackQueryHandler(ask.ask_button, pattern=r"^a:\d+:\d+:[ct]{0,2}$"))
+    app.add_handler(CallbackQueryHandler(ask.ask_button, pattern=r"^a:\d{1,18}:\d{1,3}:[ct]{0,2}$"))
     app.add_handler(InlineQueryHandler(readers.inline_query))
     # Admin.
     app.add_handler(CommandHandler("push", admin.push))

@@ -27,7 +27,7 @@ from bot.render import PAGE_SIZE
 from bot.render import ask as ask_render
 from bot.send import send_photo
 from bot.state import Context
-from handlers.common import reply, thread_of, today_in_zone
+from handlers.common import chat_button, reply, thread_of, today_in_zone
 from storage import posts, quotas, readers
 from storage.answer import Answer, answer
 from storage.model import Item
@@ -79,7 +79,9 @@ def recall(db: Database, query_id: int, page: int, flags: str) -> Asked | None:
 async def answer_question(update: Update, context: Context, text: str) -> None:
     """Answer `text` in the chat it came from: the view that fits under the reading line, opening
     with an AI answer when one is configured (and the reader's daily quota allows)."""
-    state, lang = context.bot_data, context.lang
+    state, lang, chat = context.bot_data, context.lang, update.effective_chat
+    if chat is None:
+        return
     day = today_in_zone(state.settings)
     asked = await asyncio.to_thread(ask_text, state.db, text, day)
     found, web_url = asked.answer, state.settings.web_url
@@ -87,7 +89,7 @@ async def answer_question(update: Update, context: Context, text: str) -> None:
         weeks = [chart.WeekCount(week, n) for week, n in found.trend.weeks]
         png = await asyncio.to_thread(chart.trend_png, found.trend.query, weeks,
                                       chart.cjk_font_path(state.settings.trend_font), lang)
-        await send_photo(context.bot, update.effective_chat.id, png,
+        await send_photo(context.bot, chat.id, png,
                          ask_render.count_caption(lang, found, web_url, asked.text), thread_of(update))
         return
     summary, quota = None, None
@@ -100,7 +102,7 @@ async def answer_question(update: Update, context: Context, text: str) -> None:
             quota = limit
         else:
             with contextlib.suppress(TelegramError):  # "typing…" while the model writes
-                await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING,
+                await context.bot.send_chat_action(chat.id, ChatAction.TYPING,
                                                    message_thread_id=thread_of(update))
             summary = await state.summarizer.summarize(found.question.text, items, lang.code)
     await reply(update, context, ask_render.answer_replies(lang, found, asked.query_id, 0, "",
@@ -122,7 +124,7 @@ def _items_for_model(db: Database, found: Answer, day: str, user_id: int,
 
 async def ask(update: Update, context: Context) -> None:
     """/ask 问题: answer a question in any chat."""
-    text = " ".join(context.args)
+    text = " ".join(context.args or [])
     if not text.strip():
         await reply(update, context, ask_render.ask_usage(context.lang))
         return
@@ -131,14 +133,18 @@ async def ask(update: Update, context: Context) -> None:
 
 async def private_text(update: Update, context: Context) -> None:
     """Plain text in a private chat: a question."""
-    await answer_question(update, context, update.effective_message.text or "")
+    message = update.effective_message
+    if message is not None and message.text:
+        await answer_question(update, context, message.text)
 
 
 async def group_text(update: Update, context: Context) -> None:
     """A group message: answered when it mentions the bot (@username ...) or replies to one of its
     messages; other chatter is left alone."""
     message = update.effective_message
-    text = message.text or ""
+    if message is None or not message.text:
+        return
+    text = message.text
     mention = f"@{context.bot.username}"
     replied = message.reply_to_message
     to_bot = replied is not None and replied.from_user is not None \
@@ -150,9 +156,12 @@ async def group_text(update: Update, context: Context) -> None:
     await answer_question(update, context, question)
 
 
+@chat_button
 async def ask_button(update: Update, context: Context) -> None:
     """A button under an answer (`a:QUERY_ID:PAGE:FLAGS`): page, or widen the question."""
     callback = update.callback_query
+    if callback is None or callback.data is None:
+        return
     _, query_id, page, flags = callback.data.split(":", 3)
     asked = await asyncio.to_thread(recall, context.bot_data.db, int(query_id), int(page), flags)
     if asked is None:
@@ -172,7 +181,10 @@ async def ask_button(update: Update, context: Context) -> None:
 
 async def unknown_command(update: Update, context: Context) -> None:
     """A command the bot does not have, in a private chat: a one-line hint naming /help."""
-    command = (update.effective_message.text or "").split()[0].split("@")[0]
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    command = message.text.split()[0].split("@")[0]
     await reply(update, context, ask_render.unknown_command(context.lang, command))
 
 

@@ -329,7 +329,8 @@ async def api_ask(db: Database, request: Request) -> Response:
         return Data({"error": found.question.refusal, "question": found.question.text}, status=400)
     read = ask_reading.reading(ZH, found)
     return Data({"line": read.line, "notes": list(read.notes), "page": page,
-                 **found.to_json(lambda item: links.item_url(request.base, item.id))})
+                 **found.to_json(lambda item: links.item_url(request.base, item.id)
+                                 if item.id is not None else "")})
 
 
 async def api_day(db: Database, request: Request, date: str) -> Response:

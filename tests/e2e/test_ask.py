@@ -224,3 +224,13 @@ async def test_the_key_is_not_in_the_log_at_debug(start_bot, fake_api, settings,
     assert "Calling Bot API endpoint" in err  # DEBUG was on
     assert "AI answer failed: InternalServerError (HTTP 500)" in err
     assert KEY not in err and "request with key <secret>" in err
+
+
+async def test_a_tampered_answer_button_is_answered(bot, fake_api) -> None:
+    fake_api.push_message("阶跃星辰融资", user_id=USER_ID)
+    (message,) = await _answers(fake_api, USER_ID)
+    for data in ("a:99999999999999999999:0:", "a:1:99999:c", "a:424242:0:t"):
+        fake_api.push_callback(data, message, user_id=USER_ID)
+    await fake_api.wait_for_async("answerCallbackQuery", count=3)
+    answers = [c["params"].get("text", "") for c in fake_api.calls("answerCallbackQuery")]
+    assert len(answers) == 3 and all(answers)  # every press answered, none left spinning
