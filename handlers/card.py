@@ -18,13 +18,22 @@ from bot import chart, links, render
 from bot.render import card as card_render
 from bot.send import send_photo
 from bot.state import Context
-from handlers.common import chat_button, echoed, reply, thread_of, unknown_button
+from handlers.common import (
+    chat_button,
+    chat_of,
+    echoed,
+    pressed,
+    reply,
+    thread_of,
+    unknown_button,
+    words,
+)
 from storage import digests
 
 
 async def card(update: Update, context: Context) -> None:
     """/card [YYYY-MM-DD]: the long image of that day's digest (default: the newest)."""
-    asked = " ".join(context.args)
+    asked = " ".join(words(context))
     date = digests.parse_date(asked) if asked else None
     if asked and date is None:
         await reply(update, context, card_render.card_date_error(context.lang, echoed(asked)))
@@ -35,8 +44,8 @@ async def card(update: Update, context: Context) -> None:
 @chat_button
 async def card_button(update: Update, context: Context) -> None:
     """The "🖼 长图" button under /today (`k:DATE`): the same card as /card DATE."""
-    callback = update.callback_query
-    date = digests.parse_date(callback.data.removeprefix("k:"))
+    callback, data = pressed(update)
+    date = digests.parse_date(data.removeprefix("k:"))
     if date is None:
         await unknown_button(update, context)
         return
@@ -59,6 +68,6 @@ async def _send_card(update: Update, context: Context, date: str | None, asked_f
     footer = state.settings.card_footer or f"@{context.bot.username}"
     text = card_render.card_text(context.lang, header, items, footer, day_url)
     drawn = await asyncio.to_thread(card_image.card_png, text, font)
-    await send_photo(context.bot, update.effective_chat.id, drawn.png,
+    await send_photo(context.bot, chat_of(update).id, drawn.png,
                      card_render.card_caption(context.lang, header, day_url), thread_of(update),
                      filename=f"digest-{header.date}.png", as_document=True)

@@ -18,7 +18,7 @@ import functools
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Chat, InlineQuery, Message, Update, User
 
 from bot import render
 from bot.config import Settings
@@ -68,7 +68,7 @@ async def reply(update: Update, context: Context,
                 replies: list[render.Reply] | render.Reply) -> None:
     """Send replies to the chat the update came from (inside its forum topic, if any), in order."""
     for message in replies if isinstance(replies, list) else [replies]:
-        await send(context.bot, update.effective_chat.id, message, thread_of(update))
+        await send(context.bot, chat_of(update).id, message, thread_of(update))
 
 
 async def pick_language(update: object, context: Context) -> None:
@@ -131,3 +131,47 @@ def admin_only(handler: Handler) -> Handler:
         await handler(update, context)
 
     return wrapper
+
+
+# --- what an update carries, for the handlers that are only registered for updates that carry it ---
+
+
+def words(context: Context) -> list[str]:
+    """Return the words after a command's name (none for an update that is not a command)."""
+    return context.args or []
+
+
+def chat_of(update: Update) -> Chat:
+    """Return the chat an update came from (every command, message and keyboard press has one)."""
+    if update.effective_chat is None:
+        raise ValueError(f"update {update.update_id} came from no chat")
+    return update.effective_chat
+
+
+def sender(update: Update) -> User:
+    """Return who sent an update (every command, message, press and inline query has someone)."""
+    if update.effective_user is None:
+        raise ValueError(f"update {update.update_id} has no sender")
+    return update.effective_user
+
+
+def message_of(update: Update) -> Message:
+    """Return the message of an update that a MessageHandler or a CommandHandler was given."""
+    if update.effective_message is None:
+        raise ValueError(f"update {update.update_id} has no message")
+    return update.effective_message
+
+
+def pressed(update: Update) -> tuple[CallbackQuery, str]:
+    """Return a button press and its data, for a CallbackQueryHandler (its pattern matched the
+    data, so there is some)."""
+    if update.callback_query is None:
+        raise ValueError(f"update {update.update_id} is not a button press")
+    return update.callback_query, update.callback_query.data or ""
+
+
+def inline_of(update: Update) -> InlineQuery:
+    """Return the inline query of an update an InlineQueryHandler was given."""
+    if update.inline_query is None:
+        raise ValueError(f"update {update.update_id} is not an inline query")
+    return update.inline_query

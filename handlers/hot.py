@@ -18,7 +18,7 @@ from bot import render
 from bot.render import hot as hot_render
 from bot.state import Context
 from handlers import readers, user
-from handlers.common import reply, today_in_zone
+from handlers.common import pressed, reply, today_in_zone, words
 from storage import readers as reader_store
 from storage.hot import hot as hot_terms
 from storage.hot import period_end
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 async def hot(update: Update, context: Context) -> None:
     """/hot [日期]: the period ending that date (a date, or 上周, 2月...), default today in TIMEZONE."""
     state = context.bot_data
-    asked = " ".join(context.args)
+    asked = " ".join(words(context))
     today = dt.date.fromisoformat(today_in_zone(state.settings))
     until = period_end(asked, today)
     if until is None:
@@ -50,8 +50,8 @@ def _hot(db: Database, until: str, day: str) -> HotResult:
 
 async def hot_button(update: Update, context: Context) -> None:
     """A button under /hot: the term's /what timeline (h:w:...) or /trend chart (h:t:...)."""
-    callback = update.callback_query
-    _, action, compact, code = callback.data.split(":", 3)
+    callback, data = pressed(update)
+    _, action, compact, code = data.split(":", 3)
     try:
         result = await asyncio.to_thread(hot_terms, context.bot_data.db,
                                          f"{compact[:4]}-{compact[4:6]}-{compact[6:]}")

@@ -23,12 +23,17 @@ from handlers import ask
 from handlers.common import (
     button_number,
     chat_button,
+    chat_of,
     echoed,
     echoed_names,
+    inline_of,
+    pressed,
     reply,
+    sender,
     thread_of,
     today_in_zone,
     unknown_button,
+    words,
 )
 from storage import dates, digests, readers
 from storage import search as index_search
@@ -53,15 +58,16 @@ async def subscribe(update: Update, context: Context) -> None:
     if not _private(update):
         await reply(update, context, reader_render.private_only(context.lang, "subscribe"))
         return
-    names = [a for arg in context.args for a in arg.replace("，", ",").split(",") if a.strip()]
-    chosen = [canonical_category(n) for n in names]
-    unknown = [n for n, c in zip(names, chosen, strict=True) if c is None]
+    names = [a for arg in words(context) for a in arg.replace("，", ",").split(",") if a.strip()]
+    resolved = [canonical_category(n) for n in names]
+    unknown = [n for n, c in zip(names, resolved, strict=True) if c is None]
+    chosen = [c for c in resolved if c is not None]
     if unknown:
         await reply(update, context, reader_render.unknown_categories(context.lang,
                                                                   echoed_names(unknown)))
         return
-    reader = await asyncio.to_thread(_subscribe, context.bot_data.db, update.effective_chat.id,
-                                     chosen, update.effective_user.language_code)
+    reader = await asyncio.to_thread(_subscribe, context.bot_data.db, chat_of(update).id,
+                                     chosen, sender(update).language_code)
     await reply(update, context, reader_render.subscribed(context.lang, reader))
 
 
@@ -74,7 +80,7 @@ def _subscribe(db: Database, chat_id: int, categories: list[str], client: str | 
 async def unsubscribe(update: Update, context: Context) -> None:
     """/unsubscribe: stop the private daily digest."""
     was = await asyncio.to_thread(readers.unsubscribe, context.bot_data.db,
-                                  update.effective_chat.id)
+                                  chat_of(update).id)
     await reply(update, context, reader_render.unsubscribed(context.lang, was))
 
 
@@ -84,7 +90,7 @@ async def settings(update: Update, context: Context) -> None:
         await reply(update, context, reader_render.private_only(context.lang, "settings"))
         return
     reader = await asyncio.to_thread(readers.get_reader, context.bot_data.db,
-                                     update.effective_chat.id)
+                                     chat_of(update).id)
     await reply(update, context, reader_render.settings_view(context.lang, reader))
 
 
@@ -92,15 +98,15 @@ async def settings(update: Update, context: Context) -> None:
 async def settings_button(update: Update, context: Context) -> None:
     """A /settings button: toggle a category (`r:c:N`, `r:c:-` = all) or the subscription (`r:s:1|0`);
     only in private (pressed in a group, it would subscribe the group: answered why not)."""
-    callback = update.callback_query
-    _, kind, value = callback.data.split(":")
+    callback, data = pressed(update)
+    _, kind, value = data.split(":")
     if kind == "c" and value != "-" and button_number(value, len(CANONICAL)) is None:
         await unknown_button(update, context)
         return
     if not _private(update):
         await callback.answer(reader_render.private_only(context.lang, "settings").text)
         return
-    reader = await asyncio.to_thread(_toggle, context.bot_data.db, update.effective_chat.id,
+    reader = await asyncio.to_thread(_toggle, context.bot_data.db, chat_of(update).id,
                                      kind, value, callback.from_user.language_code)
     view = reader_render.settings_view(context.lang, reader)
     await callback.answer(reader_render.settings_updated(context.lang))
@@ -135,13 +141,13 @@ async def watch(update: Update, context: Context) -> None:
     if not _private(update):
         await reply(update, context, reader_render.private_only(context.lang, "watch"))
         return
-    keyword = " ".join(context.args)
+    keyword = " ".join(words(context))
     if searchable_length(keyword) < 2:
         await reply(update, context, reader_render.watch_usage(context.lang, "watch"))
         return
     status, watched = await asyncio.to_thread(_add_watch, context.bot_data.db,
-                                              update.effective_chat.id, keyword,
-                                              update.effective_user.language_code)
+                                              chat_of(update).id, keyword,
+                                              sender(update).language_code)
     await reply(update, context, reader_render.watch_added(context.lang, " ".join(keyword.split()),
                                                            status, watched))
 
@@ -156,12 +162,12 @@ def _add_watch(db: Database, chat_id: int, keyword: str,
 
 async def unwatch(update: Update, context: Context) -> None:
     """/unwatch 关键词: stop alerts for a keyword."""
-    keyword = " ".join(context.args)
+    keyword = " ".join(words(context))
     if not keyword.strip():
         await reply(update, context, reader_render.watch_usage(context.lang, "unwatch"))
         return
     removed = await asyncio.to_thread(readers.remove_watch, context.bot_data.db,
-                                      update.effective_chat.id, keyword)
+                                      chat_of(update).id, keyword)
     shown = echoed(" ".join(keyword.split()))
     await reply(update, context, reader_render.watch_removed(context.lang, shown, removed))
 
@@ -169,15 +175,15 @@ async def unwatch(update: Update, context: Context) -> None:
 async def watches(update: Update, context: Context) -> None:
     """/watches: the reader's watched keywords."""
     watched = await asyncio.to_thread(readers.watches_of, context.bot_data.db,
-                                      update.effective_chat.id)
+                                      chat_of(update).id)
     await reply(update, context, reader_render.watch_list(context.lang, watched))
 
 
 async def lang(update: Update, context: Context) -> None:
     """/lang [zh|en|auto]: the language of the bot's replies to this user, remembered (auto = their
     Telegram app's); without an argument, the language in use."""
-    state, user = context.bot_data, update.effective_user
-    asked = " ".join(context.args).strip().lower()
+    state, user = context.bot_data, sender(update)
+    asked = " ".join(words(context)).strip().lower()
     if not asked:
         choice = await asyncio.to_thread(readers.language_choice, state.db, user.id)
         await reply(update, context, reader_render.language_view(context.lang, choice))
@@ -201,14 +207,14 @@ def _choose_language(db: Database, user_id: int, choice: str, client: str | None
 async def trend(update: Update, context: Context) -> None:
     """/trend 关键词: a PNG of mentions per week over the archive, the figures in the caption."""
     state = context.bot_data
-    result = await asyncio.to_thread(_weekly_counts, state.db, " ".join(context.args),
+    result = await asyncio.to_thread(_weekly_counts, state.db, " ".join(words(context)),
                                      today_in_zone(state.settings))
     text = reader_render.trend_text(context.lang, result)
     if text is not None:
         await reply(update, context, text)
         return
     png = await asyncio.to_thread(_trend_png, result, state.settings.trend_font, context.lang)
-    await send_photo(context.bot, update.effective_chat.id, png,
+    await send_photo(context.bot, chat_of(update).id, png,
                      reader_render.trend_caption(context.lang, result), thread_of(update))
 
 
@@ -228,7 +234,7 @@ def _trend_png(result: Trend, preferred_font: str, lang: Translations) -> bytes:
 
 async def week(update: Update, context: Context) -> None:
     """/week [YYYY-MM-DD]: the stories of the 7 days ending that date (default: the newest digest)."""
-    asked = " ".join(context.args)
+    asked = " ".join(words(context))
     end = digests.parse_date(asked) if asked else None
     if asked and end is None:
         await reply(update, context, render.date_error(context.lang, echoed(asked), "week"))
@@ -252,10 +258,10 @@ async def inline_query(update: Update, context: Context) -> None:
     results are in the asking user's language, so Telegram caches them per user.
     """
     state = context.bot_data
-    query = update.inline_query.query.strip()
+    query = inline_of(update).query.strip()
     items, refused = await asyncio.to_thread(_inline_items, state.db, query,
                                              today_in_zone(state.settings))
-    await update.inline_query.answer(
+    await inline_of(update).answer(
         reader_render.inline_results(context.lang, items, state.settings.web_url),
         button=reader_render.inline_refusal(context.lang, refused),
         cache_time=INLINE_CACHE_S, is_personal=True)

@@ -16,7 +16,17 @@ from telegram.error import BadRequest
 
 from bot import render
 from bot.state import Context
-from handlers.common import button_number, chat_button, echoed, is_admin, reply, today_in_zone, unknown_button
+from handlers.common import (
+    button_number,
+    chat_button,
+    echoed,
+    is_admin,
+    pressed,
+    reply,
+    today_in_zone,
+    unknown_button,
+    words,
+)
 from storage import digests, posts, readers
 from storage import search as index_search
 from storage.model import CategoryCount, Item, SearchResult, WhatResult
@@ -36,7 +46,7 @@ async def start(update: Update, context: Context) -> None:
 async def today(update: Update, context: Context) -> None:
     """/today [YYYY-MM-DD]: that day's digest; without a date today's, else the newest, saying so."""
     state, lang = context.bot_data, context.lang
-    asked = " ".join(context.args)
+    asked = " ".join(words(context))
     date = digests.parse_date(asked) if asked else today_in_zone(state.settings)
     if date is None:
         await reply(update, context, render.date_error(lang, echoed(asked), "today"))
@@ -64,7 +74,7 @@ async def latest(update: Update, context: Context) -> None:
 async def search(update: Update, context: Context) -> None:
     """/search 关键词: the first page of results with paging and category buttons."""
     state = context.bot_data
-    query = " ".join(context.args)
+    query = " ".join(words(context))
     result, query_id = await asyncio.to_thread(_first_page, state.db, query,
                                                today_in_zone(state.settings))
     await reply(update, context, render.search_page(context.lang, result, query_id, 0, None,
@@ -84,8 +94,8 @@ def _first_page(db: Database, query: str, day: str) -> tuple[SearchResult, int]:
 @chat_button
 async def search_button(update: Update, context: Context) -> None:
     """A ◀ ▶ or category button under search results: edit the message to that page."""
-    callback = update.callback_query
-    _, query_text, page_text, code = callback.data.split(":", 3)
+    callback, data = pressed(update)
+    _, query_text, page_text, code = data.split(":", 3)
     query_id = button_number(query_text, posts.QUERY_ID_MAX)
     page = button_number(page_text, MAX_PAGE)
     category = render.category_from_code(code)
@@ -114,7 +124,7 @@ def _search_page(db: Database, query_id: int, category: str | None,
 async def category(update: Update, context: Context) -> None:
     """/category [名称]: a keyboard of categories with counts, or the newest items of one."""
     db = context.bot_data.db
-    name = " ".join(context.args)
+    name = " ".join(words(context))
     if not name:
         counts, ids = await asyncio.to_thread(_category_menu, db)
         await reply(update, context, render.category_menu(context.lang, counts, ids))
@@ -145,8 +155,8 @@ def _category_first_page(db: Database, name: str) -> tuple[str | None, list[Item
 @chat_button
 async def category_button(update: Update, context: Context) -> None:
     """A category or paging button: edit the message to that category's page."""
-    callback = update.callback_query
-    _, query_text, page_text = callback.data.split(":", 2)
+    callback, data = pressed(update)
+    _, query_text, page_text = data.split(":", 2)
     query_id = button_number(query_text, posts.QUERY_ID_MAX)
     page = button_number(page_text, MAX_PAGE)
     if query_id is None or page is None:
@@ -172,7 +182,7 @@ def _category_page(db: Database, query_id: int, page: int) -> tuple[str | None, 
 async def what(update: Update, context: Context) -> None:
     """/what 名称: the story timeline of a company or product."""
     state = context.bot_data
-    result = await asyncio.to_thread(_what, state.db, " ".join(context.args),
+    result = await asyncio.to_thread(_what, state.db, " ".join(words(context)),
                                      today_in_zone(state.settings))
     await reply(update, context, render.what_timeline(context.lang, result, state.settings.web_url))
 

@@ -14,14 +14,25 @@ from storage.targets import DeliveryStatus, TargetState
 
 
 class Outcome(Protocol):
-    """What render needs of bot/targets/deliver.py's TargetOutcome."""
+    """What render needs of bot/targets/deliver.py's TargetOutcome (read only: it is frozen)."""
 
-    target: str
-    kind: str
-    status: DeliveryStatus
-    sent: int
-    total: int
-    error: str | None
+    @property
+    def target(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def status(self) -> DeliveryStatus: ...
+
+    @property
+    def sent(self) -> int: ...
+
+    @property
+    def total(self) -> int: ...
+
+    @property
+    def error(self) -> str | None: ...
 
 
 def _name(lang: Translations, kind: str, label: str) -> str:
