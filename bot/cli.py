@@ -261,6 +261,7 @@ def _open(db_path: str):
 
 
 def _search(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    from bot.present import refusal_reason
     from storage.model import Refusal
     from storage.search import search
 
@@ -271,14 +272,9 @@ def _search(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     if args.json:
         _print_json([item.to_json() for item in result.items])
         return 0
-    messages = {Refusal.EMPTY: "empty query",
-                Refusal.TOO_SHORT: "query too short: type at least 2 characters",
-                Refusal.ONLY_EXCLUDED: "the query only excludes words (-word): add a word to find, "
-                                       "e.g. 红包 -文心",
-                Refusal.UNKNOWN_CATEGORY: f"unknown category {args.category!r}: try 政策 模型 产品 "
-                                          "投融资 行业 (or policy models products funding industry)"}
     if result.message:
-        print(messages[result.message], file=sys.stderr)
+        value = args.category if result.message == Refusal.UNKNOWN_CATEGORY else result.query
+        print(refusal_reason(result.message, "query", value or ""), file=sys.stderr)
         return 1
     if result.corrected:
         print(f"nothing found for {result.query!r}; showing results for {result.corrected!r}")
@@ -293,6 +289,7 @@ def _search(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
 
 
 def _what(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
+    from bot.present import NAME_REFUSALS, refusal_reason
     from storage.stories import what
 
     db = _open(db_path)
@@ -307,7 +304,7 @@ def _what(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
         _print_json(rows)
         return 0
     if result.message:
-        print("query too short: type at least 2 characters", file=sys.stderr)
+        print(refusal_reason(result.message, "name", result.query, NAME_REFUSALS), file=sys.stderr)
         return 1
     if result.corrected:
         print(f"nothing found for {result.query!r}; showing {result.corrected!r}")

@@ -321,12 +321,9 @@ def _date(value: str | None, name: str) -> str | None:
 
 
 def _no_text(name: str, value: str, why: Refusal | None = None) -> ToolError:
-    """Return the error for a query storage refused: only exclusions, or no searchable text."""
-    if why == Refusal.ONLY_EXCLUDED:
-        return ToolError(f"{name} {value!r} only excludes words (-word): add a word to find, "
-                         "e.g. 红包 -文心")
-    return ToolError(f"{name} {value!r} has nothing to search for: give at least 2 letters, "
-                     "digits or Chinese characters")
+    """Return the error for a query storage refused (present.refusal_reason): only exclusions, or
+    no searchable text."""
+    return ToolError(present.refusal_reason(why or Refusal.TOO_SHORT, name, value))
 
 
 # --- tools ------------------------------------------------------------------------------------
@@ -369,8 +366,8 @@ async def search(
     result = await asyncio.to_thread(index_search.search, state.db, query, category=category,
                                      since=first, until=last, limit=limit)
     if result.message == Refusal.UNKNOWN_CATEGORY:
-        raise ToolError(f"unknown category {category!r}: use 政策 模型 产品 投融资 行业 "
-                        "(or policy models products funding industry), or call categories")
+        raise ToolError(present.refusal_reason(result.message, "category", category or "")
+                        + ", or call categories")
     if result.message:
         raise _no_text("query", query, result.message)
     return _answer(result.to_json(state.link), text.search_text(state.lang, result, state.link))

@@ -87,3 +87,24 @@ def test_page_counts_and_week_spans() -> None:
     span = present.week_span("2026-03-01")
     assert (span.start, span.end, span.previous_end, span.next_end) == (
         "2026-02-23", "2026-03-01", "2026-02-22", "2026-03-08")
+
+
+def test_every_refusal_code_has_words_for_readers_and_for_the_cli() -> None:
+    from bot.i18n import translations
+    from storage.model import Refusal
+
+    for table in (present.QUERY_REFUSALS, present.NAME_REFUSALS):
+        assert set(table) == set(Refusal)
+        for code in Refusal:
+            chinese = present.refusal_text(code, table=table)
+            english = present.refusal_text(code, translations("en"), table=table)
+            assert chinese and english and chinese != english
+            assert "{" not in chinese + english
+            assert "'红'" in present.refusal_reason(code, "query", "红", table)
+    assert present.refusal_text(Refusal.TOO_SHORT) == "关键词太短了，请至少输入 2 个字，例如 「红包」"
+    assert present.refusal_text(Refusal.ONLY_EXCLUDED, translations("en"), "/search {}".format) \
+        == "Only excluded words (-word) cannot be searched: add a word to find, e.g. /search OpenAI -Sora"
+    assert present.refusal_reason(Refusal.TOO_SHORT, "keyword", "🚀") == (
+        "keyword '🚀' has nothing to search for: give at least 2 letters, digits or Chinese characters")
+    assert present.refusal_reason(Refusal.UNKNOWN_CATEGORY, "query", "体育").startswith(
+        "unknown category '体育': use 政策")

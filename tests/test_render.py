@@ -9,7 +9,7 @@ from bot import render
 from bot.i18n import translations
 from bot.render import card as card_render
 from storage.digests import digest_on
-from storage.model import CategoryCount, DigestSummary, Item, SearchResult
+from storage.model import CategoryCount, DigestSummary, Item, SearchResult, WhatResult
 
 ZH, EN = translations("zh"), translations("en")
 
@@ -157,3 +157,24 @@ def test_control_characters_never_reach_telegram() -> None:
     text = render.full_item(ZH, item, 1)
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
     assert "红包[31m大战" in text
+
+
+def test_every_post_status_has_words_for_push_and_the_publish_button() -> None:
+    from bot.render import admin as admin_render
+    from storage.posts import PostStatus
+
+    for outcome in (admin_render.push_outcome, admin_render.publish_outcome):
+        texts = {status: (outcome(ZH, status, "2026-03-01", 3).text,
+                          outcome(EN, status, "2026-03-01", 3).text) for status in PostStatus}
+        assert len({zh for zh, _ in texts.values()}) == len(PostStatus)
+        assert all("2026-03-01" in zh and zh != en for zh, en in texts.values())
+
+
+def test_refusals_name_the_command_in_its_example() -> None:
+    from storage.model import Refusal
+
+    assert render.refusal(ZH, Refusal.TOO_SHORT, "search", "🔍 ").text == \
+        "🔍 关键词太短了，请至少输入 2 个字，例如 /search 红包"
+    assert render.only_excluded(EN, "watch").text.endswith("e.g. /watch OpenAI -Sora")
+    what = render.what_timeline(ZH, WhatResult("千", (), [], message=Refusal.TOO_SHORT))
+    assert what[0].text == "名称太短了，请至少输入 2 个字，例如 /what 千问"

@@ -21,6 +21,13 @@ from bot.present.digest import (
     sections,
     short_name,
 )
+from bot.present.refusals import (
+    NAME_REFUSALS,
+    QUERY_REFUSALS,
+    Words,
+    refusal_reason,
+    refusal_text,
+)
 from bot.present.spans import WeekSpan, page_count, week_span
 from bot.present.text import (
     Lengths,
@@ -32,6 +39,7 @@ from bot.present.text import (
     strip_control,
 )
 
-__all__ = ["DEFAULT_ICON", "ICONS", "Lengths", "Numbered", "Section", "WeekSpan", "icon",
-           "link_target", "one_line", "page_count", "safe_url", "sections", "short_name",
-           "shorten", "shortened", "strip_control", "week_span"]
+__all__ = ["DEFAULT_ICON", "ICONS", "NAME_REFUSALS", "QUERY_REFUSALS", "Lengths", "Numbered",
+           "Section", "WeekSpan", "Words", "icon", "link_target", "one_line", "page_count",
+           "refusal_reason", "refusal_text", "safe_url", "sections", "short_name", "shorten",
+           "shortened", "strip_control", "week_span"]

@@ -304,14 +304,8 @@ def search_page(lang: Translations, result: SearchResult, query_id: int, page: i
     """Return one page of search results with paging and category buttons; with `web_url`, a link
     to the full result list on the web archive when there are more results than fit."""
     _ = lang.gettext
-    if result.message == Refusal.TOO_SHORT:
-        return Reply(_("🔍 关键词太短了，请至少输入 2 个字，例如 /search 红包"))
-    if result.message == Refusal.EMPTY:
-        return Reply(_("🔍 请在命令后输入关键词，例如 /search 红包"))
-    if result.message == Refusal.UNKNOWN_CATEGORY:
-        return Reply(_("未知分类。可用分类：政策、模型、产品、投融资、行业"))
-    if result.message == Refusal.ONLY_EXCLUDED:
-        return only_excluded(lang, "search")
+    if result.message:
+        return refusal(lang, result.message, "search", "🔍 ")
     scope = f" · {esc(short_category(lang, category))}" if category else ""
     if not result.items:
         text = _("🔍 没有找到与「{query}」{scope}相关的内容。\n"
@@ -411,10 +405,8 @@ def what_timeline(lang: Translations, result: WhatResult, web_url: str = "") -> 
     """Return the story timeline: one line per story with its dates and sources, oldest first;
     with `web_url`, a link to the timeline on the web archive."""
     _ = lang.gettext
-    if result.message == Refusal.EMPTY:
-        return [Reply(_("请在命令后输入名称，例如 /what 阶跃星辰"))]
-    if result.message == Refusal.TOO_SHORT:
-        return [Reply(_("名称太短了，请至少输入 2 个字，例如 /what 千问"))]
+    if result.message:
+        return [refusal(lang, result.message, "what", table=present.NAME_REFUSALS)]
     if not result.stories:
         return [Reply(_("没有找到关于「{query}」的报道。试试别的叫法（如英文名），"
                         "或用 /search 搜索关键词。").format(query=esc(result.query)))]
@@ -506,10 +498,17 @@ def help_text(lang: Translations, is_admin: bool = False) -> Reply:
     return Reply("\n".join(lines))
 
 
+def refusal(lang: Translations, code: Refusal, command: str, icon: str = "",
+            table: dict[Refusal, present.Words] = present.QUERY_REFUSALS) -> Reply:
+    """Return the answer to a query storage refused (present.refusal_text), its example given as
+    the command (`/search 红包`), after `icon`."""
+    text = present.refusal_text(code, lang, lambda words: f"/{command} {words}", table)
+    return Reply(icon + esc(text))
+
+
 def only_excluded(lang: Translations, command: str) -> Reply:
     """Return the answer to a query that only excludes words (`-文心`): add a word to find."""
-    return Reply(lang.gettext("只有排除词（-词）还不能搜索：请再加上要找的词，例如 /{command} 红包 -文心")
-                 .format(command=esc(command)))
+    return refusal(lang, Refusal.ONLY_EXCLUDED, command)
 
 
 def plain(text: str) -> Reply:

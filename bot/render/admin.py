@@ -8,7 +8,7 @@ import datetime as dt
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import present
-from bot.i18n import Translations
+from bot.i18n import N_, Translations
 from bot.render import Reply, esc, pack
 from storage.index import IngestOutcome, IngestStatus
 from storage.model import ArchiveStats
@@ -36,32 +36,35 @@ def publishing_alert(lang: Translations) -> str:
     return lang.gettext("正在发布…")
 
 
+# What /push and the publish button say for each status but POSTED (a count: ngettext below).
+PUSH_OUTCOMES: dict[PostStatus, str] = {
+    PostStatus.ALREADY: N_("{date} 的日报已经发布过了。要再发一次请用 /push {date} force"),
+    PostStatus.BUSY: N_("另一个机器人实例正在发布 {date} 的日报，稍后用 /stats 查看。"),
+    PostStatus.MISSING: N_("没有 {date} 的日报。先上传文件或 /reindex。"),
+}
+PUBLISH_OUTCOMES: dict[PostStatus, str] = {
+    PostStatus.ALREADY: N_("{date} 已经发布过了。"),
+    PostStatus.BUSY: N_("另一个机器人实例正在发布 {date}。"),
+    PostStatus.MISSING: N_("没有 {date} 的日报。"),
+}
+
+
 def push_outcome(lang: Translations, status: PostStatus, date: str, sent: int) -> Reply:
     """Return the answer to /push for each delivery.PostOutcome status."""
-    _ = lang.gettext
     if status == PostStatus.POSTED:
         text = lang.ngettext("✅ 已发布 {date} 的日报（{n} 条消息）。",
                              "✅ 已发布 {date} 的日报（{n} 条消息）。", sent)
-    elif status == PostStatus.ALREADY:
-        text = _("{date} 的日报已经发布过了。要再发一次请用 /push {date} force")
-    elif status == PostStatus.BUSY:
-        text = _("另一个机器人实例正在发布 {date} 的日报，稍后用 /stats 查看。")
     else:
-        text = _("没有 {date} 的日报。先上传文件或 /reindex。")
+        text = lang.gettext(PUSH_OUTCOMES[status])
     return Reply(text.format(date=esc(date), n=sent))
 
 
 def publish_outcome(lang: Translations, status: PostStatus, date: str, sent: int) -> Reply:
     """Return the answer to the publish button under an upload preview, per PostOutcome status."""
-    _ = lang.gettext
     if status == PostStatus.POSTED:
         text = lang.ngettext("✅ 已发布 {date}（{n} 条消息）。", "✅ 已发布 {date}（{n} 条消息）。", sent)
-    elif status == PostStatus.ALREADY:
-        text = _("{date} 已经发布过了。")
-    elif status == PostStatus.BUSY:
-        text = _("另一个机器人实例正在发布 {date}。")
     else:
-        text = _("没有 {date} 的日报。")
+        text = lang.gettext(PUBLISH_OUTCOMES[status])
     return Reply(text.format(date=esc(date), n=sent))
 
 

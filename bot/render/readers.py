@@ -25,6 +25,7 @@ from bot.render import (
     full_item,
     only_excluded,
     pack,
+    refusal,
     short_category,
 )
 from storage.categories import CANONICAL
@@ -188,12 +189,8 @@ def trend_caption(lang: Translations, trend: Trend) -> str:
 def trend_text(lang: Translations, trend: Trend) -> Reply | None:
     """Return the answer to /trend when there is nothing to chart, else None."""
     _ = lang.gettext
-    if trend.message == Refusal.EMPTY:
-        return Reply(_("📈 请在命令后输入关键词，例如 /trend 红包"))
-    if trend.message == Refusal.TOO_SHORT:
-        return Reply(_("📈 关键词太短了，请至少输入 2 个字，例如 /trend 红包"))
-    if trend.message == Refusal.ONLY_EXCLUDED:
-        return only_excluded(lang, "trend")
+    if trend.message:
+        return refusal(lang, trend.message, "trend", "📈 ")
     if not trend.total:
         return Reply(_("📈 日报里没有提到「{query}」。换个关键词试试，或用 /search 搜索。").format(
             query=esc(trend.query)))
@@ -266,7 +263,7 @@ def inline_refusal(lang: Translations, message: Refusal | None) -> InlineQueryRe
     (Telegram shows only a button there, no text; it opens the chat with /start, i.e. /help.)
     """
     if message == Refusal.ONLY_EXCLUDED:
-        return InlineQueryResultsButton(lang.gettext("只有排除词：请再加上要找的词，如 红包 -文心"),
+        return InlineQueryResultsButton(present.refusal_text(message, lang, str),
                                         start_parameter="help")
     return None
 

@@ -94,6 +94,7 @@ def template_environment() -> jinja2.Environment:
         what_url=links.what_url, week_url=links.week_url, category_url=links.category_url,
         trend_url=links.trend_url, feed_url=links.feed_url, CANONICAL=CANONICAL,
         Refusal=Refusal, css_version=hashlib.sha256(css).hexdigest()[:12])
+    environment.globals["refusal"] = _refusal
     environment.filters["short"] = present.short_name
     environment.filters["http_only"] = safe_url  # a file's javascript: link is never a link
     return environment
@@ -105,6 +106,12 @@ def _without_control(value: Any) -> Any:
     if isinstance(value, markupsafe.Markup):
         return markupsafe.Markup(strip_control(value))
     return strip_control(value) if isinstance(value, str) else value
+
+
+def _refusal(code: object, names: bool = False) -> str:
+    """Return what the site says for a refusal code (present.refusal_text), "" for anything else."""
+    table = present.NAME_REFUSALS if names else present.QUERY_REFUSALS
+    return present.refusal_text(code, table=table) if isinstance(code, Refusal) else ""
 
 
 class _Base(tornado.web.RequestHandler):
