@@ -244,7 +244,7 @@ def inline_results(lang: Translations, items: list[Item],
     results = []
     for item in items[:INLINE_RESULTS]:
         message = full_item(lang, item, budget=MAX_LENGTH - 300) + f"\n📅 {item.date}"
-        if url := links.item_url(web_url, item.id):
+        if item.id is not None and (url := links.item_url(web_url, item.id)):
             on_the_web = lang.gettext("网页版")
             message += f" · 🌐 {_link(lang, on_the_web, url)}"
         description = present.strip_control(f"{item.date} · {short_category(lang, item.category)}"
