@@ -91,21 +91,10 @@ def _hot(db: Database, end: dt.date, limit: int) -> HotResult:
     if not terms_current(db):
         return _with(plain, "terms_pending")
     period_first = day_ids(since.isoformat())[0]
-    tallies: dict[str, _Tally] = {}
-    items = 0
-    for identifier, stored in db.execute("SELECT id, terms FROM item_terms WHERE id BETWEEN $1 AND $2",
-                                         (day_ids(start.isoformat())[0], day_ids(end.isoformat())[1])):
-        now = identifier >= period_first
-        items += now
-        back = (since.toordinal() - identifier // 1000 - 1) // PERIOD_DAYS  # 0: the week before
-        for term in unpacked(stored):
-            tally = tallies.setdefault(key_of(term), _Tally())
-            tally.spellings[term] += 1
-            if now:
-                tally.now.append(identifier)
-            else:
-                tally.before.append(identifier)
-                tally.periods.add(back)
+    rows = [(identifier, unpacked(stored)) for identifier, stored in db.execute(
+        "SELECT id, terms FROM item_terms WHERE id BETWEEN $1 AND $2",
+        (day_ids(start.isoformat())[0], day_ids(end.isoformat())[1]))]
+    items = sum(identifier >= period_first for identifier, _ in rows)
     if not items:
         return _with(plain, "no_digests")
     first_date = dt.date.fromisoformat(stats.first_date or since.isoformat())
@@ -113,6 +102,27 @@ def _hot(db: Database, end: dt.date, limit: int) -> HotResult:
     if covered <= 0:
         return HotResult(plain.since, plain.until, items=items, newest=stats.last_date,
                          message="no_history")
+    # Count every term first (Counter.update runs in C), then look closer only at the terms
+    # that can be listed: 2+ items now, or enough before to fade.
+    now: Counter[str] = Counter()
+    earlier: Counter[str] = Counter()
+    for identifier, terms in rows:
+        (now if identifier >= period_first else earlier).update(map(key_of, terms))
+    wanted = {key for key, count in now.items() if count >= MIN_ITEMS}
+    wanted |= {key for key, count in earlier.items() if count >= FADE_BEFORE * covered}
+    tallies: dict[str, _Tally] = {key: _Tally() for key in wanted}
+    for identifier, terms in rows:
+        back = (since.toordinal() - identifier // 1000 - 1) // PERIOD_DAYS  # 0: the week before
+        for term in terms:
+            tally = tallies.get(key_of(term))
+            if tally is None:
+                continue
+            tally.spellings[term] += 1
+            if identifier >= period_first:
+                tally.now.append(identifier)
+            else:
+                tally.before.append(identifier)
+                tally.periods.add(back)
 
     def before(tally: _Tally) -> float:
         return len(tally.before) / covered
@@ -134,11 +144,10 @@ def _hot(db: Database, end: dt.date, limit: int) -> HotResult:
     rising.sort(key=lambda t: (-t.score, -t.count, t.term))
     new.sort(key=lambda t: (-t.count, t.first_seen, t.term))
     fading.sort(key=lambda t: (-t.score, -t.before, t.term))
-    shown = _distinct([*rising, *new])
-    return HotResult(plain.since, plain.until,
-                     rising=tuple(t for t in rising if t in shown)[:limit],
-                     new=tuple(t for t in new if t in shown)[:limit],
-                     fading=tuple(_distinct(fading))[:limit],
+    listed_rising = _distinct(rising, limit)
+    return HotResult(plain.since, plain.until, rising=tuple(listed_rising),
+                     new=tuple(_distinct(new, limit, listed_rising)),
+                     fading=tuple(_distinct(fading, limit)),
                      items=items, periods_before=covered, newest=stats.last_date)
 
 
@@ -183,11 +192,14 @@ def overlapping(a: str, b: str) -> bool:
     return re.search(left + re.escape(short) + right, long) is not None
 
 
-def _distinct(terms: list[HotTerm]) -> list[HotTerm]:
-    """Return `terms` (best first) without those overlapping a better one."""
+def _distinct(terms: list[HotTerm], limit: int, listed: list[HotTerm] | None = None) -> list[HotTerm]:
+    """Return the first `limit` of `terms` (best first) that overlap no better one kept and none
+    of `listed` (another list shown beside it)."""
     kept: list[HotTerm] = []
     for term in terms:
-        if not any(overlapping(term.term, other.term) for other in kept):
+        if len(kept) >= limit:
+            break
+        if not any(overlapping(term.term, other.term) for other in (*(listed or ()), *kept)):
             kept.append(term)
     return kept
 
