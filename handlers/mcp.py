@@ -17,7 +17,7 @@ from typing import Annotated, NotRequired
 from mcp import MCPError
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
-from mcp.types import INVALID_PARAMS, CallToolResult, TextContent
+from mcp.types import INVALID_PARAMS, CallToolResult, Resource, TextContent
 from pydantic import Field
 from typing_extensions import TypedDict
 
@@ -26,11 +26,13 @@ from bot.config import Settings
 from bot.i18n import Translations
 from bot.links import item_url
 from bot.mcp import markdown as text
+from bot.present import one_line, shorten
 from bot.present.question import reading
 from storage import digests
 from storage import search as index_search
 from storage.answer import answer as answer_question
 from storage.backend import Database
+from storage.dates import EARLIEST, LATEST, shifts_by_a_week
 from storage.hot import compare_periods as compare_terms
 from storage.hot import hot as hot_terms
 from storage.model import ArchiveStats, CategoryCount, Found, Item, Refusal
@@ -454,6 +456,9 @@ async def week(
     """
     state = ctx.request_context.lifespan_context
     end = _date(date, "date")
+    if end is not None and not shifts_by_a_week(end):
+        raise ToolError(f"date must be from {EARLIEST} to {LATEST} (a week's first day and the "
+                        f"weeks around it must be dates too), not {end}")
     answer = await asyncio.to_thread(_week_answer, state, end)
     if answer is None:
         raise ToolError("the archive is empty: no digest has been indexed yet")
@@ -603,6 +608,21 @@ def _categories(db: Database) -> tuple[list[CategoryCount], ArchiveStats]:
 
 
 # --- resource and prompt ------------------------------------------------------------------------
+
+
+LISTED_DIGESTS = 30  # resources/list names the newest digests; older ones are read by address
+DESCRIPTION_CHARS = 200  # of a listed digest's summary
+
+
+async def digest_resources(state: McpState) -> list[Resource]:
+    """Return the newest LISTED_DIGESTS digests as resources (digest://YYYY-MM-DD), newest first,
+    for clients that browse resources/list; any digest is read by its address."""
+    headers = await asyncio.to_thread(digests.newest_headers, state.db, LISTED_DIGESTS)
+    return [Resource(uri=f"digest://{header.date}", name=f"digest-{header.date}",
+                     title=f"{header.title}（{header.date}）", mime_type="text/markdown",
+                     description=shorten(one_line(header.summary), DESCRIPTION_CHARS)
+                     or f"{header.items} items")
+            for header in headers]
 
 
 async def digest_resource(date: str, ctx: McpContext) -> str:

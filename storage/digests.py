@@ -107,13 +107,18 @@ def _archive_summary(db: Database) -> tuple[tuple[CategoryCount, ...], ArchiveSt
     return counts, stats
 
 
-def newest_digests(db: Database, limit: int = 10) -> list[Found]:
-    """Return the newest `limit` digests with their items, newest digest first (two queries)."""
+def newest_headers(db: Database, limit: int = 10) -> list[DigestSummary]:
+    """Return the header rows of the newest `limit` digests, newest first."""
     rows = db.execute("SELECT date, title, item_count, summary FROM digests ORDER BY date DESC "
                       "LIMIT $1", (limit,)).fetchall()
-    if not rows:
+    return [DigestSummary(*row) for row in rows]
+
+
+def newest_digests(db: Database, limit: int = 10) -> list[Found]:
+    """Return the newest `limit` digests with their items, newest digest first (two queries)."""
+    headers = newest_headers(db, limit)
+    if not headers:
         return []
-    headers = [DigestSummary(*row) for row in rows]
     items = [row_to_item(r) for r in db.execute(
         "SELECT * FROM items WHERE id BETWEEN $1 AND $2 ORDER BY id",
         (day_ids(headers[-1].date)[0], day_ids(headers[0].date)[1])).fetchall()]

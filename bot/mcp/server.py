@@ -1,7 +1,8 @@
 """`digestbot mcp`: the digest archive as a Model Context Protocol server, for AI assistants.
 
 Built with the official `mcp` SDK (2.x, `MCPServer`). Every tool, the resource and the prompt
-are registered in `build_server`, in one list; their bodies are in handlers/mcp.py. On stdio
+are registered in `build_server`, in one list; their bodies are in handlers/mcp.py, and
+resources/list names the newest digests (`DigestServer`). On stdio
 (the default: a desktop client starts the command) stdout carries only protocol messages and
 logs go to stderr. With --http the same server speaks Streamable HTTP behind a bearer-token
 check: a request without `Authorization: Bearer <MCP_TOKEN>` gets 401 before the MCP app sees it.
@@ -14,7 +15,8 @@ import gc
 import hmac
 import inspect
 import logging
-from collections.abc import AsyncIterator
+import typing
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -23,7 +25,7 @@ from typing import Any
 from mcp import MCPError
 from mcp.server import MCPServer
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
-from mcp.types import INVALID_PARAMS, ToolAnnotations
+from mcp.types import INVALID_PARAMS, Resource, ToolAnnotations
 
 from bot.config import Settings
 from bot.i18n import translations
@@ -57,6 +59,7 @@ TOOLS = (  # name -> body; in the order a model should consider them
     ("categories", tools.categories),
     ("ask", tools.ask),
 )
+PROMPTS = (("briefing", tools.briefing),)
 
 
 def build_server(state: McpState) -> MCPServer:
@@ -67,18 +70,33 @@ def build_server(state: McpState) -> MCPServer:
     async def lifespan(_server: MCPServer) -> AsyncIterator[McpState]:
         yield state  # opened and closed by the command, so every session shares one index
 
-    server = MCPServer(SERVER_NAME, title="digestbot", version=_version(),
-                       instructions=INSTRUCTIONS, lifespan=lifespan, log_level=state.settings.log_level,
-                       middleware=[_refuse_unknown_tools({name for name, _ in TOOLS})])
+    server = DigestServer(state, SERVER_NAME, title="digestbot", version=_version(),
+                          instructions=INSTRUCTIONS, lifespan=lifespan,
+                          log_level=state.settings.log_level,
+                          middleware=[_refuse_unknown_tools({name for name, _ in TOOLS}),
+                                      _check_prompt_arguments(PROMPTS)])
     for name, body in TOOLS:
         server.add_tool(body, name=name, title=_(TITLES[name]), description=_described(body),
                         annotations=READ_ONLY, structured_output=True)
     server.resource("digest://{date}", name="digest", title=_(TITLES["digest"]),
                     description=_described(tools.digest_resource),
                     mime_type="text/markdown")(tools.digest_resource)
-    server.prompt(name="briefing", title=_(TITLES["briefing"]),
-                  description=_described(tools.briefing))(tools.briefing)
+    for name, prompt in PROMPTS:
+        server.prompt(name=name, title=_(TITLES[name]), description=_described(prompt))(prompt)
     return server
+
+
+class DigestServer(MCPServer):
+    """The SDK's server, whose resources/list also names the newest digests (the digest://{date}
+    template alone lists nothing, so clients that browse resources showed an empty list)."""
+
+    def __init__(self, state: McpState, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.state = state
+
+    async def list_resources(self) -> list[Resource]:
+        """Return the fixed resources (none) and the newest digests."""
+        return [*await super().list_resources(), *await tools.digest_resources(self.state)]
 
 
 def _described(body: Any) -> str:
@@ -99,6 +117,42 @@ def _refuse_unknown_tools(names: set[str]):
         return await call_next(ctx)
 
     return refuse
+
+
+def _check_prompt_arguments(prompts: tuple[tuple[str, Any], ...]
+                            ) -> Callable[[ServerRequestContext[Any, Any], CallNext],
+                                          Awaitable[HandlerResult]]:
+    """Return middleware answering prompts/get without a required argument (or of an unknown
+    prompt) with the protocol's error (-32602 Invalid params) saying what to give; the SDK's own
+    check raised a ValueError that the server logged with its traceback."""
+    required = {name: _required_arguments(body) for name, body in prompts}
+
+    async def check(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        if ctx.method == "prompts/get":
+            params = ctx.params or {}
+            name, given = params.get("name"), params.get("arguments") or {}
+            if name not in required:
+                raise MCPError(INVALID_PARAMS, f"Unknown prompt: {name!r}; the prompts are "
+                                               f"{', '.join(sorted(required))}")
+            missing = [f"{argument} ({described})" for argument, described in required[name].items()
+                       if argument not in given]
+            if missing:
+                raise MCPError(INVALID_PARAMS, f"the prompt {name} needs {'; '.join(missing)}")
+        return await call_next(ctx)
+
+    return check
+
+
+def _required_arguments(body: Any) -> dict[str, str]:
+    """Return a prompt function's arguments without a default, each with its description."""
+    hints = typing.get_type_hints(body, include_extras=True)
+    required = {}
+    for parameter in inspect.signature(body).parameters.values():
+        if parameter.default is inspect.Parameter.empty:
+            metadata = getattr(hints.get(parameter.name), "__metadata__", ())
+            required[parameter.name] = next((m.description for m in metadata
+                                             if getattr(m, "description", None)), "required")
+    return required
 
 
 def _version() -> str:

@@ -28,6 +28,7 @@ from mcp.types import INVALID_PARAMS, CallToolResult, TextContent
 
 from bot.links import item_url
 from storage.backend import open_db
+from storage.digests import newest_headers
 from storage.index import ingest_paths
 from storage.search import search, weekly_counts
 from storage.stories import week_board, what
@@ -219,6 +220,25 @@ async def test_search_narrows_by_category_and_dates(client, db) -> None:
 
 
 @module_loop
+async def test_search_until_leaves_out_later_digests(client, db) -> None:
+    everything = (await _call(client, "search", query="红包", limit=50)).structured_content
+    result = await _call(client, "search", query="红包", until="2026-02-03", limit=50)
+    found = result.structured_content
+    assert found == search(db, "红包", until="2026-02-03", limit=50).to_json(_link)
+    assert 0 < found["total"] < everything["total"]
+    assert all(item["date"] <= "2026-02-03" for item in found["items"])
+    assert any(item["date"] > "2026-02-03" for item in everything["items"])
+
+
+@module_loop
+async def test_week_at_the_calendars_edge(client) -> None:
+    """The first date a week can end on (0001-01-08) is an empty board; earlier ones are refused
+    (test_bad_input_...): the week before would start before 0001-01-01."""
+    board = (await _call(client, "week", date="0001-01-08")).structured_content
+    assert (board["start"], board["end"], board["stories"]) == ("0001-01-02", "0001-01-08", [])
+
+
+@module_loop
 async def test_search_corrects_a_typo_and_says_so(client) -> None:
     result = await _call(client, "search", query="阶跃星晨")
     assert result.structured_content["corrected"] == "阶跃星辰"
@@ -306,6 +326,19 @@ async def test_categories_count_every_item_and_give_the_date_range(client) -> No
 
 
 @module_loop
+async def test_resources_list_names_the_newest_digests(client, db) -> None:
+    listed = (await client.list_resources()).resources
+    headers = newest_headers(db, 30)
+    assert [r.uri for r in listed] == [f"digest://{h.date}" for h in headers]
+    assert listed[0].uri == f"digest://{NEWEST}" and len(listed) == 5
+    assert all(r.mime_type == "text/markdown" and r.title and r.description for r in listed)
+    assert listed[0].title == f"{headers[0].title}（{NEWEST}）"
+    for resource in listed:  # every listed address reads
+        [content] = (await client.read_resource(resource.uri)).contents
+        assert content.text.startswith("# ") and resource.uri[len("digest://"):] in content.text
+
+
+@module_loop
 async def test_each_digest_is_a_markdown_resource(client) -> None:
     templates = (await client.list_resource_templates()).resource_templates
     assert [(t.uri_template, t.mime_type) for t in templates] == [("digest://{date}", "text/markdown")]
@@ -343,6 +376,22 @@ async def test_the_briefing_prompt_asks_for_the_tools_over_the_dates(client) -> 
     await _still_answers(client)
 
 
+@module_loop
+async def test_a_prompt_without_its_argument_is_a_clear_error_without_a_traceback(
+        client, stderr_log: Path) -> None:
+    tracebacks = stderr_log.read_text(encoding="utf-8").count("Traceback")
+    for arguments in ({}, {"since": "2026-01-27"}):
+        with pytest.raises(MCPError) as refused:
+            await client.get_prompt("briefing", arguments)
+        assert refused.value.code == INVALID_PARAMS
+        assert "the prompt briefing needs topic (what the briefing is about" in str(refused.value)
+    with pytest.raises(MCPError) as unknown:
+        await client.get_prompt("summary", {})
+    assert unknown.value.code == INVALID_PARAMS and "Unknown prompt: 'summary'" in str(unknown.value)
+    await _still_answers(client)
+    assert stderr_log.read_text(encoding="utf-8").count("Traceback") == tracebacks
+
+
 # --- bad input ---------------------------------------------------------------------------------
 
 
@@ -368,6 +417,9 @@ BAD_INPUT = [
     ("get_digest", {"date": "2025-01-01"}, "no digest for 2025-01-01; the archive has 5 digests "
                                            "from 2026-01-27 to 2026-02-08"),
     ("week", {"date": "2026-02-30"}, "date must be a date"),
+    ("week", {"date": "0001-01-01"}, "date must be from 0001-01-08 to 9999-12-24"),
+    ("week", {"date": "0001-01-06"}, "date must be from 0001-01-08 to 9999-12-24"),
+    ("week", {"date": "9999-12-31"}, "date must be from 0001-01-08 to 9999-12-24"),
     ("trend", {"keyword": ""}, "keyword is empty"),
     ("trend", {"keyword": "🚀"}, "has nothing to search for"),
     ("trend", {"keyword": "-红包"}, "only excludes words"),
