@@ -15,7 +15,16 @@ from bot.render import admin as admin_render
 from bot.render import target_status
 from bot.state import BotState, Context
 from bot.targets import deliver as target_delivery
-from handlers.common import admin_only, chat_button, reply, today_in_zone, unknown_button
+from handlers.common import (
+    admin_only,
+    chat_button,
+    message_of,
+    pressed,
+    reply,
+    today_in_zone,
+    unknown_button,
+    words,
+)
 from storage import posts, readers
 from storage import targets as target_records
 from storage.digests import archive_stats, digest_or_newest, parse_date
@@ -36,7 +45,7 @@ async def push(update: Update, context: Context) -> None:
     """/push [DATE] [force]: post a digest to the channel and every other platform now (once per
     day and target unless force); the other platforms are served concurrently with the channel."""
     settings, state, lang = context.bot_data.settings, context.bot_data, context.lang
-    date, force = _date_and_force(context.args, today_in_zone(settings))
+    date, force = _date_and_force(words(context), today_in_zone(settings))
     if date is None:
         await reply(update, context, admin_render.push_usage(lang))
         return
@@ -61,7 +70,7 @@ async def push(update: Update, context: Context) -> None:
 async def preview(update: Update, context: Context) -> None:
     """/preview [DATE]: send the channel post (default: the newest digest's) to the admin only, in
     the channel's language."""
-    date, _ = _date_and_force(context.args, "")
+    date, _ = _date_and_force(words(context), "")
     found = None
     if date is not None:
         found = await asyncio.to_thread(digest_or_newest, context.bot_data.db, date or None)
@@ -136,7 +145,7 @@ async def resume(update: Update, context: Context) -> None:
 @admin_only
 async def set_schedule(update: Update, context: Context) -> None:
     """/schedule HH:MM: change the daily post time (persisted)."""
-    at = parse_clock(" ".join(context.args))
+    at = parse_clock(" ".join(words(context)))
     if at is None:
         await reply(update, context, admin_render.schedule_usage(context.lang))
         return
@@ -150,7 +159,7 @@ async def set_schedule(update: Update, context: Context) -> None:
 @admin_only
 async def weekly(update: Update, context: Context) -> None:
     """/weekly [HH:MM|off]: when the Monday story board goes to the channel (persisted)."""
-    text = " ".join(context.args).strip().lower()
+    text = " ".join(words(context)).strip().lower()
     if text:
         at = parse_clock(text)
         if text != "off" and at is None:
@@ -169,7 +178,9 @@ async def upload(update: Update, context: Context) -> None:
     """A digest file sent by an admin in private: validate, index (in a worker thread), preview
     with a publish button."""
     lang = context.lang
-    document = update.message.document
+    document = message_of(update).document
+    if document is None:  # (never: the handler is registered for documents only)
+        return
     if document.file_size and document.file_size > MAX_UPLOAD_BYTES:
         await reply(update, context, admin_render.upload_too_large(lang, MAX_UPLOAD_MB))
         return
@@ -190,8 +201,8 @@ async def upload(update: Update, context: Context) -> None:
 @admin_only
 async def publish_button(update: Update, context: Context) -> None:
     """The "publish now" button under an upload preview."""
-    callback = update.callback_query
-    date = parse_date(callback.data.split(":", 1)[1])
+    callback, data = pressed(update)
+    date = parse_date(data.split(":", 1)[1])
     if date is None:
         await unknown_button(update, context)
         return
