@@ -38,7 +38,7 @@ from bench.generate import generate  # noqa: E402
 from bench.handlers import QUESTION, time_handlers  # noqa: E402
 from storage.backend import Database, open_db  # noqa: E402
 from storage.categories import canonical_category  # noqa: E402
-from storage.index import ingest_paths, scan_dir  # noqa: E402
+from storage.index import IngestStatus, ingest_paths, scan_dir  # noqa: E402
 from storage.search import expression_for, search  # noqa: E402
 from storage.stories import what  # noqa: E402
 
@@ -215,9 +215,9 @@ def benchmark(work: Path, items: int, seed: int, queries: int, budget_s: float,
     began = time.perf_counter()
     outcomes = ingest_paths(db, [digest_dir])
     ingest_s = time.perf_counter() - began
-    indexed = [o for o in outcomes if o.status == "indexed"]
+    indexed = [o for o in outcomes if o.status == IngestStatus.INDEXED]
     out.update(items=sum(o.items for o in indexed), digests=len(files), indexed=len(indexed),
-               rejected=sum(o.status == "rejected" for o in outcomes), ingest_s=round(ingest_s, 2),
+               rejected=sum(o.status == IngestStatus.REJECTED for o in outcomes), ingest_s=round(ingest_s, 2),
                ingest_items_per_s=round(sum(o.items for o in indexed) / ingest_s, 1),
                ingest_digests_per_s=round(len(indexed) / ingest_s, 1))
     out["rss_mb_after"]["ingest"] = peak_rss_mb()
@@ -228,7 +228,7 @@ def benchmark(work: Path, items: int, seed: int, queries: int, budget_s: float,
     began = time.perf_counter()
     rescan = scan_dir(db, digest_dir)
     out["rescan_s"] = round(time.perf_counter() - began, 3)
-    out["rescan_unchanged"] = sum(o.status == "unchanged" for o in rescan)
+    out["rescan_unchanged"] = sum(o.status == IngestStatus.UNCHANGED for o in rescan)
 
     mix = run_queries(db, queries, budget_s)
     out["rss_mb_after"]["queries"] = peak_rss_mb()
