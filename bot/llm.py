@@ -30,6 +30,7 @@ from storage.model import Item
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
+    from openai.types.chat import ChatCompletionMessageParam
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,8 @@ def _one_line(text: str) -> str:
     return one_line(strip_control(text))
 
 
-def prompt(question: str, items: Sequence[Item], language: str = "zh") -> list[dict[str, str]]:
+def prompt(question: str, items: Sequence[Item],
+           language: str = "zh") -> list[ChatCompletionMessageParam]:
     """Return the chat messages for `question` over `items` (at most MAX_ITEMS of them, each cut
     to ITEM_CHARS characters): bounded, whatever the archive holds."""
     lines = []
@@ -151,12 +153,12 @@ class Summarizer:
         return Summary(found[0], found[1], len(given))
 
     async def _complete(self, client_class: type[AsyncOpenAI],
-                        messages: list[dict[str, str]]) -> str | None:
+                        messages: list[ChatCompletionMessageParam]) -> str | None:
         """Return the model's text, None for a refusal, a content filter or no choice."""
         async with client_class(base_url=self.base_url, api_key=self._api_key,
                                 timeout=self.timeout, max_retries=0) as client:
             completion = await client.chat.completions.create(
-                model=self.model, messages=messages,  # type: ignore[arg-type]
+                model=self.model, messages=messages,
                 max_tokens=MAX_TOKENS, temperature=0.2)
         if not completion.choices:
             return None

@@ -72,7 +72,7 @@ def hot(db: Database, until: str, limit: int = LIST_LIMIT) -> HotResult:
     end = dt.date.fromisoformat(until)
     if not in_range(end.isoformat()):
         raise ValueError(f"{until} is outside {FIRST_YEAR}..{LAST_YEAR}")
-    return _cached(db, ("hot", end.isoformat(), limit), lambda: _hot(db, end, limit))
+    return _cached(db, ("hot", end.isoformat(), limit), HotResult, lambda: _hot(db, end, limit))
 
 
 def in_range(date: str) -> bool:
@@ -217,7 +217,7 @@ def compare_periods(db: Database, since_a: str, until_a: str, since_b: str, unti
     """
     a_from, a_to, b_from, b_to = (dt.date.fromisoformat(day).isoformat()
                                   for day in (since_a, until_a, since_b, until_b))
-    return _cached(db, ("compare", a_from, a_to, b_from, b_to, limit),
+    return _cached(db, ("compare", a_from, a_to, b_from, b_to, limit), PeriodComparison,
                    lambda: _compare(db, a_from, a_to, b_from, b_to, limit=limit))
 
 
@@ -358,14 +358,16 @@ _cache: weakref.WeakKeyDictionary[Database, tuple[int, dict[tuple[object, ...], 
 _cache_lock = threading.Lock()
 
 
-def _cached(db: Database, key: tuple[object, ...], compute: Callable[[], Answer]) -> Answer:
-    """Return the answer for `key` computed at the index's current generation (at most
+def _cached(db: Database, key: tuple[object, ...], kind: type[Answer],
+            compute: Callable[[], Answer]) -> Answer:
+    """Return the answer for `key` (a `kind`) computed at the index's current generation (at most
     CACHE_ENTRIES kept per database; any ingest starts afresh)."""
     current = generation(db)  # read first: what is computed below is at least this new
     with _cache_lock:
         seen, answers = _cache.get(db, (None, {}))
-        if seen == current and key in answers:
-            return answers[key]  # type: ignore[return-value]
+        found = answers.get(key) if seen == current else None
+        if isinstance(found, kind):  # (a key names its kind of answer: "hot", "compare")
+            return found
     answer = compute()
     with _cache_lock:
         seen, answers = _cache.get(db, (None, {}))
