@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from storage.backend import Database
 
 log = logging.getLogger(__name__)
+# Admin commands and uploads are run by new messages only: editing an old message into
+# "/push ... force" must not post the digest again on every edit.
+NEW_ONLY = filters.UpdateType.MESSAGE
 
 
 def build_application(settings: Settings, db: Database,
@@ -96,16 +99,18 @@ def build_application(settings: Settings, db: Database,
     app.add_handler(CallbackQueryHandler(ask.ask_button, pattern=r"^a:\d{1,18}:\d{1,3}:[ct]{0,2}$"))
     app.add_handler(InlineQueryHandler(readers.inline_query))
     # Admin.
-    app.add_handler(CommandHandler("push", admin.push))
-    app.add_handler(CommandHandler("preview", admin.preview))
-    app.add_handler(CommandHandler("reindex", admin.reindex))
-    app.add_handler(CommandHandler("stats", admin.stats))
-    app.add_handler(CommandHandler("targets", admin.targets))
-    app.add_handler(CommandHandler("pause", admin.pause))
-    app.add_handler(CommandHandler("resume", admin.resume))
-    app.add_handler(CommandHandler("schedule", admin.set_schedule))
-    app.add_handler(CommandHandler("weekly", admin.weekly))
-    app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, admin.upload))
+    app.add_handler(CommandHandler("push", admin.push, NEW_ONLY))
+    app.add_handler(CommandHandler("preview", admin.preview, NEW_ONLY))
+    app.add_handler(CommandHandler("reindex", admin.reindex, NEW_ONLY))
+    app.add_handler(CommandHandler("remove", admin.remove, NEW_ONLY))
+    app.add_handler(CommandHandler("stats", admin.stats, NEW_ONLY))
+    app.add_handler(CommandHandler("targets", admin.targets, NEW_ONLY))
+    app.add_handler(CommandHandler("pause", admin.pause, NEW_ONLY))
+    app.add_handler(CommandHandler("resume", admin.resume, NEW_ONLY))
+    app.add_handler(CommandHandler("schedule", admin.set_schedule, NEW_ONLY))
+    app.add_handler(CommandHandler("weekly", admin.weekly, NEW_ONLY))
+    app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE & NEW_ONLY,
+                                   admin.upload))
     app.add_handler(CallbackQueryHandler(admin.publish_button, pattern=r"^p:\d{4}-\d{2}-\d{2}$"))
     # Questions: plain text in private, a mention of the bot or a reply to it in a group; last,
     # an unknown command in private gets a hint.
@@ -113,7 +118,9 @@ def build_application(settings: Settings, db: Database,
                                    ask.private_text))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS,
                                    ask.group_text))
-    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, ask.unknown_command))
+    # (New messages only: an edited admin command is not "unknown", it is not run again.)
+    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE & NEW_ONLY,
+                                   ask.unknown_command))
     # Last: every other button press is answered too (tampered data, inline messages).
     app.add_handler(CallbackQueryHandler(common.unknown_button))
     app.add_error_handler(on_error)

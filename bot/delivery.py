@@ -46,7 +46,14 @@ from bot.topics import topic_sender
 from storage import posts, readers
 from storage.digests import digest_on
 from storage.hot import hot, mark_week_alerted, watch_notes
-from storage.index import IngestOutcome, IngestStatus, ingest_bytes, save_digest_file, scan_dir
+from storage.index import (
+    IngestOutcome,
+    IngestStatus,
+    ingest_bytes,
+    ingest_file,
+    save_digest_file,
+    scan_dir,
+)
 from storage.model import Found
 from storage.posts import DayStatus, PostStatus
 from storage.readers import Reader, WatchAlert
@@ -299,7 +306,9 @@ def _index_upload(db: Database, directory: str, raw: bytes,
     outcome = ingest_bytes(db, raw, name)
     if outcome.status == IngestStatus.REJECTED or outcome.date is None:  # (an accepted one has a date)
         return outcome, None
-    save_digest_file(directory, outcome.date, raw)
+    saved = save_digest_file(directory, outcome.date, raw)
+    if saved is not None:  # recorded as that day's file now (unchanged), as a scan would
+        ingest_file(db, saved)
     return outcome, digest_on(db, outcome.date)
 
 

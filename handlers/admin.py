@@ -1,12 +1,14 @@
-"""Admin commands: /push /preview /reindex /stats /targets /pause /resume /schedule /weekly, digest
-uploads."""
+"""Admin commands: /push /preview /reindex /remove /stats /targets /pause /resume /schedule /weekly,
+digest uploads. Each answers only in private (handlers/common.py: admin_only)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 
-from telegram import Update
+from telegram import Document, Update
+from telegram.error import TelegramError
 
 from bot import delivery, render, schedule
 from bot.config import parse_clock
@@ -28,8 +30,9 @@ from handlers.common import (
 from storage import posts, readers
 from storage import targets as target_records
 from storage.digests import archive_stats, digest_or_newest, parse_date
-from storage.index import IngestStatus
+from storage.index import IngestStatus, remove_day
 
+log = logging.getLogger(__name__)
 MAX_UPLOAD_MB = 2
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 
@@ -184,7 +187,15 @@ async def upload(update: Update, context: Context) -> None:
     if document.file_size and document.file_size > MAX_UPLOAD_BYTES:
         await reply(update, context, admin_render.upload_too_large(lang, MAX_UPLOAD_MB))
         return
-    raw = bytes(await (await document.get_file()).download_as_bytearray())
+    try:
+        raw = await _download(document)
+    except TelegramError as exc:  # e.g. Telegram's "file is too big", a network failure
+        log.warning("could not download an upload: %s", type(exc).__name__)
+        await reply(update, context, admin_render.download_failed(lang, type(exc).__name__))
+        return
+    if raw is None:
+        await reply(update, context, admin_render.upload_too_large(lang, MAX_UPLOAD_MB))
+        return
     outcome, found = await delivery.index_upload(context.bot_data, raw,
                                                  document.file_name or "upload.md")
     await reply(update, context, admin_render.upload_result(lang, outcome.line(),
@@ -195,6 +206,31 @@ async def upload(update: Update, context: Context) -> None:
         await reply(update, context, [render.Reply(text) for text in render.channel_post(
             channel, *found, context.bot_data.settings.web_url)])
         await delivery.notify_watches(context.bot, context.bot_data)
+
+
+async def _download(document: Document) -> bytes | None:
+    """Return the uploaded file's bytes, or None if it is over MAX_UPLOAD_BYTES: the limit holds on
+    the bytes downloaded, whatever size Telegram states (it may state none)."""
+    telegram_file = await document.get_file()
+    if telegram_file.file_size and telegram_file.file_size > MAX_UPLOAD_BYTES:
+        return None
+    raw = bytes(await telegram_file.download_as_bytearray())
+    return raw if len(raw) <= MAX_UPLOAD_BYTES else None
+
+
+@admin_only
+async def remove(update: Update, context: Context) -> None:
+    """/remove YYYY-MM-DD: take that day's digest out of the index (in a worker thread); its
+    files in DIGEST_DIR stay out of later scans until they change."""
+    state, lang = context.bot_data, context.lang
+    date = parse_date(" ".join(context.args)) if context.args else None
+    if date is None:
+        await reply(update, context, admin_render.remove_usage(lang))
+        return
+    async with state.index_lock:
+        removed = await asyncio.to_thread(remove_day, state.db, date)
+    await reply(update, context, admin_render.day_removed(lang, date) if removed
+                else render.no_digest(lang, date))
 
 
 @chat_button

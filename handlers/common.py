@@ -19,10 +19,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import CallbackQuery, Chat, InlineQuery, Message, Update, User
+from telegram.constants import ChatType
 
 from bot import render
 from bot.config import Settings
 from bot.i18n import translations_for
+from bot.render import admin as admin_render
 from bot.send import send
 from bot.state import Context
 from storage import readers
@@ -118,15 +120,24 @@ def chat_button(handler: Handler) -> Handler:
 
 
 def admin_only(handler: Handler) -> Handler:
-    """Wrap an admin command: anyone else gets a polite refusal that reveals nothing."""
+    """Wrap an admin command: anyone else gets a polite refusal that reveals nothing; an admin
+    in a group is told to use it in private (its answers hold figures for admins only)."""
 
     @functools.wraps(handler)
     async def wrapper(update: Update, context: Context) -> None:
+        callback = update.callback_query
         if not is_admin(update, context):
-            if update.callback_query:
-                await update.callback_query.answer(render.admin_only_alert(context.lang))
+            if callback:
+                await callback.answer(render.admin_only_alert(context.lang))
             else:
                 await reply(update, context, render.admin_only(context.lang))
+            return
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE:
+            if callback:
+                await callback.answer(admin_render.in_private_only_alert(context.lang))
+            else:
+                await reply(update, context, admin_render.in_private_only(context.lang))
             return
         await handler(update, context)
 

@@ -48,6 +48,7 @@ class IngestStatus(StrEnum):
     INDEXED = "indexed"
     UNCHANGED = "unchanged"
     REJECTED = "rejected"
+    REMOVED = "removed"  # its file was deleted: the digest it had indexed was taken out
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class IngestOutcome:
             return f"{verb}   {self.path}  {self.date}  {self.items} items"
         if self.status == IngestStatus.UNCHANGED:
             return f"unchanged {self.path}  {self.date or ''}".rstrip()
+        if self.status == IngestStatus.REMOVED:
+            return f"removed   {self.path}  {self.date}"
         return f"rejected  {self.path}  {self.reason}"
 
 
@@ -140,15 +143,7 @@ def store_digests(db: Database, digests: Sequence[tuple[Digest, str, DigestRows]
     if not digests:
         return
     with db.transaction():
-        lost = forget_days(db, [day_ids(date) for date in replacing])
-        for date in sorted(replacing):
-            first, last = day_ids(date)
-            old = db.execute("SELECT title, summary, background, analysis, points FROM items "
-                             "WHERE id BETWEEN $1 AND $2", (first, last)).fetchall()
-            _apply_terms(db, *_term_counts(" ".join(row[:4]) + row[4] for row in old), sign=-1)
-            db.execute("DELETE FROM items WHERE id BETWEEN $1 AND $2", (first, last))
-            db.execute("DELETE FROM item_titles WHERE id BETWEEN $1 AND $2", (first, last))
-            db.delete_fts_rows(first, last)
+        lost = _delete_items(db, replacing)
         terms: Counter[str] = Counter()
         display: dict[str, str] = {}
         latin: set[str] = set()
@@ -181,6 +176,77 @@ def store_digests(db: Database, digests: Sequence[tuple[Digest, str, DigestRows]
             [(digest.date, digest.title, digest.summary, digest.layout, digest.path, content_hash,
               len(digest.items), now) for digest, content_hash, _ in digests])
         bump_generation(db)
+
+
+def _delete_items(db: Database, dates: Iterable[str]) -> set[str]:
+    """Delete the items of `dates` (rows, full text, titles, terms) and take their words out of
+    the fuzzy-correction vocabulary (inside the caller's transaction); return the terms first
+    seen there, whose first item must be found again (storage/terms.py: refind_first)."""
+    lost = forget_days(db, [day_ids(date) for date in dates])
+    for date in sorted(dates):
+        first, last = day_ids(date)
+        old = db.execute("SELECT title, summary, background, analysis, points FROM items "
+                         "WHERE id BETWEEN $1 AND $2", (first, last)).fetchall()
+        _apply_terms(db, *_term_counts(" ".join(row[:4]) + row[4] for row in old), sign=-1)
+        db.execute("DELETE FROM items WHERE id BETWEEN $1 AND $2", (first, last))
+        db.execute("DELETE FROM item_titles WHERE id BETWEEN $1 AND $2", (first, last))
+        db.delete_fts_rows(first, last)
+    return lost
+
+
+def remove_days(db: Database, dates: Iterable[str]) -> list[str]:
+    """Take the digests of `dates` out of the index, in one transaction; return the dates that
+    were indexed (oldest first)."""
+    wanted = sorted(set(dates))
+    if not wanted:
+        return []
+    with db.transaction():
+        indexed = [row[0] for row in db.execute(
+            f"SELECT date FROM digests WHERE date IN ({numbered(len(wanted))}) ORDER BY date",
+            wanted).fetchall()]
+        if indexed:
+            lost = _delete_items(db, indexed)
+            db.executemany("DELETE FROM digests WHERE date = $1", [(date,) for date in indexed])
+            refind_first(db, lost, day_ids(indexed[0])[0])
+            bump_generation(db)
+    return indexed
+
+
+REMOVED_BY_ADMIN = "removed from the index by an admin (indexed again when the file changes)"
+
+
+def remove_day(db: Database, date: str) -> bool:
+    """Take the digest of `date` out of the index and keep its files out of later scans until
+    they change (they are recorded as rejected); False if no digest of `date` was indexed."""
+    with db.transaction():
+        if not remove_days(db, [date]):
+            return False
+        db.execute("UPDATE files SET status = $1, reason = $2 WHERE date = $3",
+                    (IngestStatus.REJECTED.value, REMOVED_BY_ADMIN, date))
+    return True
+
+
+def _forget_vanished(db: Database, directory: str | Path) -> list[IngestOutcome]:
+    """Forget the files deleted from `directory` and take out of the index each digest whose
+    indexed version came from one of them; the other files of such a date are then read again
+    by the scan that follows, so one of them takes its place. Return an outcome per digest taken
+    out. Nothing is forgotten while the folder holds no digest file at all (an unmounted volume
+    must not empty the index)."""
+    root = os.path.join(str(Path(directory).resolve()), "")
+    known = db.execute("SELECT path, content_hash, date, status FROM files").fetchall()
+    vanished = [row for row in known if row[0].startswith(root) and not os.path.exists(row[0])]
+    if not vanished or next(digest_files([directory]), None) is None:
+        return []
+    with db.transaction():
+        dates = sorted({row[2] for row in vanished if row[2]})
+        stored = dict(db.execute(f"SELECT date, content_hash FROM digests WHERE date IN "
+                                 f"({numbered(len(dates))})", dates).fetchall()) if dates else {}
+        gone = {path: date for path, content_hash, date, status in vanished
+                if status == IngestStatus.INDEXED.value and stored.get(date) == content_hash}
+        remove_days(db, gone.values())
+        db.executemany("DELETE FROM files WHERE path = $1", [(row[0],) for row in vanished])
+        db.executemany("DELETE FROM files WHERE date = $1", [(d,) for d in sorted(set(gone.values()))])
+    return [IngestOutcome(path, IngestStatus.REMOVED, date) for path, date in gone.items()]
 
 
 def _term_counts(texts: Iterable[str]) -> tuple[Counter[str], dict[str, str]]:
@@ -532,14 +598,19 @@ def _report(pending: list[IngestOutcome],
 def scan_dir(db: Database, directory: str | Path,
              on_outcome: Callable[[IngestOutcome], None] | None = None, pause_s: float = 0.0,
              batch_items: int = BATCH_ITEMS) -> list[IngestOutcome]:
-    """Re-scan a digest folder; return the outcome of each file (most are UNCHANGED).
+    """Re-scan a digest folder; return the outcome of each file (most are UNCHANGED), first
+    those of the files deleted since the last scan whose digests were taken out (REMOVED).
 
-    A missing folder has no files. The options are ingest_paths'.
+    A missing folder has no files (and nothing is taken out). The options are ingest_paths'.
     """
     if not os.path.isdir(directory):
         return []
-    return ingest_paths(db, [directory], on_outcome=on_outcome, pause_s=pause_s,
-                        batch_items=batch_items)
+    removed = _forget_vanished(db, directory)
+    if on_outcome:
+        for outcome in removed:
+            on_outcome(outcome)
+    return removed + ingest_paths(db, [directory], on_outcome=on_outcome, pause_s=pause_s,
+                                  batch_items=batch_items)
 
 
 def save_digest_file(directory: str | Path, date: str, raw: bytes) -> Path | None:

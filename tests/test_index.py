@@ -12,7 +12,15 @@ import pytest
 
 from storage.backend import open_db
 from storage.digests import digest_on
-from storage.index import LATEST_DAYS_AHEAD, ingest_bytes, ingest_file, ingest_paths
+from storage.index import (
+    LATEST_DAYS_AHEAD,
+    REMOVED_BY_ADMIN,
+    ingest_bytes,
+    ingest_file,
+    ingest_paths,
+    remove_day,
+    scan_dir,
+)
 from storage.search import search
 from storage.sqlite import MIGRATIONS
 
@@ -588,3 +596,63 @@ def test_digests_dated_outside_a_sane_range_are_rejected_with_the_reason(db, dig
     assert digest_on(db, "9999-12-31") is None and digest_on(db, "0001-01-01") is None
     upload = ingest_bytes(db, ("# AI 行业动态 (9999-12-31)" + body).encode(), "upload.md")
     assert upload.status == "rejected" and "out of range" in upload.reason
+
+
+LATE_0128 = "# AI 行业动态 (2026-01-28)\n\n**产品与应用发布**\n\n唯一的条目\n说明：只剩一条。\n"
+
+
+def test_a_deleted_file_takes_its_digest_out_and_another_file_of_that_day_takes_over(
+        db, digest_dir: Path) -> None:
+    late = digest_dir / "late.md"
+    late.write_text(LATE_0128, encoding="utf-8")
+    assert [o.status for o in scan_dir(db, digest_dir) if o.status != "unchanged"] == ["indexed"]
+    assert digest_on(db, "2026-01-28")[0].items == 1
+    late.unlink()  # the version indexed: the day goes, the other file of that day is read again
+    outcomes = scan_dir(db, digest_dir)
+    changed = [(Path(o.path).name, o.status, o.date) for o in outcomes if o.status != "unchanged"]
+    assert changed == [("late.md", "removed", "2026-01-28"),
+                       ("002_6bbf6e6fa9bacb4c.txt", "indexed", "2026-01-28")]
+    assert outcomes[0].line().startswith("removed ") and outcomes[0].line().endswith("2026-01-28")
+    assert digest_on(db, "2026-01-28")[0].items == 7 and _count(db) == 62
+    assert search(db, "唯一的条目").total == 0
+
+
+def test_a_deleted_file_whose_day_another_file_holds_changes_nothing(db, digest_dir: Path) -> None:
+    (digest_dir / "late.md").write_text(LATE_0128, encoding="utf-8")
+    scan_dir(db, digest_dir)
+    (digest_dir / "002_6bbf6e6fa9bacb4c.txt").unlink()  # replaced by late.md already
+    assert {o.status for o in scan_dir(db, digest_dir)} == {"unchanged"}
+    assert digest_on(db, "2026-01-28")[0].items == 1 and _count(db) == 56
+
+
+def test_each_deleted_file_takes_its_day_out_and_its_words_with_it(db, digest_dir: Path) -> None:
+    assert search(db, "AI投资联盟").total == 1
+    (digest_dir / "002_6bbf6e6fa9bacb4c.txt").unlink()
+    (digest_dir / "003_88ec4899e4da85ae.txt").unlink()
+    removed = [o for o in scan_dir(db, digest_dir) if o.status == "removed"]
+    assert sorted(o.date for o in removed) == ["2026-01-28", "2026-02-08"]
+    assert digest_on(db, "2026-01-28") is None and digest_on(db, "2026-02-08") is None
+    assert _count(db, "digests") == 3 and _count(db) == 62 - 7 - 12
+    assert _count(db, "items_fts") == _count(db) and _count(db, "item_titles") == _count(db)
+    assert search(db, "AI投资联盟").total == 0
+    assert {o.status for o in scan_dir(db, digest_dir)} == {"unchanged"}  # nothing more to do
+
+
+def test_an_emptied_folder_takes_nothing_out(db, digest_dir: Path) -> None:
+    for path in digest_dir.iterdir():  # an unmounted volume looks like this
+        path.unlink()
+    assert scan_dir(db, digest_dir) == []
+    assert _count(db, "digests") == 5 and _count(db) == 62
+
+
+def test_remove_day_keeps_the_day_out_until_its_file_changes(db, digest_dir: Path) -> None:
+    assert remove_day(db, "2026-01-28") and not remove_day(db, "2026-01-28")
+    assert digest_on(db, "2026-01-28") is None and _count(db) == 55
+    assert search(db, "AI投资联盟").total == 0
+    (kept_out,) = [o for o in scan_dir(db, digest_dir) if o.status == "rejected"]
+    assert Path(kept_out.path).name == "002_6bbf6e6fa9bacb4c.txt"
+    assert kept_out.reason == REMOVED_BY_ADMIN and digest_on(db, "2026-01-28") is None
+    path = digest_dir / "002_6bbf6e6fa9bacb4c.txt"
+    path.write_bytes(path.read_bytes() + b"\n")
+    assert [o.status for o in scan_dir(db, digest_dir) if o.status != "unchanged"] == ["indexed"]
+    assert digest_on(db, "2026-01-28")[0].items == 7

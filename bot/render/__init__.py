@@ -66,7 +66,8 @@ HELP_COMMANDS: tuple[tuple[str, str, str], ...] = (
 ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     (N_("/push [日期] [force]"), N_("立即发布到频道")),
     (N_("/preview [日期]"), N_("预览频道消息（只发给你）")),
-    ("/reindex", N_("重新扫描日报目录")), ("/stats", N_("统计")),
+    ("/reindex", N_("重新扫描日报目录")), (N_("/remove 日期"), N_("把一天的日报移出索引")),
+    ("/stats", N_("统计")),
     ("/targets", N_("其他推送渠道及状态")), ("/pause", N_("暂停每日发布")),
     ("/resume", N_("恢复每日发布")), ("/schedule HH:MM", N_("修改每日发布时间")),
     ("/weekly HH:MM|off", N_("每周一把上周事件榜发到频道")),

@@ -16,6 +16,32 @@ from storage.posts import PostStats, PostStatus
 from storage.readers import ReaderStats
 
 
+def in_private_only(lang: Translations) -> Reply:
+    """Return the answer to an admin command sent in a group (admin output stays private)."""
+    return Reply(lang.gettext("管理员命令请在和我的私聊中使用。"))
+
+
+def in_private_only_alert(lang: Translations) -> str:
+    """Return the answer to an admin button pressed in a group (a callback answer: plain text)."""
+    return lang.gettext("管理员命令请在和我的私聊中使用。")
+
+
+def download_failed(lang: Translations, error: str) -> Reply:
+    """Return the answer to an upload whose file could not be downloaded (`error`: its kind)."""
+    return Reply(lang.gettext("❌ 没能下载这个文件（{error}），请重新发送。").format(error=esc(error)))
+
+
+def remove_usage(lang: Translations) -> Reply:
+    """Return how to use /remove."""
+    return Reply(lang.gettext("用法：/remove YYYY-MM-DD，把那天的日报移出索引。"))
+
+
+def day_removed(lang: Translations, date: str) -> Reply:
+    """Return the answer to /remove once the day is out of the index."""
+    return Reply(lang.gettext("🗑 已把 {date} 的日报移出索引。日报目录里它的文件不会再被索引，"
+                              "除非文件有改动。").format(date=esc(date)))
+
+
 def push_usage(lang: Translations) -> Reply:
     """Return the answer to /push with a malformed date."""
     return Reply(lang.gettext("日期格式不对，请用 /push 2026-02-08 [force]"))

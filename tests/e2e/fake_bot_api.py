@@ -20,9 +20,9 @@ when uploading files) or JSON. Everything below is synchronous and thread-safe.
   (``message``: a ``sent()`` entry or Message dict), ``push_document(file_id, file_name=None,
   chat_id=None, user_id=1001, caption=None, chat_type="private")``,
   ``push_inline_query(query, user_id=1001, language_code="zh-hans")``.
-* Files: ``add_file(file_id, content, file_name, mime_type=...) -> Document dict`` (served by
-  ``getFile`` and ``GET /file/bot<token>/<file_path>``), ``file_content(file_id)`` (also for
-  files the bot uploaded).
+* Files: ``add_file(file_id, content, file_name, mime_type=..., declared_size=True) -> Document
+  dict`` (served by ``getFile`` and ``GET /file/bot<token>/<file_path>``; ``declared_size``: the
+  size stated, None for none), ``file_content(file_id)`` (also for files the bot uploaded).
 * Inspection: ``pushed(update_id)`` (the update as queued), ``calls(method=None)`` (dicts:
   method, params (JSON decoded), files, status (HTTP code, None if dropped), response, time),
   ``sent(chat_id=None)`` (sent/edited messages: method, chat_id, message_id, text, caption,
@@ -43,7 +43,8 @@ when uploading files) or JSON. Everything below is synchronous and thread-safe.
   ``message_thread_id`` (and ``is_topic_message``) is echoed in the message and ``sent()``
   entries carry ``thread_id``. ``push_command`` and ``push_message`` take
   ``message_thread_id=`` for a command sent inside a topic.
-* Faults, queued per method and consumed in order; nothing is stored:
+* Faults, queued per method (``downloadFile`` for file downloads) and consumed in order;
+  nothing is stored:
   ``fail_next(method, times=1, retry_after=2)`` (429), ``drop_next(method, times=1)``,
   ``slow(method, seconds)`` (every call answered late, until ``slow(method, 0)``),
   (connection closed without a response), ``fail_with(method, code, description, times=1)``.
@@ -338,12 +339,16 @@ class FakeBotAPI:
                 "offset": ""}})
 
     def add_file(self, file_id: str, content: bytes, file_name: str,
-                 mime_type: str = "application/octet-stream") -> JSONDict:
-        """Register a downloadable file and return its Document dict."""
+                 mime_type: str = "application/octet-stream",
+                 declared_size: int | None | bool = True) -> JSONDict:
+        """Register a downloadable file and return its Document dict. ``declared_size``: the
+        ``file_size`` Telegram states (True: the real size; None: none, as Telegram may)."""
         with self._cond:
             unique = f"u{next(self._ids)}"
             doc = {"file_id": file_id, "file_unique_id": unique, "file_name": file_name,
-                   "mime_type": mime_type, "file_size": len(content)}
+                   "mime_type": mime_type}
+            if declared_size is not None:
+                doc["file_size"] = len(content) if declared_size is True else int(declared_size)
             self._files[file_id] = (doc, bytes(content), f"documents/{unique}/{file_name}")
             return dict(doc)
 
@@ -664,7 +669,7 @@ class FakeBotAPI:
         if str(p.get("file_id")) not in self._files:
             raise _APIError(400, "Bad Request: invalid file_id")
         doc, _, path = self._files[str(p["file_id"])]
-        return {**{k: doc[k] for k in ("file_id", "file_unique_id", "file_size")},
+        return {**{k: doc[k] for k in ("file_id", "file_unique_id", "file_size") if k in doc},
                 "file_path": path}
 
     # ----------------------------------------------------------------- HTTP layer
@@ -681,6 +686,10 @@ class FakeBotAPI:
                 call["params"]["file_path"] = file_match[2]
                 with self._cond:
                     data = [c for _, c, p in self._files.values() if p == file_match[2]]
+                    faults = self._faults["downloadfile"]
+                    fault = faults.popleft() if faults else False
+                if fault:
+                    raise fault
                 if file_match[1] != self.token or not data:
                     raise _APIError(404, "Not Found")
                 self._record(call, {"ok": True})

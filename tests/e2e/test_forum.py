@@ -188,3 +188,24 @@ async def test_a_command_in_a_topic_is_answered_in_that_topic(bot, fake_api) -> 
                           message_thread_id=thread)
     (photo,) = await fake_api.wait_for_async("sendPhoto", timeout=30)
     assert photo["response"]["result"]["message_thread_id"] == thread
+
+
+async def test_a_topic_another_worker_made_before_the_lease_was_taken_is_used(
+        start_bot, fake_api, monkeypatch) -> None:
+    fake_api.make_forum(FORUM)
+    topic = "政策与监管"
+    async with start_bot(channel_id=str(FORUM)) as running:
+        other = fake_api.add_topic(FORUM, render.topic_name(ZH, topic))
+        take_lease = posts.acquire_lease
+
+        def after_the_other_worker(db, name: str, owner: str, seconds: float) -> bool:
+            # This worker looked (no topic yet); meanwhile another created and remembered it,
+            # then released its lease: the lease is free, the topic exists.
+            topics.remember_thread(db, str(FORUM), topic, other)
+            return take_lease(db, name, owner, seconds)
+
+        monkeypatch.setattr(posts, "acquire_lease", after_the_other_worker)
+        thread = await thread_for(running.app.bot, running.app.bot_data, str(FORUM), topic)
+    assert thread == other
+    assert not fake_api.calls("createForumTopic") and fake_api.topics(FORUM) == {
+        other: render.topic_name(ZH, topic)}

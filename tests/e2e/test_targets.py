@@ -23,7 +23,7 @@ from bot.state import BotState
 from bot.targets import base
 from bot.targets import deliver as target_delivery
 from bot.targets.wecom import WecomRobot
-from storage import posts
+from storage import posts, readers
 from storage import targets as records
 from storage.backend import open_db
 from storage.digests import digest_on
@@ -337,3 +337,38 @@ async def test_no_key_token_secret_or_password_in_the_log(fake_api, digest_dir, 
         assert secret not in err, secret
         assert secret not in admin, secret
     assert Path(settings.db_path).exists()
+
+
+# --- answers that look like success ------------------------------------------------------------
+
+
+async def test_feishu_answering_http_200_with_an_error_code_is_not_delivered(db, robots) -> None:
+    # 飞书 answers most refusals with HTTP 200 and a non-zero code (here: a keyword the robot's
+    # security settings require is missing): that message did not arrive.
+    settings = load_settings({"FEISHU_WEBHOOK": robots.add("feishu", "coded-hook")}, env_file=None)
+    robots.script("feishu", "coded-hook", (200, {"code": 19024, "msg": "Key Words Not Found"}))
+    state = BotState()
+    state.attach(db, dataclasses.replace(settings, admin_ids=frozenset()))
+    (outcome,) = await target_delivery.deliver(None, state, "2026-02-08")
+    assert outcome.status == "failed" and outcome.sent == 0
+    key = state.targets[0].key
+    assert not records.is_delivered(db, "2026-02-08", key)
+    (record,) = records.target_states(db, [key])
+    assert "19024" in (record.error or "") and record.pending_sent == 0
+    assert robots.robot("feishu", "coded-hook").accepted == []
+
+
+async def test_the_target_failure_alert_is_in_each_admins_language(start_bot, fake_api, robots,
+                                                                    targets, monkeypatch) -> None:
+    monkeypatch.setattr(schedule, "daily_post", _no_daily_post)
+    english_admin = ADMIN_ID + 1
+    robots.script("feishu", FEISHU_HOOK, (200, {"code": 19024, "msg": "Key Words Not Found"}))
+    async with start_bot(admin_ids=frozenset({ADMIN_ID, english_admin}), **targets) as running:
+        readers.choose_language(running.db, english_admin, "en")
+        await target_delivery.deliver(running.app.bot, _state(running), "2026-02-08")
+        chinese = await _admin_says(fake_api, "没能收到")
+        await fake_api.wait_for_async(_to_chat(english_admin, "did not get the digest"), timeout=60)
+    (english,) = [m for m in fake_api.sent(english_admin) if "19024" in (m["text"] or "")]
+    assert "did not get the digest of 2026-02-08" in english["text"]
+    assert "没能收到" not in english["text"]
+    assert "没能收到 2026-02-08 的日报" in chinese["text"] and "19024" in chinese["text"]
