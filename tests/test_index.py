@@ -634,6 +634,9 @@ def test_each_deleted_file_takes_its_day_out_and_its_words_with_it(db, digest_di
     assert digest_on(db, "2026-01-28") is None and digest_on(db, "2026-02-08") is None
     assert _count(db, "digests") == 3 and _count(db) == 62 - 7 - 12
     assert _count(db, "items_fts") == _count(db) and _count(db, "item_titles") == _count(db)
+    assert _count(db, "item_terms") == _count(db)
+    assert db.execute("SELECT count(*) FROM term_first_seen WHERE first_id NOT IN "
+                      "(SELECT id FROM items)").fetchone()[0] == 0
     assert search(db, "AI投资联盟").total == 0
     assert {o.status for o in scan_dir(db, digest_dir)} == {"unchanged"}  # nothing more to do
 
