@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from telegram import BotCommand, LinkPreviewOptions, MenuButtonWebApp, Update, WebAppInfo
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -177,10 +177,33 @@ async def on_error(update: object, context: Context) -> None:
             log.warning("could not send the apology for update %s", update_id)
 
 
+class _NoTraceback(logging.Filter):
+    """Drop the traceback of python-telegram-bot's records that say it all without one: start-up
+    failing (`run` reports why in one line) and a response that is not JSON (a proxy's page)."""
+
+    WHOLE = ("Network Retry Loop (Bootstrap", "Can not load invalid JSON data")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().startswith(self.WHOLE):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+class StartupError(Exception):
+    """The bot could not start: the Bot API refused or failed a start-up call (one line, every
+    secret redacted)."""
+
+
 def run(settings: Settings, db: Database) -> None:
-    """Run the bot: long polling, or a webhook server when WEBHOOK_URL is set."""
+    """Run the bot: long polling, or a webhook server when WEBHOOK_URL is set.
+
+    Raises ConfigError when Telegram rejects the token, StartupError when a start-up call fails
+    otherwise (a proxy's error page, an unknown path): never a traceback quoting the token.
+    """
     settings.require_bot()
     app = build_application(settings, db)
+    for name in ("telegram.ext", "telegram.request.BaseRequest"):
+        logging.getLogger(name).addFilter(_NoTraceback())
     try:
         if settings.webhook_url:
             from bot.webhook import run_webhook
@@ -191,3 +214,18 @@ def run(settings: Settings, db: Database) -> None:
     except InvalidToken:  # its message quotes the token: say what is wrong without it
         raise ConfigError("BOT_TOKEN was rejected by Telegram: expected the token @BotFather "
                           "gave you for this bot") from None
+    except TelegramError as exc:  # PTB retries polling itself: this is start-up failing
+        raise StartupError(startup_failure(settings, exc)) from None
+
+
+def startup_failure(settings: Settings, exc: TelegramError) -> str:
+    """Return one line saying why start-up failed: the error's kind and its text (whitespace
+    collapsed, at most 300 characters), the token and every other secret replaced."""
+    from bot.logs import RedactToken
+    from bot.targets import target_secrets
+
+    redact = RedactToken(settings.bot_token, [*target_secrets(settings), settings.mcp_token,
+                                              settings.llm_api_key])
+    text = redact.redact(" ".join(str(exc).split()))
+    text = text if len(text) <= 300 else text[:299] + "…"
+    return f"the Bot API at {redact.redact(settings.api_url)} failed: {type(exc).__name__}: {text}"

@@ -8,7 +8,13 @@ web` set up logging without loading the bot.
 from __future__ import annotations
 
 import logging
+import re
+import sys
+import threading
+import traceback
 from collections.abc import Sequence
+from types import TracebackType
+from urllib.parse import quote
 
 from bot.config import Settings
 
@@ -25,12 +31,21 @@ class RedactToken(logging.Filter):
         # Longest first, so a URL is replaced whole before the key inside it.
         pairs = [(token, "<token>")] + [(s, "<secret>") for s in secrets]
         self.replacements = sorted(((s, r) for s, r in pairs if s), key=lambda p: -len(p[0]))
+        # In any letter case (python-telegram-bot capitalises an error's text, which lowers the
+        # rest of it: an error body echoing the request path carries the token case-folded)
+        # and URL-quoted (a proxy may echo the path quoted).
+        self.patterns = [(re.compile("|".join(re.escape(form) for form in dict.fromkeys(
+            (secret, quote(secret, safe="")))), re.IGNORECASE), placeholder)
+            for secret, placeholder in self.replacements]
 
     def _redact(self, text: str) -> str:
-        for secret, placeholder in self.replacements:
-            if secret in text:
-                text = text.replace(secret, placeholder)
+        for pattern, placeholder in self.patterns:
+            text = pattern.sub(placeholder, text)
         return text
+
+    def redact(self, text: str) -> str:
+        """Return `text` with every secret replaced, in any letter case."""
+        return self._redact(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.replacements:
@@ -64,3 +79,23 @@ def configure_logging(settings: Settings) -> None:
                                               settings.llm_api_key])
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
+    redact_uncaught(redact)
+
+
+def redact_uncaught(redact: RedactToken) -> None:
+    """Print an exception nobody caught (in the main thread or another) with every secret
+    replaced, as the redacting filter does for log records: Python's own hooks print it whole."""
+
+    def excepthook(kind: type[BaseException], exc: BaseException,
+                   tb: TracebackType | None) -> None:
+        sys.stderr.write(redact.redact("".join(traceback.format_exception(kind, exc, tb))))
+
+    def thread_excepthook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread else "?"
+        sys.stderr.write(redact.redact(f"Exception in thread {name}:\n" + "".join(
+            traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))))
+
+    sys.excepthook = excepthook
+    threading.excepthook = thread_excepthook

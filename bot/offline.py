@@ -17,7 +17,7 @@ import time
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
-from bot.app import build_application, run
+from bot.app import StartupError, build_application, run
 from bot.config import Settings
 from bot.logs import configure_logging
 from storage.backend import open_db
@@ -186,7 +186,11 @@ def _shell(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
 def _run(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
     configure_logging(settings)
     db = open_db(db_path)
-    run(settings, db)  # DIGEST_DIR is scanned a second after start, by one process at a time
+    try:
+        run(settings, db)  # DIGEST_DIR is scanned a second after start, by one process at a time
+    except StartupError as exc:
+        print(f"start-up failed: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -47,7 +47,9 @@ when uploading files) or JSON. Everything below is synchronous and thread-safe.
   nothing is stored:
   ``fail_next(method, times=1, retry_after=2)`` (429), ``drop_next(method, times=1)``,
   ``slow(method, seconds)`` (every call answered late, until ``slow(method, 0)``),
-  (connection closed without a response), ``fail_with(method, code, description, times=1)``.
+  (connection closed without a response), ``fail_with(method, code, description, times=1)``,
+  ``answer_raw(method, code, body, content_type="text/html", times=1)`` (any body, as a proxy
+  answers; ``{token}`` in a str body becomes the token).
 
 Like the real API: ``getUpdates`` long-polls (capped at ``max_poll_timeout`` = 1 s) and
 ``offset`` forgets earlier updates; ``deleteWebhook(drop_pending_updates=True)`` clears the
@@ -92,6 +94,14 @@ class _APIError(Exception):
         self.payload: JSONDict = {"ok": False, "error_code": code, "description": description}
         if parameters:
             self.payload["parameters"] = parameters
+
+
+class _RawAnswer(_APIError):
+    """A fault answered with a body of its own (a proxy's HTML page, say), not Bot API JSON."""
+
+    def __init__(self, code: int, body: bytes, content_type: str):
+        super().__init__(code, body.decode("utf-8", "replace"))
+        self.body, self.content_type = body, content_type
 
 
 def _decode(key: str, value: str) -> Any:
@@ -450,6 +460,15 @@ class FakeBotAPI:
         with self._cond:
             self._faults[method.lower()].extend([None] * times)
 
+    def answer_raw(self, method: str, code: int, body: bytes | str,
+                   content_type: str = "text/html", times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP ``code`` and ``body`` as it is
+        (a proxy's error page; ``{token}`` in it becomes the bot's token, as a page echoing the
+        request path would show it)."""
+        raw = (body if isinstance(body, bytes) else body.replace("{token}", self.token).encode())
+        with self._cond:
+            self._faults[method.lower()].extend([_RawAnswer(code, raw, content_type)] * times)
+
     def fail_with(self, method: str, code: int, description: str, times: int = 1,
                   parameters: JSONDict | None = None) -> None:
         """Answer the next ``times`` calls of ``method`` with a Bot API error."""
@@ -713,6 +732,9 @@ class FakeBotAPI:
             with self._cond:
                 result = self._handlers[method](method, call["params"], call["files"])
             payload: JSONDict = {"ok": True, "result": result}
+        except _RawAnswer as exc:
+            self._record(call, exc.payload)
+            return self._respond(handler, exc.payload["error_code"], exc.body, exc.content_type)
         except _APIError as exc:
             payload = exc.payload
         except Exception as exc:  # noqa: BLE001 - report bad input/bugs as Bot API errors

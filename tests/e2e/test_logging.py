@@ -9,8 +9,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
+
+import pytest
 
 from bot.config import Settings, load_settings
 from bot.logs import configure_logging
@@ -35,6 +39,7 @@ def _logging_as_digestbot_run(settings: Settings) -> Iterator[None]:
     as in a fresh process; put this process's logging back afterwards."""
     root = logging.getLogger()
     saved_handlers, saved_level = root.handlers[:], root.level
+    saved_hooks = sys.excepthook, threading.excepthook
     clients = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
     for handler in saved_handlers:  # pytest's own: basicConfig installs nothing while any exist
         root.removeHandler(handler)
@@ -50,6 +55,7 @@ def _logging_as_digestbot_run(settings: Settings) -> Iterator[None]:
         root.setLevel(saved_level)
         for name, level in clients.items():
             logging.getLogger(name).setLevel(level)
+        sys.excepthook, threading.excepthook = saved_hooks
 
 
 async def test_log_at_debug_shows_the_token_only_as_a_placeholder(fake_api, digest_dir, tmp_path,
@@ -143,3 +149,69 @@ def test_mcp_token_is_redacted_too(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert token not in err
     assert "header was Bearer <secret>" in err and "ValueError: bad <secret>" in err
+
+
+def test_the_token_is_redacted_in_any_letter_case_and_quoted(fake_api, digest_dir, tmp_path,
+                                                             capsys) -> None:
+    settings = load_settings(_run_environment(fake_api, digest_dir, tmp_path), env_file=None)
+    token = settings.bot_token
+    with _logging_as_digestbot_run(settings):
+        # What python-telegram-bot makes of "Bad Request: unknown path /bot<token>/getMe".
+        logging.getLogger("telegram.ext.Updater").error(
+            "Unknown path /bot%s/getme", token.lower())
+        logging.getLogger("bot.app").warning("proxy said %s", quote(f"/bot{token.upper()}/getMe"))
+        try:
+            raise ValueError(f"unknown path /bot{token.swapcase()}/getme")
+        except ValueError:
+            logging.getLogger("bot.app").exception("start-up")
+    err = capsys.readouterr().err
+    assert "Unknown path /bot<token>/getme" in err and "proxy said /bot<token>/getMe" in err
+    assert "unknown path /bot<token>/getme" in err  # in the traceback too
+    assert "token_secret" not in err.lower() and "token-secret" not in err.lower()
+
+
+def test_an_exception_nobody_caught_is_printed_without_the_token(fake_api, digest_dir, tmp_path,
+                                                                capsys) -> None:
+    settings = load_settings(_run_environment(fake_api, digest_dir, tmp_path), env_file=None)
+    token = settings.bot_token
+
+    def fail() -> None:
+        raise RuntimeError(f"POST /bot{token.lower()}/getUpdates failed")
+
+    with _logging_as_digestbot_run(settings):
+        try:
+            fail()
+        except RuntimeError:
+            sys.excepthook(*sys.exc_info())  # what Python calls for an uncaught exception
+        worker = threading.Thread(target=fail, name="poller")
+        worker.start()
+        worker.join()
+    err = capsys.readouterr().err
+    assert err.count("RuntimeError: POST /bot<token>/getUpdates failed") == 2
+    assert "Exception in thread poller" in err and "token_secret" not in err.lower()
+
+
+PROXY_PAGE = ("<html><head><title>500 Internal Server Error</title></head>\n<body><h1>Internal "
+              "Server Error</h1>\n<p>upstream failed for POST /bot{token}/getMe</p></body></html>")
+UNKNOWN_PATH = ('{"ok": false, "error_code": 400, '
+                '"description": "Bad Request: unknown path /bot{token}/getMe"}')
+
+
+@pytest.mark.parametrize(("status", "body", "content_type"), [
+    (500, PROXY_PAGE, "text/html"), (400, UNKNOWN_PATH, "application/json")],
+    ids=["proxy-500-page", "400-unknown-path"])
+def test_digestbot_run_failing_at_start_up_says_so_in_one_line_without_the_token(
+        fake_api, digest_dir, tmp_path, status: int, body: str, content_type: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith((
+        "DIGEST", "DATABASE", "BOT_", "TELEGRAM", "LOG_", "WEBHOOK", "CHANNEL", "ADMIN"))}
+    env.update(_run_environment(fake_api, digest_dir, tmp_path) | {"LOG_LEVEL": "INFO"})
+    fake_api.answer_raw("getMe", status, body, content_type, times=10)
+    finished = subprocess.run([str(DIGESTBOT), "run"], cwd=tmp_path, env=env, timeout=120,
+                              capture_output=True, text=True)
+    err = finished.stderr
+    assert finished.returncode == 2, err[-3000:]
+    secret = fake_api.token.split(":", 1)[1].lower()
+    assert secret not in (err + finished.stdout).lower(), err[-3000:]
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"start-up failed: the Bot API at {fake_api.base_url} failed: "), last
+    assert "<token>" in last and "Traceback" not in err  # not PTB's start-up one either
