@@ -223,7 +223,7 @@ async def remove(update: Update, context: Context) -> None:
     """/remove YYYY-MM-DD: take that day's digest out of the index (in a worker thread); its
     files in DIGEST_DIR stay out of later scans until they change."""
     state, lang = context.bot_data, context.lang
-    date = parse_date(" ".join(context.args)) if context.args else None
+    date = parse_date(" ".join(words(context))) if words(context) else None
     if date is None:
         await reply(update, context, admin_render.remove_usage(lang))
         return
