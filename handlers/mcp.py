@@ -209,7 +209,7 @@ class AskJson(TypedDict):
     notes: list[str]
     reading: ReadingJson
     shape: Annotated[str, Field(description="list, story, count or day")]
-    total: Annotated[int, Field(description="items selected (a list counts at most 200)")]
+    total: Annotated[int, Field(description="items selected (a list counts at most 50)")]
     total_capped: bool
     keywords: Annotated[list[str], Field(description="the words searched, loosened if `relaxed`")]
     relaxed: Annotated[str | None, Field(description="split, corrected or subjects_only: how "
