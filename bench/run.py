@@ -2,11 +2,12 @@
 
     python bench/run.py --items 100000 [--json] [--seed 1] [--queries 300] [--workdir DIR]
                         [--budget S] [--baseline-reps N] [--handler-reps N] [--json-out FILE]
-                        [--mcp-reps N] [--database-url URL]
+                        [--mcp-reps N] [--database-url URL] [--fanout-subscribers N]
 
 Everything runs on the same generated data, through the product's own code:
 storage.index.ingest_paths / scan_dir, storage.search.search, storage.stories.what,
-bot.offline.Session for the handlers, and `digestbot mcp` for the MCP tools (bench/mcp_tools.py).
+bot.offline.Session for the handlers, `digestbot mcp` for the MCP tools (bench/mcp_tools.py), and
+the daily fan-out to subscribers against a local Bot API stand-in (bench/fanout.py).
 A naive LIKE scan is the baseline.
 Each phase is bounded by --budget seconds; no timing is asserted.
 """
@@ -369,6 +370,11 @@ def main(argv: list[str] | None = None) -> int:
                         "git revision's code against this tree's, in turns (bench/ingest_ab.py)")
     parser.add_argument("--ingest-ab-items", type=int, default=20_000,
                         help="items of the archive the old and new code each ingest")
+    parser.add_argument("--fanout-subscribers", type=int, default=100_000, help="subscribers of "
+                        "the daily fan-out against a local Bot API stand-in (bench/fanout.py); "
+                        "0 skips it")
+    parser.add_argument("--fanout-sample", type=int, default=4_000, help="subscribers the real "
+                        "fan-out serves for one process's ceiling (bench/fanout.py)")
     args = parser.parse_args(argv)
     handler_reps = args.handler_reps or max(5, args.queries // 10)
     mcp_reps = args.mcp_reps if args.mcp_reps >= 0 else max(5, args.queries // 10)
@@ -389,6 +395,15 @@ def main(argv: list[str] | None = None) -> int:
                 with _fresh_schema(args.database_url) as url:
                     pg["while_indexing"] = busy.measure(args.busy_items, args.seed, url)
             result = {"sqlite": result, "postgres": pg}
+        if args.fanout_subscribers:
+            from bench import fanout as bench_fanout
+
+            result["fanout"] = {"sqlite": bench_fanout.measure(args.fanout_subscribers,
+                                                               args.fanout_sample)}
+            if args.database_url:
+                with _fresh_schema(args.database_url) as url:
+                    result["fanout"]["postgres"] = bench_fanout.measure(
+                        args.fanout_subscribers, args.fanout_sample, database_url=url)
         if args.startup_pairs:
             result["startup"] = startup.measure(args.startup_pairs)
         if args.ingest_baseline:
@@ -409,6 +424,10 @@ def main(argv: list[str] | None = None) -> int:
               + render(result["postgres"]))
     else:
         print(render(result))
+    if not args.json and "fanout" in result:
+        from bench import fanout as bench_fanout
+
+        print("\n" + "\n".join(bench_fanout.render(r) for r in result["fanout"].values()))
     if not args.json and "startup" in result:
         print("\n" + startup.render(result["startup"]))
     return 0

@@ -9,7 +9,6 @@ from telegram import BotCommand, LinkPreviewOptions, MenuButtonWebApp, Update, W
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -23,6 +22,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import render, schedule
+from bot.broadcast import ReadersFirstRateLimiter
 from bot.config import ConfigError, Settings
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations, translations_for
 from bot.send import send
@@ -57,7 +57,7 @@ def build_application(settings: Settings, db: Database,
         .base_file_url(settings.file_api_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(ReadersFirstRateLimiter(max_retries=3))
     )
     if with_jobs:
         builder = builder.post_init(_post_init)
@@ -95,7 +95,10 @@ def build_application(settings: Settings, db: Database,
     app.add_handler(CallbackQueryHandler(user.category_button, pattern=r"^c:\d+:\d+$"))
     app.add_handler(CallbackQueryHandler(card.card_button, pattern=r"^k:\d{4}-\d{2}-\d{2}$"))
     app.add_handler(CallbackQueryHandler(hot.hot_button, pattern=r"^h:[wt]:\d{8}:[rn]\d{1,2}$"))
-    app.add_handler(CallbackQueryHandler(readers.settings_button, pattern=r"^r:(c:[-\d]|s:[01])$"))
+    app.add_handler(CallbackQueryHandler(readers.settings_button,
+                                         pattern=r"^r:(c:[-\d]|s:[01]|f:[bf])$"))
+    app.add_handler(CallbackQueryHandler(readers.open_category,
+                                         pattern=r"^o:\d{4}-\d{2}-\d{2}:\d{1,2}$"))
     app.add_handler(CallbackQueryHandler(ask.ask_button, pattern=r"^a:\d{1,18}:\d{1,3}:[ct]{0,2}$"))
     app.add_handler(InlineQueryHandler(readers.inline_query))
     # Admin.

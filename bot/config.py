@@ -75,6 +75,12 @@ class Settings:
     llm_timeout: float = 20.0  # seconds for the whole call; past it, the plain answer
     llm_daily_per_user: int = 20  # AI answers a reader may get a day
     llm_max_chars: int = 600  # the model's text is cut at this many characters
+    # The daily fan-out to subscribers (bot/fanout.py): messages a second for every worker
+    # together; with paid broadcasts (allow_paid_broadcast, billed in Telegram Stars) up to 1000.
+    broadcast_rate: int = 25
+    paid_broadcast: bool = False
+    paid_broadcast_rate: int = 1000
+    subscriber_format: str = "brief"  # a subscriber's digest unless they chose: "brief" or "full"
 
     @property
     def database(self) -> str:
@@ -86,6 +92,12 @@ class Settings:
         """Return the messages of what is posted to the channel (CHANNEL_LANGUAGE): the daily post,
         the Monday board, forum topics' names, and their previews."""
         return translations(self.channel_language)
+
+    @property
+    def fanout_rate(self) -> int:
+        """Return the fan-out's budget of messages a second: PAID_BROADCAST_RATE with paid
+        broadcasts on, else BROADCAST_RATE."""
+        return self.paid_broadcast_rate if self.paid_broadcast else self.broadcast_rate
 
     @property
     def tz(self) -> ZoneInfo:
@@ -168,6 +180,13 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         web_rate=_int("WEB_RATE_LIMIT", get("WEB_RATE_LIMIT", "20"), 0, 100_000),
         web_trusted_proxies=_networks("WEB_TRUSTED_PROXIES", get("WEB_TRUSTED_PROXIES", "loopback")),
         webhook_serves_web=_switch("WEBHOOK_SERVES_WEB", get("WEBHOOK_SERVES_WEB", "off")),
+        broadcast_rate=_int("BROADCAST_RATE", get("BROADCAST_RATE", "25"), 1, PAID_BROADCAST_MAX),
+        paid_broadcast=_switch("PAID_BROADCAST", get("PAID_BROADCAST", "off")),
+        paid_broadcast_rate=_int("PAID_BROADCAST_RATE", get("PAID_BROADCAST_RATE",
+                                                            str(PAID_BROADCAST_MAX)),
+                                 1, PAID_BROADCAST_MAX),
+        subscriber_format=_choice("SUBSCRIBER_FORMAT", get("SUBSCRIBER_FORMAT", "brief"),
+                                  ("brief", "full")),
         **_llm(get),
     )
 
@@ -206,6 +225,15 @@ def _llm(get: Callable[..., str]) -> _LlmSettings:
                                    100_000),
         "llm_max_chars": _int("LLM_MAX_CHARS", get("LLM_MAX_CHARS", "600"), 100, 3000),
     }
+
+
+PAID_BROADCAST_MAX = 1000  # messages a second Telegram allows with paid broadcasts
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value.lower() not in allowed:
+        raise ConfigError(f"{name} is malformed ({value!r}): expected {' or '.join(allowed)}")
+    return value.lower()
 
 
 MAX_CARD_FOOTER = 40

@@ -7,10 +7,10 @@ Exactly once. Each message of a post is recorded in the database right after
 Telegram confirms it, and a post continues from the first unrecorded message.
 A restart between two messages therefore neither repeats nor skips one; only a
 message in flight at the instant of a crash (sent, but not yet recorded) can be
-sent twice. A subscriber's digest goes through the same bookkeeping (keyed by
-date and chat), and a watch alert's items are recorded as sent right after
-Telegram confirms the message. A reader who blocked the bot (403 Forbidden) is
-marked blocked and skipped from then on, never retried.
+sent twice. The subscribers' digests are bot/fanout.py's (concurrent, paced by one
+budget, with the same guarantee), and a watch alert's items are recorded as sent
+right after Telegram confirms the message. A reader who blocked the bot (403
+Forbidden) is marked blocked and skipped from then on, never retried.
 
 Several processes may share the database: leases (storage/posts.py) make one
 of them post, scan or check watches at a time; within a process, the locks in
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from telegram import Bot
 from telegram.error import Forbidden, TelegramError
 
-from bot import present, render
+from bot import fanout, present, render
 from bot.i18n import translations_for
 from bot.render import admin as admin_render
 from bot.render import hot as hot_render
@@ -56,7 +56,7 @@ from storage.index import (
 )
 from storage.model import Found
 from storage.posts import DayStatus, PostStatus
-from storage.readers import Reader, WatchAlert
+from storage.readers import WatchAlert
 from storage.stories import week_board
 from storage.topics import WEEK_TOPIC
 
@@ -152,9 +152,10 @@ async def post_day(bot: Bot, state: BotState, date: str) -> DayStatus:
     """Post the digest of `date` to the channel and to subscribers, re-scanning DIGEST_DIR first
     if it is not indexed yet.
 
-    Returns MISSING (no digest for `date`), BUSY (another process holds some post; retry
-    later), RETRY (some other platform failed; retry in a while) or DONE.
-    The other platforms (bot/targets/) get it concurrently with the Telegram posting.
+    Returns MISSING (no digest for `date`), BUSY (another process holds some post or some
+    subscribers; retry later), RETRY (some other platform or some subscribers failed; retry in a
+    while) or DONE. The other platforms (bot/targets/) get it concurrently with the Telegram
+    posting; subscribers get it from bot/fanout.py, after the channel.
     """
     db, settings = state.db, state.settings
     if await asyncio.to_thread(digest_on, db, date) is None:
@@ -163,15 +164,19 @@ async def post_day(bot: Bot, state: BotState, date: str) -> DayStatus:
         if await asyncio.to_thread(digest_on, db, date) is None:
             return DayStatus.MISSING
     others = asyncio.create_task(target_delivery.deliver(bot, state, date))
-    busy = False
+    busy = retry = False
     try:
         if settings.channel_id and not await asyncio.to_thread(posts.is_posted, db, date,
                                                                settings.channel_id):
             busy = (await post_digest(bot, state, date, settings.channel_id)).status == PostStatus.BUSY
-        busy |= await deliver_subscriptions(bot, state, date) < 0
+        subscribers = await fanout.deliver_subscriptions(bot, state, date)
+        busy |= subscribers.status == DayStatus.BUSY
+        retry = subscribers.status == DayStatus.RETRY
     finally:
         others_left = target_delivery.unfinished(await others)  # BUSY, RETRY or None
-    return DayStatus.BUSY if busy or others_left == DayStatus.BUSY else others_left or DayStatus.DONE
+    if busy or others_left == DayStatus.BUSY:
+        return DayStatus.BUSY
+    return DayStatus.RETRY if retry or others_left == DayStatus.RETRY else DayStatus.DONE
 
 
 async def report_missing_digest(bot: Bot, state: BotState, date: str, gave_up_at: dt.time) -> None:
@@ -181,51 +186,6 @@ async def report_missing_digest(bot: Bot, state: BotState, date: str, gave_up_at
         return
     await tell(bot, state.db, state.settings.admin_ids,
                lambda lang: admin_render.missing_digest(lang, date, gave_up_at))
-
-
-async def deliver_subscriptions(bot: Bot, state: BotState, date: str) -> int:
-    """Send the digest of `date` to every subscriber not yet served, their categories only, in
-    their language (/lang, else the one their client last sent).
-
-    Returns how many readers got it now, or -1 if another process holds some
-    reader's post (the caller retries). A subscriber whose categories have no
-    item that day gets nothing.
-    """
-    db = state.db
-    found, unserved = await asyncio.to_thread(_unserved_subscribers, db, date)
-    if found is None:
-        return 0
-    header, items = found
-    served, busy = 0, False
-    for reader in unserved:
-        chosen = [i for i in items if not reader.categories or i.category in reader.categories]
-        if not chosen:
-            continue
-        try:
-            lang = translations_for(reader.language_choice, reader.client_language)
-            outcome = await post_messages(bot, state, date, reader.chat_id,
-                                          render.channel_post(lang, header, chosen,
-                                                              state.settings.web_url))
-        except Forbidden:
-            log.info("subscriber %s blocked the bot; marked blocked", reader.chat_id)
-            await asyncio.to_thread(readers.mark_blocked, db, reader.chat_id)
-            continue
-        except TelegramError as exc:  # retried at the next daily run or restart
-            log.warning("could not deliver %s to subscriber %s: %s", date, reader.chat_id,
-                        type(exc).__name__)
-            continue
-        busy |= outcome.status == PostStatus.BUSY
-        served += outcome.status == PostStatus.POSTED
-    return -1 if busy else served
-
-
-def _unserved_subscribers(db: Database, date: str) -> tuple[Found | None, list[Reader]]:
-    """Return the digest of `date` (None if there is none) and the subscribers it was not yet
-    sent to."""
-    found = digest_on(db, date)
-    if found is None:
-        return None, []
-    return found, [r for r in readers.subscribers(db) if not posts.is_posted(db, date, str(r.chat_id))]
 
 
 # --- the Monday board ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import secrets
 import socket
 import time
 from collections.abc import AsyncIterator, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
@@ -27,9 +28,13 @@ from bot.i18n import DEFAULT_LANGUAGE, Translations, translations
 if TYPE_CHECKING:
     from telegram.ext import Application
 
+    from bot.broadcast import Pacer
     from bot.llm import Summarizer
     from bot.targets.base import Target
     from storage.backend import Database
+
+
+FANOUT_THREADS = 3  # the fan-out's storage calls: a record per message sent, claims, the budget
 
 
 class KeyedLocks:
@@ -107,9 +112,11 @@ class BotState:
         self.targets: list[Target] = []
         self.language_choices = LanguageChoices()
         self.summarizer: Summarizer | None = None  # AI answers, when LLM_* are set (bot/llm.py)
+        self._fanout: tuple[ThreadPoolExecutor, Pacer] | None = None
 
     def attach(self, db: Database, settings: Settings) -> None:
         """Give the state its database and settings (once, right after the Application is built)."""
+        from bot.broadcast import Budget, LocalBudget, Pacer, SharedBudget
         from bot.targets import build_targets
 
         self._db, self._settings = db, settings
@@ -120,6 +127,17 @@ class BotState:
             self.summarizer = Summarizer(settings.llm_base_url, settings.llm_api_key,
                                          settings.llm_model, settings.llm_timeout,
                                          settings.llm_max_chars)
+        # The fan-out to subscribers: its storage calls on threads of its own (readers' commands
+        # never wait behind them), its pace shared with the other workers on PostgreSQL.
+        executor = ThreadPoolExecutor(FANOUT_THREADS, thread_name_prefix="fanout")
+        rate = settings.fanout_rate
+        if db.name == "postgres":  # (the budget's statement on a thread of its own: permits
+            # never wait behind the records of what was sent)
+            budget: Budget = SharedBudget(rate, db, ThreadPoolExecutor(
+                1, thread_name_prefix="fanout-budget"))
+        else:
+            budget = LocalBudget(rate)
+        self._fanout = executor, Pacer(budget)
 
     @property
     def db(self) -> Database:
@@ -134,6 +152,21 @@ class BotState:
         if self._settings is None:
             raise RuntimeError("BotState has no settings: build the bot with build_application")
         return self._settings
+
+    @property
+    def fanout_executor(self) -> ThreadPoolExecutor:
+        """The threads the fan-out to subscribers runs its storage calls on."""
+        return self._attached_fanout()[0]
+
+    @property
+    def pacer(self) -> Pacer:
+        """This process's pace of the fan-out's sends (bot/broadcast.py)."""
+        return self._attached_fanout()[1]
+
+    def _attached_fanout(self) -> tuple[ThreadPoolExecutor, Pacer]:
+        if self._fanout is None:
+            raise RuntimeError("BotState has no fan-out: build the bot with build_application")
+        return self._fanout
 
     def post_lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
         """Hold the lock of one post (`key` names the date or week and the chat): `async with`."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 
 from telegram import Document, Update
 from telegram.error import TelegramError
@@ -14,6 +15,7 @@ from bot import delivery, render, schedule
 from bot.config import parse_clock
 from bot.i18n import Translations
 from bot.render import admin as admin_render
+from bot.render import fanout as fanout_render
 from bot.render import target_status
 from bot.state import BotState, Context
 from bot.targets import deliver as target_delivery
@@ -27,7 +29,7 @@ from handlers.common import (
     unknown_button,
     words,
 )
-from storage import posts, readers
+from storage import fanout, posts, readers
 from storage import targets as target_records
 from storage.digests import archive_stats, digest_or_newest, parse_date
 from storage.index import IngestStatus, remove_day
@@ -110,14 +112,17 @@ async def stats(update: Update, context: Context) -> None:
 
 def _stats_figures(state: BotState, since: str, lang: Translations) -> tuple:
     """Return the arguments of admin_render.stats after `lang`: archive, posts, paused, post time,
-    readers (since `since`), weekly board time (None when off), the other platforms' lines."""
+    readers (since `since`), weekly board time (None when off), the other platforms' lines, the
+    fan-out to subscribers' line (None before the first)."""
     db = state.db
     weekly = schedule.weekly_time(state)
     targets = [(t.kind, t.label) for t in state.targets]
     states = target_records.target_states(db, [t.key for t in state.targets])
+    progress = fanout.progress(db, time.time())
     return (archive_stats(db), posts.post_stats(db), schedule.is_paused(state),
             f"{schedule.post_time(state):%H:%M}", readers.reader_stats(db, since),
-            f"{weekly:%H:%M}" if weekly else None, target_status.stats_lines(lang, targets, states))
+            f"{weekly:%H:%M}" if weekly else None, target_status.stats_lines(lang, targets, states),
+            fanout_render.progress_line(lang, progress) if progress else None)
 
 
 @admin_only

@@ -16,6 +16,7 @@ from telegram.error import BadRequest
 
 from bot import chart, present, render
 from bot.i18n import LANGUAGES, Translations, translations_for
+from bot.render import fanout as fanout_render
 from bot.render import readers as reader_render
 from bot.send import send_photo
 from bot.state import Context
@@ -68,7 +69,8 @@ async def subscribe(update: Update, context: Context) -> None:
         return
     reader = await asyncio.to_thread(_subscribe, context.bot_data.db, chat_of(update).id,
                                      chosen, sender(update).language_code)
-    await reply(update, context, reader_render.subscribed(context.lang, reader))
+    await reply(update, context, reader_render.subscribed(
+        context.lang, reader, context.bot_data.settings.subscriber_format))
 
 
 def _subscribe(db: Database, chat_id: int, categories: list[str], client: str | None) -> Reader:
@@ -91,13 +93,15 @@ async def settings(update: Update, context: Context) -> None:
         return
     reader = await asyncio.to_thread(readers.get_reader, context.bot_data.db,
                                      chat_of(update).id)
-    await reply(update, context, reader_render.settings_view(context.lang, reader))
+    await reply(update, context, reader_render.settings_view(
+        context.lang, reader, context.bot_data.settings.subscriber_format))
 
 
 @chat_button
 async def settings_button(update: Update, context: Context) -> None:
-    """A /settings button: toggle a category (`r:c:N`, `r:c:-` = all) or the subscription (`r:s:1|0`);
-    only in private (pressed in a group, it would subscribe the group: answered why not)."""
+    """A /settings button: toggle a category (`r:c:N`, `r:c:-` = all), choose the format
+    (`r:f:b` brief, `r:f:f` full) or the subscription (`r:s:1|0`); only in private (pressed in a
+    group, it would subscribe the group: answered why not)."""
     callback, data = pressed(update)
     _, kind, value = data.split(":")
     if kind == "c" and value != "-" and button_number(value, len(CANONICAL)) is None:
@@ -108,7 +112,8 @@ async def settings_button(update: Update, context: Context) -> None:
         return
     reader = await asyncio.to_thread(_toggle, context.bot_data.db, chat_of(update).id,
                                      kind, value, callback.from_user.language_code)
-    view = reader_render.settings_view(context.lang, reader)
+    view = reader_render.settings_view(context.lang, reader,
+                                       context.bot_data.settings.subscriber_format)
     await callback.answer(reader_render.settings_updated(context.lang))
     try:
         await callback.edit_message_text(view.text, reply_markup=view.keyboard)
@@ -122,6 +127,9 @@ def _toggle(db: Database, chat_id: int, kind: str, value: str, client: str | Non
     readers.remember_client_language(db, chat_id, client)
     reader = readers.get_reader(db, chat_id)
     current = list(reader.categories) if reader else []
+    if kind == "f":
+        chosen = fanout_render.format_from_code(value)
+        return readers.choose_format(db, chat_id, chosen) if chosen else reader
     if kind == "c":
         if value == "-":
             current = []
@@ -134,6 +142,23 @@ def _toggle(db: Database, chat_id: int, kind: str, value: str, client: str | Non
         return readers.subscribe(db, chat_id, current)
     readers.unsubscribe(db, chat_id)
     return readers.get_reader(db, chat_id)
+
+
+@chat_button
+async def open_category(update: Update, context: Context) -> None:
+    """A button under a brief daily digest (`o:DATE:N`): that day's category N (in the digest's
+    order) in full, in the reader's language."""
+    callback, data = pressed(update)
+    _, date, number = data.split(":")
+    found = await asyncio.to_thread(digests.digest_on, context.bot_data.db, date)
+    categories = fanout_render.day_categories(found[1]) if found else []
+    place = button_number(number, len(categories))
+    if found is None or place is None:
+        await callback.answer(fanout_render.digest_gone(context.lang), show_alert=True)
+        return
+    await callback.answer()
+    await reply(update, context, fanout_render.category_in_full(
+        context.lang, *found, categories[place], context.bot_data.settings.web_url))
 
 
 async def watch(update: Update, context: Context) -> None:

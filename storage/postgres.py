@@ -185,6 +185,27 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO meta SELECT 'terms', 'none' WHERE EXISTS (SELECT 1 FROM items)
         ON CONFLICT (key) DO UPDATE SET value = excluded.value
     """,
+    # The daily fan-out to subscribers and the shared send budget (see storage/sqlite.py).
+    """
+    ALTER TABLE readers ADD COLUMN format TEXT NOT NULL DEFAULT '';
+    CREATE TABLE fanout (
+        date TEXT COLLATE "C" NOT NULL, chat_id BIGINT NOT NULL,
+        state TEXT COLLATE "C" NOT NULL DEFAULT 'pending', sent INTEGER NOT NULL DEFAULT 0,
+        messages INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
+        owner TEXT COLLATE "C" NOT NULL DEFAULT '', until DOUBLE PRECISION NOT NULL DEFAULT 0,
+        done_at DOUBLE PRECISION, PRIMARY KEY (date, chat_id)
+    );
+    CREATE INDEX fanout_pending ON fanout (date, chat_id) WHERE state = 'pending';
+    CREATE TABLE broadcast_budget (
+        name TEXT COLLATE "C" PRIMARY KEY, second BIGINT NOT NULL, used INTEGER NOT NULL,
+        granted INTEGER NOT NULL, paused_until DOUBLE PRECISION NOT NULL
+    );
+    INSERT INTO fanout (date, chat_id, state, sent, messages, done_at)
+        SELECT p.date, r.chat_id, 'done', p.messages, p.messages, 0 FROM post_runs p
+        JOIN readers r ON CAST(r.chat_id AS TEXT) = p.chat_id
+        WHERE p.completed_at IS NOT NULL AND p.messages IS NOT NULL
+        ON CONFLICT DO NOTHING
+    """,
 )
 
 

@@ -26,7 +26,7 @@ class DayStatus(StrEnum):
     DONE = "done"
     MISSING = "missing"  # no digest for the day yet, even after a re-scan
     BUSY = "busy"  # another process holds some post's lease: check again once it could expire
-    RETRY = "retry"  # some other platform failed: try again in a while
+    RETRY = "retry"  # some other platform or some subscribers failed: try again in a while
 
 
 def utc_now() -> str:

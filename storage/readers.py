@@ -45,14 +45,18 @@ class Reader:
     blocked: bool
     language_choice: str = ""  # the reader's /lang choice ("zh", "en"; "" = automatic)
     client_language: str = ""  # the language_code their Telegram client last sent ("" = unknown)
+    format: str = ""  # their daily digest's format: "brief", "full" ("" = SUBSCRIBER_FORMAT)
 
 
+FORMATS = ("brief", "full")  # what a reader may choose (SUBSCRIBER_FORMAT is one of them)
 _READER_COLUMNS = ("r.chat_id, r.subscribed, r.categories, r.blocked, coalesce(l.choice, ''), "
-                   "coalesce(l.client, '') FROM readers r LEFT JOIN languages l ON l.user_id = r.chat_id")
+                   "coalesce(l.client, ''), r.format FROM readers r LEFT JOIN languages l "
+                   "ON l.user_id = r.chat_id")
 
 
 def _reader(row: Sequence[Any]) -> Reader:
-    return Reader(row[0], bool(row[1]), tuple(json.loads(row[2])), bool(row[3]), row[4], row[5])
+    return Reader(row[0], bool(row[1]), tuple(json.loads(row[2])), bool(row[3]), row[4], row[5],
+                  row[6])
 
 
 def get_reader(db: Database, chat_id: int) -> Reader | None:
@@ -78,6 +82,20 @@ def subscribe(db: Database, chat_id: int, categories: list[str]) -> Reader:
         db.write("UPDATE readers SET subscribed = 1, categories = $1 WHERE chat_id = $2",
                    (json.dumps(sorted(set(categories), key=_category_order), ensure_ascii=False),
                     chat_id))
+    reader = get_reader(db, chat_id)
+    assert reader is not None  # _touch wrote the row
+    return reader
+
+
+def choose_format(db: Database, chat_id: int, chosen: str) -> Reader:
+    """Set the format of a reader's daily digest ("brief" or "full", FORMATS); they are
+    subscribed too (to every category if they were not yet)."""
+    if chosen not in FORMATS:
+        raise ValueError(f"unknown format {chosen!r}: expected one of {FORMATS}")
+    with db.transaction():
+        _touch(db, chat_id)
+        db.write("UPDATE readers SET subscribed = 1, format = $1 WHERE chat_id = $2",
+                 (chosen, chat_id))
     reader = get_reader(db, chat_id)
     assert reader is not None  # _touch wrote the row
     return reader

@@ -159,6 +159,29 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO meta SELECT 'terms', 'none' WHERE EXISTS (SELECT 1 FROM items)
         ON CONFLICT (key) DO UPDATE SET value = excluded.value
     """,
+    # The daily fan-out to subscribers (storage/fanout.py): one row per day and subscriber, the
+    # one budget of sends a second every worker shares, and each reader's format ('' = the
+    # SUBSCRIBER_FORMAT default, 'brief' or 'full'). Subscribers already served today under the
+    # bookkeeping of the channel post (post_runs) are carried over as served.
+    """
+    ALTER TABLE readers ADD COLUMN format TEXT NOT NULL DEFAULT '';
+    CREATE TABLE fanout (
+        date TEXT NOT NULL, chat_id INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
+        sent INTEGER NOT NULL DEFAULT 0, messages INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0, owner TEXT NOT NULL DEFAULT '',
+        until REAL NOT NULL DEFAULT 0, done_at REAL, PRIMARY KEY (date, chat_id)
+    );
+    CREATE INDEX fanout_pending ON fanout (date, chat_id) WHERE state = 'pending';
+    CREATE TABLE broadcast_budget (
+        name TEXT PRIMARY KEY, second INTEGER NOT NULL, used INTEGER NOT NULL,
+        granted INTEGER NOT NULL, paused_until REAL NOT NULL
+    );
+    INSERT INTO fanout (date, chat_id, state, sent, messages, done_at)
+        SELECT p.date, r.chat_id, 'done', p.messages, p.messages, 0 FROM post_runs p
+        JOIN readers r ON CAST(r.chat_id AS TEXT) = p.chat_id
+        WHERE p.completed_at IS NOT NULL AND p.messages IS NOT NULL
+        ON CONFLICT DO NOTHING
+    """,
 )
 
 

@@ -63,7 +63,8 @@ def test_about_ninety_percent_of_items_mention_ai(tmp_path: Path) -> None:
 def test_run_prints_one_json_object_with_numeric_keys(tmp_path: Path, capsys) -> None:
     assert bench_run.main(["--items", "300", "--queries", "30", "--json", "--busy-items", "150",
                            "--startup-pairs", "1", "--mcp-reps", "2", "--web-seconds", "1",
-                           "--web-reps", "5", "--workdir", str(tmp_path)]) == 0
+                           "--web-reps", "5", "--fanout-subscribers", "300", "--fanout-sample",
+                           "50", "--workdir", str(tmp_path)]) == 0
     report = json.loads(capsys.readouterr().out)
     for key in REQUIRED_KEYS:
         value = report[key]
@@ -95,3 +96,11 @@ def test_run_prints_one_json_object_with_numeric_keys(tmp_path: Path, capsys) ->
     startup = {row["command"]: row for row in report["startup"]["commands"]}
     assert {"search 红包 --json", "--help"} <= set(startup)
     assert all(row["bare_ms"] > 0 and row["digestbot_ms"] > 0 for row in startup.values())
+    # The fan-out: every subscriber through the storage calls, a sample through the real senders.
+    fan = report["fanout"]["sqlite"]
+    assert fan["db_brief"]["subscribers"] >= 50 and fan["db_brief"]["ms_per_subscriber"] > 0
+    assert fan["db_full"]["subscribers"] >= 50
+    assert fan["ceiling_brief"]["subscribers"] == 50 and fan["ceiling_brief"]["messages"] >= 45
+    assert fan["ceiling_full"]["messages"] > fan["ceiling_brief"]["messages"]
+    assert set(fan["projected"]) == {"brief", "full"}
+    assert all(seconds > 0 for by_rate in fan["projected"].values() for seconds in by_rate.values())

@@ -113,3 +113,21 @@ def test_ai_answers_are_off_without_settings_and_read_with_them() -> None:
 def test_malformed_ai_settings_name_the_variable(environ: dict, name: str) -> None:
     with pytest.raises(ConfigError, match=name):
         load_settings(environ, env_file=None)
+
+
+def test_the_fanouts_budget_paid_broadcasts_and_the_subscribers_format() -> None:
+    default = load_settings({}, env_file=None)
+    assert (default.broadcast_rate, default.paid_broadcast, default.paid_broadcast_rate) == (
+        25, False, 1000)
+    assert default.fanout_rate == 25 and default.subscriber_format == "brief"
+    paid = load_settings({"BROADCAST_RATE": "20", "PAID_BROADCAST": "on",
+                          "PAID_BROADCAST_RATE": "400", "SUBSCRIBER_FORMAT": "Full"}, env_file=None)
+    assert paid.fanout_rate == 400 and paid.subscriber_format == "full"
+    for name, value in (("BROADCAST_RATE", "0"), ("BROADCAST_RATE", "1001"),
+                        ("PAID_BROADCAST", "maybe"), ("PAID_BROADCAST_RATE", "5000"),
+                        ("SUBSCRIBER_FORMAT", "long")):
+        with pytest.raises(ConfigError, match=name):
+            load_settings({name: value}, env_file=None)
+    example = (Path(__file__).parent.parent / ".env.example").read_text(encoding="utf-8")
+    for name in ("BROADCAST_RATE", "PAID_BROADCAST", "PAID_BROADCAST_RATE", "SUBSCRIBER_FORMAT"):
+        assert f"\n{name}=" in example

@@ -110,7 +110,8 @@ def test_upgrade_from_schema_2_builds_the_prefix_and_title_tables(sqlite_db, tmp
     db.execute("ALTER TABLE old_fts RENAME TO items_fts")
     for table in ("readers", "watches", "watch_sent", "watch_scans", "usage", "leases",
                   "forum_topics", "target_runs", "target_messages", "languages",
-                  "ai_answers", "item_terms", "term_first_seen"):  # 4-10
+                  "ai_answers", "item_terms", "term_first_seen", "fanout",
+                  "broadcast_budget"):  # 4-11
         db.execute(f"DROP TABLE {table}")
     db.execute("DROP TABLE latin_tokens")
     db.execute("DROP TABLE item_titles")
@@ -142,6 +143,8 @@ def test_postgres_upgrade_from_schema_2_adds_the_month_lexemes(postgres_url: str
     db.execute("DROP TABLE languages")  # migration 7
     db.execute("DROP TABLE ai_answers")  # migration 8
     db.execute("DROP TABLE item_terms, term_first_seen")  # migration 9
+    db.execute("DROP TABLE fanout, broadcast_budget")  # migration 10
+    db.execute("ALTER TABLE readers DROP COLUMN format")
     # (Searches need the lexemes: the month slices find the newest items by them. The
     # migration adds them in the transaction that records its version: no search sees a
     # database without them.)

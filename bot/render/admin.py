@@ -147,9 +147,10 @@ def missing_digest(lang: Translations, date: str, gave_up_at: dt.time) -> Reply:
 
 def stats(lang: Translations, archive: ArchiveStats, made: PostStats, paused: bool, post_time: str,
           readers: ReaderStats | None = None, weekly: str | None = None,
-          targets: list[str] | None = None) -> Reply:
-    """Return /stats for admins: the archive, posts, readers, the last 7 days' queries and the
-    other platforms' last deliveries (`targets`: lines from render.target_status.stats_lines)."""
+          targets: list[str] | None = None, fanout: str | None = None) -> Reply:
+    """Return /stats for admins: the archive, posts, readers, the fan-out to subscribers (`fanout`:
+    render.fanout.progress_line), the last 7 days' queries and the other platforms' last
+    deliveries (`targets`: lines from render.target_status.stats_lines)."""
     _ = lang.gettext
     lines = [_("📊 <b>统计</b>"),
              _("日报：{digests} 期，{items} 条").format(digests=archive.digests, items=archive.items),
@@ -168,6 +169,8 @@ def stats(lang: Translations, archive: ArchiveStats, made: PostStats, paused: bo
                       subscribers=readers.subscribers, blocked=readers.blocked),
                   _("关键词提醒：{watches} 个，{watchers} 人").format(
                       watches=readers.watches, watchers=readers.watchers)]
+        if fanout:
+            lines.append(esc(fanout))
         per_day = _("，").join(f"{day[5:]} {n}" for day, n in readers.queries_per_day) or "—"
         lines.append(_("近 7 天每日查询：{counts}").format(counts=per_day))
         if readers.top_queries:

@@ -28,6 +28,7 @@ from bot.render import (
     refusal,
     short_category,
 )
+from bot.render.fanout import format_buttons, format_name
 from storage.categories import CANONICAL
 from storage.model import Item, Refusal, Story, Trend
 from storage.readers import MAX_WATCH_CHARS, MAX_WATCHES, Reader, WatchAlert, WatchStatus
@@ -44,11 +45,19 @@ def _scope(lang: Translations, categories: tuple[str, ...]) -> str:
     return lang.gettext("、").join(short_category(lang, c) for c in categories)
 
 
-def subscribed(lang: Translations, reader: Reader) -> Reply:
-    """Return the answer to /subscribe: what the reader will get, and how to change it."""
+def _format_line(lang: Translations, reader: Reader, default_format: str) -> str:
+    return lang.gettext("格式：{format}（简报：一条消息列出当天的标题；全文：每条的说明和要点）").format(
+        format=esc(format_name(lang, reader.format or default_format)))
+
+
+def subscribed(lang: Translations, reader: Reader, default_format: str = "brief") -> Reply:
+    """Return the answer to /subscribe: what the reader will get (categories and format: theirs,
+    else `default_format`, SUBSCRIBER_FORMAT), and how to change it."""
     return Reply(lang.gettext("✅ 已订阅每日日报（{scope}），每天发布时私信给你。\n"
                               "用 /settings 修改分类，/unsubscribe 取消。").format(
-                     scope=esc(_scope(lang, reader.categories))), settings_keyboard(lang, reader))
+                     scope=esc(_scope(lang, reader.categories)))
+                 + "\n" + _format_line(lang, reader, default_format),
+                 settings_keyboard(lang, reader, default_format))
 
 
 def unsubscribed(lang: Translations, was_subscribed: bool) -> Reply:
@@ -59,16 +68,17 @@ def unsubscribed(lang: Translations, was_subscribed: bool) -> Reply:
     return Reply(_("已取消订阅，不再私信每日日报。关键词提醒（/watches）不受影响。"))
 
 
-def settings_view(lang: Translations, reader: Reader | None) -> Reply:
-    """Return /settings: the subscription and its categories, with toggle buttons."""
+def settings_view(lang: Translations, reader: Reader | None, default_format: str = "brief") -> Reply:
+    """Return /settings: the subscription, its categories and format, with toggle buttons."""
     _ = lang.gettext
     if reader is None or not reader.subscribed:
         text = _("⚙️ <b>订阅设置</b>\n你还没有订阅每日日报。点下面的分类后再点“订阅”，或发送 /subscribe。")
-        return Reply(text, settings_keyboard(lang, reader))
+        return Reply(text, settings_keyboard(lang, reader, default_format))
     text = _("⚙️ <b>订阅设置</b>\n每日日报：已订阅（{scope}）\n"
              "点分类切换，✅ 表示会收到；都不选 = 全部分类。").format(
                  scope=esc(_scope(lang, reader.categories)))
-    return Reply(text, settings_keyboard(lang, reader))
+    return Reply(text + "\n" + _format_line(lang, reader, default_format),
+                 settings_keyboard(lang, reader, default_format))
 
 
 def settings_updated(lang: Translations) -> str:
@@ -76,8 +86,10 @@ def settings_updated(lang: Translations) -> str:
     return lang.gettext("已更新")
 
 
-def settings_keyboard(lang: Translations, reader: Reader | None) -> InlineKeyboardMarkup:
-    """Return the category toggles and the subscribe / unsubscribe button (callback `r:...`)."""
+def settings_keyboard(lang: Translations, reader: Reader | None,
+                      default_format: str = "brief") -> InlineKeyboardMarkup:
+    """Return the category toggles, the format buttons (brief / full) and the subscribe /
+    unsubscribe button (callback `r:...`)."""
     _ = lang.gettext
     chosen = set(reader.categories) if reader else set()
     buttons = [InlineKeyboardButton(("✅ " if c in chosen else "") + short_category(lang, c, BUTTON_CHARS),
@@ -87,7 +99,8 @@ def settings_keyboard(lang: Translations, reader: Reader | None) -> InlineKeyboa
     on = bool(reader and reader.subscribed)
     toggle = InlineKeyboardButton(_("🔕 取消订阅") if on else _("🔔 订阅"),
                                   callback_data=f"r:s:{0 if on else 1}")
-    return InlineKeyboardMarkup([buttons[:3], buttons[3:], [toggle]])
+    current = (reader.format if reader and reader.format else default_format)
+    return InlineKeyboardMarkup([buttons[:3], buttons[3:], format_buttons(lang, current), [toggle]])
 
 
 def unknown_categories(lang: Translations, names: list[str]) -> Reply:

@@ -46,10 +46,14 @@ when uploading files) or JSON. Everything below is synchronous and thread-safe.
 * Faults, queued per method (``downloadFile`` for file downloads) and consumed in order;
   nothing is stored:
   ``fail_next(method, times=1, retry_after=2)`` (429), ``drop_next(method, times=1)``,
-  ``slow(method, seconds)`` (every call answered late, until ``slow(method, 0)``),
-  (connection closed without a response), ``fail_with(method, code, description, times=1)``,
+  ``slow(method, seconds)`` (every call answered late, until ``slow(method, 0)``: a round
+  trip to a far data centre), (connection closed without a response),
+  ``fail_with(method, code, description, times=1)``,
   ``answer_raw(method, code, body, content_type="text/html", times=1)`` (any body, as a proxy
-  answers; ``{token}`` in a str body becomes the token).
+  answers; ``{token}`` in a str body becomes the token), ``block(chat_id)`` (every send to that
+  chat is 403: the user blocked the bot).
+* Rates: ``sends_per_second(chat_ids=None, method="sendMessage")``: successful sends per
+  second of arrival (the time a request arrives is each call's ``time``).
 
 Like the real API: ``getUpdates`` long-polls (capped at ``max_poll_timeout`` = 1 s) and
 ``offset`` forgets earlier updates; ``deleteWebhook(drop_pending_updates=True)`` clears the
@@ -171,6 +175,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # a fan-out opens many connections at once (the default is 5)
+
     def __init__(self, fake: FakeBotAPI) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.fake = fake
@@ -208,6 +214,7 @@ class FakeBotAPI:
         self._topics: dict[int, dict[int, JSONDict]] = {}  # forum chat id -> thread id -> topic
         self._faults: defaultdict[str, deque[_APIError | None]] = defaultdict(deque)
         self._delays: dict[str, float] = {}
+        self._blocked: set[int] = set()  # private chats whose user blocked the bot
         me = {**self.bot_user, "can_join_groups": True, "can_read_all_group_messages": False,
               "supports_inline_queries": True}
         self._handlers: dict[str, _MethodHandler] = {
@@ -450,6 +457,25 @@ class FakeBotAPI:
         with self._cond:
             self._delays[method.lower()] = seconds
 
+    def block(self, chat_id: int) -> None:
+        """Answer every message to ``chat_id`` from now on with 403 (the user blocked the bot)."""
+        with self._cond:
+            self._blocked.add(chat_id)
+
+    def sends_per_second(self, chat_ids: set[int] | None = None,
+                         method: str = "sendMessage") -> dict[int, int]:
+        """Successful ``method`` calls (to ``chat_ids`` only, if given) per second of arrival
+        (whole Unix seconds), as Telegram would count them."""
+        counts: defaultdict[int, int] = defaultdict(int)
+        with self._cond:
+            for call in self._calls:
+                chat = call["params"].get("chat_id")
+                if call["method"] == method and call["status"] == 200 and (
+                        chat_ids is None or (str(chat).lstrip("-").isdigit()
+                                             and int(chat) in chat_ids)):
+                    counts[int(call["time"])] += 1
+        return dict(counts)
+
     def fail_next(self, method: str, times: int = 1, retry_after: int = 2) -> None:
         """Answer the next ``times`` calls of ``method`` with HTTP 429 Too Many Requests."""
         self.fail_with(method, 429, f"Too Many Requests: retry after {retry_after}", times,
@@ -584,6 +610,8 @@ class FakeBotAPI:
     def _send(self, method: str, p: JSONDict, f: JSONDict) -> JSONDict:
         chat = self._chat(p)
         self._check_markup(p.get("reply_markup"))
+        if chat["id"] in self._blocked:
+            raise _APIError(403, "Forbidden: bot was blocked by the user")
         if method == "sendMessage":
             return self._store(method, p, self._new_message(chat, p, text=self._check_text(
                 p, "text")))

@@ -144,7 +144,8 @@ async def test_inline_results_are_in_the_asking_users_language(bot, fake_api) ->
 async def test_channel_posts_in_channel_language_and_subscribers_in_their_own(start_bot, settings,
                                                                               fake_api) -> None:
     date = _write_today_digest(settings)
-    async with start_bot(channel_language="en", post_time=dt.time(23, 59)) as running:
+    async with start_bot(channel_language="en", post_time=dt.time(23, 59),
+                         subscriber_format="full") as running:
         fake_api.push_command("/subscribe", user_id=ZH_USER)
         fake_api.push_command("/subscribe", user_id=EN_USER, language_code="en")
         await _replies(fake_api, ZH_USER)

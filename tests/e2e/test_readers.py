@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import io
 import re
+import time
 from pathlib import Path
 
 from PIL import Image
@@ -15,7 +16,7 @@ from PIL import Image
 from bot import render, schedule
 from bot.i18n import translations
 from bot.render import readers as reader_render
-from storage import posts, readers
+from storage import fanout, readers
 from storage.digests import digest_on
 from storage.search import weekly_counts
 from storage.stories import week_board
@@ -57,15 +58,14 @@ async def _run_job(running, job) -> None:
 async def test_subscription_gets_only_its_categories_once_and_a_blocked_reader_is_dropped(
         start_bot, settings, fake_api) -> None:
     date = _today(settings)
-    async with start_bot(channel_id="") as running:
+    async with start_bot(channel_id="", subscriber_format="full") as running:
         fake_api.push_command("/subscribe 投融资 政策", user_id=READER_B)
         (answer,) = await _replies(fake_api, READER_B)
         assert "已订阅" in answer["text"] and "政策、投融资" in answer["text"]
         fake_api.push_command("/subscribe", user_id=READER_A)
         await _replies(fake_api, READER_A)
         (Path(settings.digest_dir) / f"today-{date}.txt").write_bytes(_digest_for(date))
-        # Reader A (the lower chat id, served first) has blocked the bot.
-        fake_api.fail_with("sendMessage", 403, "Forbidden: bot was blocked by the user")
+        fake_api.block(READER_A)  # reader A has blocked the bot
         await _run_job(running, schedule.daily_post)
         header, items = digest_on(running.db, date)
         chosen = [i for i in items if i.category in ("政策与监管", "投融资与并购")]
@@ -74,9 +74,11 @@ async def test_subscription_gets_only_its_categories_once_and_a_blocked_reader_i
         assert [m["text"] for m in _sent_to(fake_api, READER_B)[1:]] == expected
         assert "投融资与并购" in expected[0] and "产品与应用发布" not in "".join(expected)
         assert readers.get_reader(running.db, READER_A).blocked
-        assert posts.is_posted(running.db, date, str(READER_B))
+        done = fanout.progress(running.db, time.time(), date)
+        assert (done.served, done.blocked, done.failed, done.pending) == (1, 1, 0, 0)
         await _run_job(running, schedule.daily_post)  # the same day again: nothing more
-    async with start_bot(channel_id="", post_time=dt.time(0, 0)) as again:  # restart, catch-up
+    async with start_bot(channel_id="", post_time=dt.time(0, 0),
+                         subscriber_format="full") as again:  # restart, catch-up
         await asyncio.sleep(1.5)
         assert readers.subscribers(again.db) == [readers.get_reader(again.db, READER_B)]
     assert len(_sent_to(fake_api, READER_B)) == 1 + len(expected)
@@ -269,12 +271,16 @@ async def test_stats_show_readers_watches_and_top_queries(bot, fake_api) -> None
 
 
 async def test_subscriber_settings_are_kept_across_restarts(start_bot, settings, fake_api) -> None:
-    async with start_bot() as running:
+    async with start_bot():
         fake_api.push_command("/subscribe 模型", user_id=READER_A)
-        await _replies(fake_api, READER_A)
-        assert readers.subscribers(running.db)
+        (answer,) = await _replies(fake_api, READER_A)
+        assert "格式：简报" in answer["text"] and "✅ 简报" in str(answer["reply_markup"])
+        fake_api.push_callback("r:f:f", answer, user_id=READER_A)  # the "全文" button
+        await fake_api.wait_for_async("editMessageText")
+        edited = _sent_to(fake_api, READER_A, "editMessageText")[-1]
+        assert "格式：全文" in edited["text"] and "✅ 全文" in str(edited["reply_markup"])
     async with start_bot() as again:
         (reader,) = readers.subscribers(again.db)
         assert dataclasses.astuple(reader) == (READER_A, True, ("模型与技术进展",), False, "",
-                                               "zh-hans")
+                                               "zh-hans", "full")
         assert USER_ID not in {r.chat_id for r in readers.subscribers(again.db)}
