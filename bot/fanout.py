@@ -8,8 +8,8 @@ the day's fan-out the same way:
 2. a feeder claims the pending subscribers in batches (one statement per batch; a claim is kept
    while the worker lives and lapses `LEASE_SECONDS` after it dies, so another worker continues
    its subscribers) and queues them for the senders;
-3. a bounded set of senders (enough to keep the budget's rate with round trips up to
-   SEND_LATENCY_S) serve one subscriber at a time, its messages in order: each message waits for
+3. a bounded set of senders (enough to keep the budget's rate while a send and its record take
+   up to SEND_LATENCY_S) serve one subscriber at a time, its messages in order: each message waits for
    a permit of the process's Pacer (bot/broadcast.py: the rate every worker shares), is sent,
    and is recorded right after Telegram confirms it, before the next one. A restart continues
    after the last recorded message, so only a message in flight at a crash (sent, not yet
