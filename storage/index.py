@@ -37,6 +37,11 @@ BATCH_SECONDS = 1.0  # ingest commits at least this often
 BATCH_ITEMS = 2000  # ... and after this many items (each table gets one bulk write per batch)
 PARALLEL_MIN_FILES = 200  # files to index before worker processes are worth starting
 PARALLEL_CHUNK = 16  # files per task sent to a worker
+# Worker processes run this much nicer than the process that started them. With one worker per
+# core, the workers and the writer (or the bot's readers) would otherwise share the cores evenly:
+# the writer, which every digest passes through, got two thirds of a core, and readers waited
+# behind parsing. Nicer workers take what the writer leaves (100k items: 15.9 -> 13.6 s).
+WORKER_NICENESS = 10
 DIGEST_SUFFIXES = {".md", ".markdown", ".txt"}
 EARLIEST_DATE = dt.date(2000, 1, 1)  # digests dated before are refused (a typo, not AI news)
 LATEST_DAYS_AHEAD = 366  # ... and those dated more than a year after today
@@ -569,7 +574,8 @@ def _preparer(paths: list[str], workers: int, backend: str) -> Iterator[Iterator
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_worker_started) as pool:
         def results() -> Iterator[Prepared]:
             queued: deque[Future[list[Prepared]]] = deque()
             todo = iter(chunks)
@@ -582,6 +588,12 @@ def _preparer(paths: list[str], workers: int, backend: str) -> Iterator[Iterator
                 yield from done
 
         yield results()
+
+
+def _worker_started() -> None:
+    """Make this ingest worker process yield the cores to the writer and the readers."""
+    if hasattr(os, "nice"):  # POSIX
+        os.nice(WORKER_NICENESS)
 
 
 def _report(pending: list[IngestOutcome],

@@ -48,7 +48,9 @@ MAX_NAME_WORDS = 4  # a longer run of Latin words is a sentence, not a name: its
 # names, other proper nouns, abbreviations, time words (春节) and unknown words (x: new names).
 NAME_TAGS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "ng", "j", "t", "x"})
 MAX_VERDICTS = 200_000
-_verdicts: dict[str, bool] = {}  # a segmenter's word -> whether it is a term (see _counts_as_term)
+# A segmenter's word -> the term it counts as, (folded, as written), or () (see _verdict).
+_verdicts: dict[str, tuple[str, str] | tuple[()]] = {}
+_latin_runs: dict[str, tuple[tuple[str, str], ...]] = {}  # a run of Latin words -> its terms
 _LEADING_LETTERS = re.compile(r"(?<![a-z0-9])[a-z]+")  # a Latin word's leading letters, lower-cased
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
@@ -112,11 +114,13 @@ def _skipped() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=1)
 def _segmenter() -> rjieba.Jieba:
-    """Return the segmenter with the alias names and hot_words.json's words added (loaded once per
-    process: its dictionary takes about 0.3 s)."""
+    """Return the segmenter with the alias names and hot_words.json's words added, once per
+    process. It is rjieba's own default instance, which importing rjieba builds (0.1 s: its
+    dictionary); a second instance would cost each ingest worker as much again. Nothing else in
+    a process of ours segments text, so the added words change no one else's cuts."""
     import rjieba  # here: only ingest needs it, and `digestbot --help` must start fast
 
-    jieba = rjieba.Jieba()
+    jieba = rjieba._DEFAULT_JIEBA
     words, _ = _word_lists()
     for word in (*words, *(name for group in _alias_groups() for name in group)):
         if _CJK_WORD.search(word):
@@ -141,35 +145,53 @@ def keyed_terms(title: str, summary: str) -> dict[str, str]:
     group_of = _aliases()
     _, stop = _word_lists()
     found: dict[str, str] = {}  # folded -> as written
-    for match in _LATIN_NAME.finditer(text):
-        run = match.group()
-        folded_run = run.lower()
-        for lead in _LEADING_LETTERS.findall(folded_run):
-            if lead in group_of:
-                group = group_of[lead]
-                found.setdefault(group.lower(), group)
-        if " " in folded_run:
-            for name in _latin_phrase_aliases():
-                if name in folded_run:
-                    group = group_of[name]
-                    found.setdefault(group.lower(), group)
-        for name in _latin_names(run, group_of):
-            folded = name.lower()
-            if folded not in stop and folded not in group_of:
-                found.setdefault(folded, name)
+    latin = _latin_runs
+    for run in _LATIN_NAME.findall(text):
+        run_terms = latin.get(run)
+        if run_terms is None:
+            run_terms = _latin_run_terms(run, group_of, stop)
+        for folded, name in run_terms:
+            found.setdefault(folded, name)
     # The text is folded already, so the segmenter's words are their own folded form. (It never
     # joins Chinese and Latin characters in one word: Latin words are skipped as not Chinese.)
+    # Each distinct word is judged once per process; an item's words are then looked up in C
+    # (map, filter), not one by one in Python: most of them are no term.
+    words = _segmenter().cut(folded_text)
     verdicts = _verdicts
-    for word in _segmenter().cut(folded_text):
-        if word not in found:
-            keep = verdicts.get(word)
-            if keep is None:
-                keep = _counts_as_term(word)
-            if keep:
-                found[word] = word
-            elif word in group_of:
-                group = group_of[word]
-                found.setdefault(group.lower(), group)
+    unknown = set(words).difference(verdicts)
+    if unknown:
+        if len(verdicts) + len(unknown) > MAX_VERDICTS:
+            verdicts.clear()
+            unknown = set(words)
+        for word in unknown:
+            verdicts[word] = _verdict(word, group_of)
+    for folded, name in filter(None, map(verdicts.__getitem__, words)):
+        found.setdefault(folded, name)
+    return found
+
+
+def _latin_run_terms(run: str, group_of: dict[str, str],
+                     stop: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """Return the terms (folded, as written) of a run of Latin words, and remember them (per
+    process, up to MAX_VERDICTS runs: the same names recur in item after item)."""
+    folded_run = run.lower()
+    out: dict[str, str] = {}
+    for lead in _LEADING_LETTERS.findall(folded_run):
+        if lead in group_of:
+            group = group_of[lead]
+            out.setdefault(group.lower(), group)
+    if " " in folded_run:
+        for name in _latin_phrase_aliases():
+            if name in folded_run:
+                group = group_of[name]
+                out.setdefault(group.lower(), group)
+    for name in _latin_names(run, group_of):
+        folded = name.lower()
+        if folded not in stop and folded not in group_of:
+            out.setdefault(folded, name)
+    if len(_latin_runs) >= MAX_VERDICTS:
+        _latin_runs.clear()
+    _latin_runs[run] = found = tuple(out.items())
     return found
 
 
@@ -179,22 +201,25 @@ def _latin_phrase_aliases() -> tuple[str, ...]:
     return tuple(name for name in _aliases() if name.isascii() and " " in name)
 
 
-def _counts_as_term(word: str) -> bool:
-    """Return whether a word of the segmenter is a term, and remember it (per process, up to
-    MAX_VERDICTS words): a Chinese word of 2+ characters, no stop word or alias name, that the
-    dictionary tags as a noun, name, place, organisation, time or abbreviation, or does not know
-    (a new name the segmenter's HMM found: split into characters when tagged alone). Verbs,
-    adjectives, adverbs, numbers and function words are never terms.
+def _verdict(word: str, group_of: dict[str, str]) -> tuple[str, str] | tuple[()]:
+    """Return the term a word of the segmenter counts as, (folded, as written), or () for none.
+
+    A Chinese word of 2+ characters, no stop word or alias name, that the dictionary tags as a
+    noun, name, place, organisation, time or abbreviation, or does not know (a new name the
+    segmenter's HMM found: split into characters when tagged alone), is a term of its own; an
+    alias name counts as its group. Verbs, adjectives, adverbs, numbers and function words are
+    never terms.
 
     Each distinct word is tagged once, alone (tagging text is 10x slower than segmenting it)."""
-    keep = len(word) > 1 and word not in _skipped() and bool(_CJK_WORD.fullmatch(word))
-    if keep:
+    if len(word) > 1 and word not in _skipped() and _CJK_WORD.fullmatch(word):
         tags = _segmenter().tag(word, False)  # without the HMM: 0.4 µs, not 50 (its set-up)
-        keep = len(tags) != 1 or tags[0][1] in NAME_TAGS
-    if len(_verdicts) >= MAX_VERDICTS:
-        _verdicts.clear()
-    _verdicts[word] = keep
-    return keep
+        if len(tags) != 1 or tags[0][1] in NAME_TAGS:
+            return word, word
+        return ()
+    if word in group_of:
+        group = group_of[word]
+        return group.lower(), group
+    return ()
 
 
 def _latin_names(run: str, group_of: dict[str, str]) -> list[str]:

@@ -51,20 +51,22 @@ def index_tokens(*fields: str) -> tuple[str, set[str]]:
     """Return (the space-separated index tokens of all fields, the Latin word tokens among them).
 
     This is the ingest hot path (2 million tokens per 10k items), so it is one
-    pass with no per-token function calls. A field's runs never join the next field's.
+    pass with no per-token function calls: the fields are normalized together, joined by a line
+    break, which no run crosses (so a field's runs never join the next field's) and which
+    normalizes to itself without touching its neighbours (NFKC leaves a control character and
+    what is on each side of it as they are alone).
     """
     out: list[str] = []
     latin: set[str] = set()
-    for field in fields:
-        for run in _RUN.findall(normalize(field)):
-            if run[0] > "z":  # a CJK run (runs are CJK, [a-z]+ or [0-9]+)
-                if len(run) > 1:
-                    out.extend(map(add, run[:-1], run[1:]))
-                out.append(run[-1])
-            else:
-                out.append(run)
-                if run[0] > "9":
-                    latin.add(run)
+    for run in _RUN.findall(normalize("\n".join(fields))):
+        if run[0] > "z":  # a CJK run (runs are CJK, [a-z]+ or [0-9]+)
+            if len(run) > 1:
+                out.extend(map(add, run[:-1], run[1:]))
+            out.append(run[-1])
+        else:
+            out.append(run)
+            if run[0] > "9":
+                latin.add(run)
     return " ".join(out), latin
 
 
