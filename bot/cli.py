@@ -371,8 +371,8 @@ def _hot(args: argparse.Namespace, db_path: str, settings: Settings) -> int:
         print(messages.get(result.message, result.message),
               file=sys.stdout if result.message == "no_history" else sys.stderr)
         return 0 if result.message == "no_history" else 1
-    print(f"{result.since} .. {result.until}: {result.items} items, against the "
-          f"{result.periods_before} weeks before")
+    weeks = "the week" if result.periods_before == 1 else f"the {result.periods_before} weeks"
+    print(f"{result.since} .. {result.until}: {result.items} items, against {weeks} before")
     for title, terms in (("rising", result.rising), ("new", result.new), ("fading", result.fading)):
         print(f"\n{title}:" if terms else f"\n{title}: none")
         for term in terms:

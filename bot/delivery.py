@@ -236,20 +236,21 @@ async def scan(state: BotState, started: Callable[[], Awaitable[object]] | None 
 
 def _scan_holding_lease(state: BotState) -> list[IngestOutcome]:
     """Scan DIGEST_DIR while holding the "rescan" lease, renewed while the scan commits its
-    batches (a scan of thousands of files can outlast LEASE_SECONDS); release it at the end."""
+    batches and re-extracts terms after an upgrade (either can outlast LEASE_SECONDS); release
+    it at the end."""
     db, owner, seconds = state.db, state.worker, state.settings.lease_seconds
     directory = state.settings.digest_dir
     renewed = time.monotonic()
 
-    def renew(_: IngestOutcome) -> None:  # called after each committed batch
+    def renew() -> None:  # called after each committed batch and each backfill chunk
         nonlocal renewed
         if time.monotonic() - renewed > seconds / 3:
             posts.acquire_lease(db, "rescan", owner, seconds)
             renewed = time.monotonic()
 
     try:
-        return scan_dir(db, directory, on_outcome=renew, pause_s=SCAN_PAUSE_S,
-                        batch_items=SCAN_BATCH_ITEMS)
+        return scan_dir(db, directory, pause_s=SCAN_PAUSE_S, batch_items=SCAN_BATCH_ITEMS,
+                        on_progress=renew)
     finally:
         posts.release_lease(db, "rescan", owner)
 

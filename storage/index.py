@@ -495,7 +495,8 @@ def digest_files(paths: Iterable[str | Path]) -> Iterator[Path]:
 def ingest_paths(db: Database, paths: Iterable[str | Path],
                  on_outcome: Callable[[IngestOutcome], None] | None = None,
                  workers: int | None = None, pause_s: float = 0.0,
-                 batch_items: int = BATCH_ITEMS) -> list[IngestOutcome]:
+                 batch_items: int = BATCH_ITEMS,
+                 on_progress: Callable[[], None] | None = None) -> list[IngestOutcome]:
     """Index every digest file under `paths`; a rejected file never stops the others.
 
     Files whose size and mtime are unchanged are skipped without reading. When
@@ -513,6 +514,10 @@ def ingest_paths(db: Database, paths: Iterable[str | Path],
     writer at a time, and a writer that commits and begins again at once can keep
     a waiting one out for many batches); the bot's scans use them, a command-line
     ingest does not.
+
+    `on_progress`: called after each committed batch and each chunk of a terms backfill
+    (storage.terms.fill_terms), also when no file changed: a long ingest's sign of life (the
+    bot renews its scan lease with it).
     """
     seen = {row[6]: row for row in db.execute(_FILES).fetchall()}  # one query, not one per file
     checked = [_check(db, path, seen) for path in digest_files(paths)]
@@ -522,9 +527,12 @@ def ingest_paths(db: Database, paths: Iterable[str | Path],
     with _preparer(todo, workers, db.name) as prepared:
         for batch in _batches(db, checked, prepared, batch_items):
             outcomes += _report(batch, on_outcome)
+            if on_progress:
+                on_progress()
             if pause_s and any(outcome.status == IngestStatus.INDEXED for outcome in batch):
                 time.sleep(pause_s)
-    filled = fill_terms(db)  # an index from before terms existed, or an edited word list
+    # An index from before terms existed, or an edited word list: every item's terms again.
+    filled = fill_terms(db, on_progress=(lambda _done: on_progress()) if on_progress else None)
     if filled or any(o.status == IngestStatus.INDEXED for o in outcomes):
         db.after_ingest(bulk=len(todo) >= PARALLEL_MIN_FILES or filled >= PARALLEL_MIN_FILES)
     return outcomes
@@ -609,7 +617,8 @@ def _report(pending: list[IngestOutcome],
 
 def scan_dir(db: Database, directory: str | Path,
              on_outcome: Callable[[IngestOutcome], None] | None = None, pause_s: float = 0.0,
-             batch_items: int = BATCH_ITEMS) -> list[IngestOutcome]:
+             batch_items: int = BATCH_ITEMS,
+             on_progress: Callable[[], None] | None = None) -> list[IngestOutcome]:
     """Re-scan a digest folder; return the outcome of each file (most are UNCHANGED), first
     those of the files deleted since the last scan whose digests were taken out (REMOVED).
 
@@ -622,7 +631,7 @@ def scan_dir(db: Database, directory: str | Path,
         for outcome in removed:
             on_outcome(outcome)
     return removed + ingest_paths(db, [directory], on_outcome=on_outcome, pause_s=pause_s,
-                                  batch_items=batch_items)
+                                  batch_items=batch_items, on_progress=on_progress)
 
 
 def save_digest_file(directory: str | Path, date: str, raw: bytes) -> Path | None:

@@ -163,8 +163,8 @@ def _digest(day: str, title: str) -> bytes:
             f"来源出处：[来源](https://example.com/{day})\n").encode()
 
 
-def test_a_rescan_fills_the_terms_of_an_index_from_before_terms(db_location: str,
-                                                                tmp_path: Path) -> None:
+def test_a_rescan_fills_the_terms_of_an_index_from_before_terms(db_location: str, tmp_path: Path,
+                                                                monkeypatch) -> None:
     write_archive(tmp_path / "old")
     database = open_db(db_location)
     ingest_paths(database, [tmp_path / "old"])
@@ -178,8 +178,14 @@ def test_a_rescan_fills_the_terms_of_an_index_from_before_terms(db_location: str
     database = open_db(db_location)  # as after the upgrade: another process
     before = generation(database)
     assert hot(database, END.isoformat()).message == "terms_pending"
-    outcomes = ingest_paths(database, [tmp_path / "old"])  # a re-scan: every file unchanged
+    chunks = -(-len(stored) // 50)
+    monkeypatch.setattr(terms, "FILL_CHUNK", 50)
+    progress: list[int] = []
+    outcomes = ingest_paths(database, [tmp_path / "old"],  # a re-scan: every file unchanged
+                            on_progress=lambda: progress.append(generation(database)))
     assert {o.status for o in outcomes} == {"unchanged"}
+    # A sign of life after each chunk of the backfill (the bot renews its scan lease with it).
+    assert len(progress) >= chunks > 2
     assert generation(database) > before
     assert database.execute("SELECT id, terms FROM item_terms ORDER BY id").fetchall() == stored
     assert hot(database, END.isoformat()) == expected
@@ -268,6 +274,22 @@ def test_cli_hot_prints_the_lists_and_json(tmp_path: Path, capsys) -> None:
     assert "empty" in capsys.readouterr().err
 
 
+def test_cli_hot_names_the_weeks_it_compares_with(tmp_path: Path, capsys) -> None:
+    from bot.cli import main
+
+    write_archive(tmp_path / "two", weeks=2)
+    db_path = str(tmp_path / "two.db")
+    assert main(["--db", db_path, "ingest", str(tmp_path / "two")]) == 0
+    capsys.readouterr()
+    assert main(["--db", db_path, "hot", "--date", END.isoformat()]) == 0
+    assert "items, against the week before" in capsys.readouterr().out
+    write_archive(tmp_path / "two", weeks=3)
+    assert main(["--db", db_path, "ingest", str(tmp_path / "two")]) == 0
+    capsys.readouterr()
+    assert main(["--db", db_path, "hot", "--date", END.isoformat()]) == 0
+    assert "items, against the 2 weeks before" in capsys.readouterr().out
+
+
 def test_dates_a_view_cannot_show_are_refused(hot_db) -> None:
     from storage.hot import period_end
 
@@ -276,3 +298,55 @@ def test_dates_a_view_cannot_show_are_refused(hot_db) -> None:
     assert period_end("上周", today) == "2026-03-22" and period_end("", today) == "2026-03-29"
     with pytest.raises(ValueError):
         hot(hot_db, "0001-01-01")
+
+
+def test_the_bots_scan_renews_its_lease_while_it_fills_terms(tmp_path: Path, monkeypatch) -> None:
+    """A backfill after an upgrade can outlast LEASE_SECONDS: the scan's lease is renewed after
+    each chunk, so no other worker starts the same scan meanwhile."""
+    from bot import delivery
+    from bot.config import load_settings
+    from bot.state import BotState
+    from storage import index, posts
+
+    write_archive(tmp_path / "digests")
+    database = open_db(tmp_path / "lease.db")
+    ingest_paths(database, [tmp_path / "digests"])
+    database.execute("UPDATE meta SET value = 'none' WHERE key = 'terms'")  # as after an upgrade
+    settings = load_settings({"DIGEST_DIR": str(tmp_path / "digests"), "LEASE_SECONDS": "3"},
+                             env_file=None)
+    state = BotState()
+    state.attach(database, settings)
+    monkeypatch.setattr(terms, "FILL_CHUNK", 20)
+    clock = [0.0]
+
+    def ticking() -> float:  # every look at the clock: a lease's length later
+        clock[0] += 3.0
+        return clock[0]
+
+    monkeypatch.setattr(delivery.time, "monotonic", ticking)
+    filling = [False]
+    fill = index.fill_terms
+
+    def watched_fill(*args, **kwargs) -> int:
+        filling[0] = True
+        try:
+            return fill(*args, **kwargs)
+        finally:
+            filling[0] = False
+
+    monkeypatch.setattr(index, "fill_terms", watched_fill)
+    renewals: list[str] = []  # the leases renewed while the terms were being filled
+    acquire = posts.acquire_lease
+
+    def counted(db, name: str, owner: str, seconds: float) -> bool:
+        if filling[0]:
+            renewals.append(name)
+        return acquire(db, name, owner, seconds)
+
+    monkeypatch.setattr(posts, "acquire_lease", counted)
+    assert posts.acquire_lease(database, "rescan", state.worker, 3)
+    outcomes = delivery._scan_holding_lease(state)
+    assert {o.status for o in outcomes} == {"unchanged"} and terms.terms_current(database)
+    items = database.execute("SELECT count(*) FROM items").fetchone()[0]
+    assert renewals.count("rescan") >= items // 20 > 2  # renewed after every chunk
+    database.close()
