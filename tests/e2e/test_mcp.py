@@ -7,13 +7,11 @@ and each checks that the server still answers after its bad input.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -22,7 +20,7 @@ import httpx
 import httpx2
 import pytest
 import pytest_asyncio
-from mcp import Client, MCPError, StdioServerParameters, stdio_client
+from mcp import Client, MCPError
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import INVALID_PARAMS, CallToolResult, TextContent
 
@@ -33,13 +31,13 @@ from storage.index import ingest_paths
 from storage.search import search, weekly_counts
 from storage.stories import week_board, what
 from tests.conftest import BUNDLED, postgres_schema
+from tests.e2e.mcp_client import DIGESTBOT, database_env, stdio_session
 
 module_loop = pytest.mark.asyncio(loop_scope="module")  # the loop the shared client lives on
 # One pytest-xdist worker runs the whole module (`--dist loadgroup`): each worker would start
 # its own servers.
 pytestmark = pytest.mark.xdist_group("mcp")
 
-DIGESTBOT = Path(sys.executable).with_name("digestbot")
 WEB_URL = "https://digest.example.org"
 TOKEN = "test-mcp-token-0123456789abcdef"
 TOOLS = ["search", "what_happened", "get_digest", "week", "trend", "hot", "compare_periods",
@@ -72,8 +70,7 @@ def db(archive: str):
 
 def _environment(archive: str) -> dict[str, str]:
     """The server's settings: the index, the web archive's address, the MCP token."""
-    where = {"DATABASE_URL": archive} if archive.startswith("postgresql") else {"DIGESTBOT_DB": archive}
-    return {**where, "WEB_URL": WEB_URL, "MCP_TOKEN": TOKEN, "LOG_LEVEL": "INFO"}
+    return {**database_env(archive), "WEB_URL": WEB_URL, "MCP_TOKEN": TOKEN, "LOG_LEVEL": "INFO"}
 
 
 @pytest.fixture(scope="module")
@@ -83,30 +80,10 @@ def stderr_log(tmp_path_factory) -> Path:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def client(archive: str, stderr_log: Path, tmp_path_factory) -> AsyncIterator[Client]:
-    """The SDK's client, connected over stdio (the initialize handshake) to `digestbot mcp`.
-
-    One task owns the connection (anyio wants it closed by the task that opened it); the tests
-    send requests through it from their own tasks.
-    """
-    params = StdioServerParameters(command=str(DIGESTBOT), args=["mcp"], env=_environment(archive),
-                                   cwd=str(tmp_path_factory.mktemp("mcp-cwd")))  # no .env there
-    connected: asyncio.Future[Client] = asyncio.get_running_loop().create_future()
-    done = asyncio.Event()
-
-    async def own() -> None:
-        with stderr_log.open("w", encoding="utf-8") as errlog:
-            async with Client(stdio_client(params, errlog=errlog), mode="legacy") as session:
-                connected.set_result(session)
-                await done.wait()
-
-    owner = asyncio.create_task(own())
-    await asyncio.wait([owner, connected], timeout=60, return_when=asyncio.FIRST_COMPLETED)
-    if not connected.done():
-        owner.cancel()
-        raise RuntimeError(f"digestbot mcp did not connect: {stderr_log.read_text()}")
-    yield connected.result()
-    done.set()
-    await owner
+    """The SDK's client, connected over stdio (the initialize handshake) to `digestbot mcp`."""
+    async with stdio_session(_environment(archive), tmp_path_factory.mktemp("mcp-cwd"),
+                             stderr_log) as session:
+        yield session
 
 
 def _link(item) -> str:

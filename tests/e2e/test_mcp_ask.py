@@ -4,15 +4,13 @@ is the question set's, moved to this week, since the server reads questions from
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
-from mcp import Client, StdioServerParameters, stdio_client
+from mcp import Client
 
 from bot.links import item_url
 from storage.answer import answer
@@ -20,7 +18,7 @@ from storage.backend import open_db
 from storage.index import ingest_paths
 from storage.understand import understand
 from tests.conftest import postgres_schema
-from tests.e2e.test_mcp import DIGESTBOT
+from tests.e2e.mcp_client import database_env, stdio_session
 from tests.question_set import CASES, weeks_to, write_archive
 
 module_loop = pytest.mark.asyncio(loop_scope="module")
@@ -57,30 +55,10 @@ def db(archive):
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def client(archive, tmp_path_factory) -> AsyncIterator[Client]:
     """The SDK's client connected over stdio to `digestbot mcp` on the archive."""
-    location = archive[0]
-    where = {"DATABASE_URL": location} if location.startswith("postgresql") else {
-        "DIGESTBOT_DB": location}
-    params = StdioServerParameters(command=str(DIGESTBOT), args=["mcp"],
-                                   env={**where, "WEB_URL": WEB_URL, "TIMEZONE": ZONE},
-                                   cwd=str(tmp_path_factory.mktemp("mcp-ask-cwd")))
-    log = Path(tmp_path_factory.mktemp("mcp-ask-log")) / "stderr.log"
-    connected: asyncio.Future[Client] = asyncio.get_running_loop().create_future()
-    done = asyncio.Event()
-
-    async def own() -> None:
-        with log.open("w", encoding="utf-8") as errlog:
-            async with Client(stdio_client(params, errlog=errlog), mode="legacy") as session:
-                connected.set_result(session)
-                await done.wait()
-
-    owner = asyncio.create_task(own())
-    await asyncio.wait([owner, connected], timeout=60, return_when=asyncio.FIRST_COMPLETED)
-    if not connected.done():
-        owner.cancel()
-        raise RuntimeError(f"digestbot mcp did not connect: {log.read_text()}")
-    yield connected.result()
-    done.set()
-    await owner
+    env = {**database_env(archive[0]), "WEB_URL": WEB_URL, "TIMEZONE": ZONE}
+    async with stdio_session(env, tmp_path_factory.mktemp("mcp-ask-cwd"),
+                             tmp_path_factory.mktemp("mcp-ask-log") / "stderr.log") as session:
+        yield session
 
 
 @module_loop

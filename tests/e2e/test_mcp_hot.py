@@ -4,19 +4,19 @@ storage answer (so the CLI's --json and the site's /api/hot), the Markdown lists
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
-from mcp import Client, StdioServerParameters, stdio_client
+from mcp import Client
 
 from storage.backend import open_db
 from storage.hot import compare_periods, hot
 from storage.index import ingest_paths
 from tests.conftest import postgres_schema
-from tests.e2e.test_mcp import DIGESTBOT, _call, _text
+from tests.e2e.mcp_client import database_env, stdio_session
+from tests.e2e.test_mcp import _call, _text
 from tests.hot_archive import END, FADER, NEW, OLD_NEW, RISER, write_archive
 
 module_loop = pytest.mark.asyncio(loop_scope="module")
@@ -49,25 +49,9 @@ def db(archive: str):
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def client(archive: str, tmp_path_factory) -> AsyncIterator[Client]:
-    where = {"DATABASE_URL": archive} if archive.startswith("postgresql") else {"DIGESTBOT_DB": archive}
-    params = StdioServerParameters(command=str(DIGESTBOT), args=["mcp"], env=where,
-                                   cwd=str(tmp_path_factory.mktemp("mcp-hot-cwd")))
-    connected: asyncio.Future[Client] = asyncio.get_running_loop().create_future()
-    done = asyncio.Event()
-
-    async def own() -> None:
-        async with Client(stdio_client(params), mode="legacy") as session:
-            connected.set_result(session)
-            await done.wait()
-
-    owner = asyncio.create_task(own())
-    await asyncio.wait([owner, connected], timeout=60, return_when=asyncio.FIRST_COMPLETED)
-    if not connected.done():
-        owner.cancel()
-        raise RuntimeError("digestbot mcp did not connect")
-    yield connected.result()
-    done.set()
-    await owner
+    async with stdio_session(database_env(archive), tmp_path_factory.mktemp("mcp-hot-cwd"),
+                             tmp_path_factory.mktemp("mcp-hot-log") / "stderr.log") as session:
+        yield session
 
 
 @module_loop
