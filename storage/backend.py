@@ -89,6 +89,14 @@ class Database(ABC):
         the fastest way each backend has (SQLite: one prepared insert; PostgreSQL: COPY)."""
 
     @abstractmethod
+    def upsert_rows(self, table: str, rows: Sequence[Parameters], conflict: str) -> None:
+        """Insert rows into `table` (every column, in table order), each resolving a conflict as
+        `conflict` says (what follows ON CONFLICT: `(term) DO NOTHING`, `(term) DO UPDATE SET
+        ...`); no two rows may have the same conflict key. The fastest way each backend has
+        (SQLite: one prepared statement; PostgreSQL: a statement per thousand rows, not one per
+        row)."""
+
+    @abstractmethod
     def tables(self) -> dict[str, list[str]]:
         """Return every table of the schema with its column names, in order (the full-text
         index's own table and the schema bookkeeping left out)."""

@@ -163,8 +163,7 @@ def store_digests(db: Database, digests: Sequence[tuple[Digest, str, DigestRows]
         db.insert_rows("items", [item for _, _, rows in digests for item in rows.items])
         db.add_fts_rows([row for _, _, rows in digests for row in rows.fts], documents)
         db.insert_rows("item_titles", [(row[0], row[1]) for _, _, rows in digests for row in rows.fts])
-        db.executemany("INSERT INTO latin_tokens VALUES ($1) ON CONFLICT DO NOTHING",
-                       [(token,) for token in sorted(latin)])
+        db.upsert_rows("latin_tokens", [(token,) for token in sorted(latin)], "(token) DO NOTHING")
         _apply_terms(db, terms, display, sign=+1)
         record(db, [row for _, _, rows in digests for row in rows.item_terms],
                [rows.first_terms for _, _, rows in digests])
@@ -271,10 +270,8 @@ def _apply_terms(db: Database, counts: Counter[str], display: dict[str, str],
     if not counts:
         return
     if sign > 0:
-        db.executemany(
-            "INSERT INTO terms VALUES ($1, $2, $3) ON CONFLICT (term) DO UPDATE "
-            "SET items = terms.items + excluded.items",
-            [(term, display[term], n) for term, n in sorted(counts.items())])
+        db.upsert_rows("terms", [(term, display[term], n) for term, n in sorted(counts.items())],
+                       "(term) DO UPDATE SET items = terms.items + excluded.items")
     else:
         db.executemany("UPDATE terms SET items = items - $1 WHERE term = $2",
                        [(n, term) for term, n in sorted(counts.items())])

@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position; later tokens share it
 POOL_SIZE = 6  # connections per process: the bot's reader threads, one indexing thread
 FTS_TABLE = "items_fts"
+UPSERT_ROWS = 1000  # rows per statement of upsert_rows (PostgreSQL takes up to 65,535 parameters)
 BOOKKEEPING = ("schema_version",)  # tables of the migrations themselves
 # Month slices of a newest-first search, in months back from the newest wanted item; the rest last.
 SLICE_MONTHS = (1, 4, 16)
@@ -288,6 +289,21 @@ class PostgresDatabase(Database):
             with cursor.copy(f"COPY {table}{names} FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
+
+    def upsert_rows(self, table: str, rows: Sequence[Parameters], conflict: str) -> None:
+        """Insert rows, each resolving a conflict as `conflict` says: UPSERT_ROWS rows a statement
+        (one row a statement, even pipelined, cost PostgreSQL 18 µs a row)."""
+        if not rows:
+            return
+        width = len(rows[0])
+        with self.transaction(), self._connection() as connection, connection.cursor() as cursor:
+            for start in range(0, len(rows), UPSERT_ROWS):
+                chunk = rows[start:start + UPSERT_ROWS]
+                values = ", ".join(
+                    "(" + ", ".join(f"${n * width + c}" for c in range(1, width + 1)) + ")"
+                    for n in range(len(chunk)))
+                cursor.execute(f"INSERT INTO {table} VALUES {values} ON CONFLICT {conflict}",
+                               [value for row in chunk for value in row])
 
     def tables(self) -> dict[str, list[str]]:
         """Return each table of the current schema and its columns (the full-text table and the

@@ -292,6 +292,14 @@ class SqliteDatabase(Database):
                 self._connection().executemany(
                     f"INSERT INTO {table}{names} VALUES ({', '.join('?' * len(rows[0]))})", rows)
 
+    def upsert_rows(self, table: str, rows: Sequence[Parameters], conflict: str) -> None:
+        """Insert rows, each resolving a conflict as `conflict` says, with one prepared statement."""
+        if rows:
+            with self.transaction():
+                self._connection().executemany(
+                    f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))}) "
+                    f"ON CONFLICT {conflict}", rows)
+
     def tables(self) -> dict[str, list[str]]:
         """Return each table and its columns (FTS5's table and its shadow tables left out)."""
         import sqlite_utils  # only here: it imports numpy when installed (slow to start)

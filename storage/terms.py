@@ -272,8 +272,8 @@ def forget_days(db: Database, bounds: Sequence[tuple[int, int]]) -> set[str]:
 
 # A term's first item: inserted, or moved earlier (never later: a replaced digest's terms are
 # forgotten first, see forget_days).
-_MOVE_FIRST = ("INSERT INTO term_first_seen VALUES ($1, $2) ON CONFLICT (term) DO UPDATE SET "
-               "first_id = excluded.first_id WHERE excluded.first_id < term_first_seen.first_id")
+_MOVE_FIRST = ("(term) DO UPDATE SET first_id = excluded.first_id "
+               "WHERE excluded.first_id < term_first_seen.first_id")
 
 
 def digest_terms(items: Sequence[tuple[int, str, str]]) -> tuple[list[tuple[int, str]], dict[str, int]]:
@@ -302,7 +302,7 @@ def record(db: Database, rows: Sequence[tuple[int, str]], firsts: Iterable[dict[
         for key, identifier in digest_first.items():
             if identifier < first.get(key, identifier + 1):
                 first[key] = identifier
-    db.executemany(_MOVE_FIRST, sorted(first.items()))
+    db.upsert_rows("term_first_seen", sorted(first.items()), _MOVE_FIRST)
 
 
 def refind_first(db: Database, lost: set[str], after: int) -> None:
@@ -323,7 +323,7 @@ def refind_first(db: Database, lost: set[str], after: int) -> None:
                 found[folded] = identifier
         if not missing:
             break
-    db.executemany(_MOVE_FIRST, sorted(found.items()))
+    db.upsert_rows("term_first_seen", sorted(found.items()), _MOVE_FIRST)
 
 
 def mark_current(db: Database) -> None:

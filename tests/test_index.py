@@ -662,3 +662,27 @@ def test_remove_day_keeps_the_day_out_until_its_file_changes(db, digest_dir: Pat
     path.write_bytes(path.read_bytes() + b"\n")
     assert [o.status for o in scan_dir(db, digest_dir) if o.status != "unchanged"] == ["indexed"]
     assert digest_on(db, "2026-01-28")[0].items == 7
+
+
+def test_upsert_rows_resolves_each_rows_conflict_past_one_statements_worth(db_location: str) -> None:
+    """Both backends: rows inserted, conflicts resolved as the clause says, also past the rows
+    PostgreSQL writes in one statement (storage.postgres.UPSERT_ROWS)."""
+    from storage.postgres import UPSERT_ROWS
+
+    database = open_db(db_location)
+    count = UPSERT_ROWS * 2 + 7
+    move_earlier = ("(term) DO UPDATE SET first_id = excluded.first_id "
+                    "WHERE excluded.first_id < term_first_seen.first_id")
+    database.upsert_rows("term_first_seen", [(f"t{n}", 1000 + n) for n in range(count)], move_earlier)
+    # Even terms: an earlier first item (moves); odd ones: a later one (stays); and new terms.
+    database.upsert_rows("term_first_seen", [(f"t{n}", 500 + n if n % 2 == 0 else 5000 + n)
+                                             for n in range(count)] + [("new", 1)], move_earlier)
+    stored = dict(database.execute("SELECT term, first_id FROM term_first_seen").fetchall())
+    assert len(stored) == count + 1 and stored["new"] == 1
+    assert all(stored[f"t{n}"] == (500 + n if n % 2 == 0 else 1000 + n) for n in range(count))
+    database.upsert_rows("latin_tokens", [("alpha",), ("beta",)], "(token) DO NOTHING")
+    database.upsert_rows("latin_tokens", [("beta",), ("gamma",)], "(token) DO NOTHING")
+    assert [r[0] for r in database.execute("SELECT token FROM latin_tokens ORDER BY token")] == [
+        "alpha", "beta", "gamma"]
+    database.upsert_rows("terms", [], "(term) DO NOTHING")  # nothing to write: no statement
+    database.close()
