@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
 from mcp.types import CallToolRequest, CallToolRequestParams, CallToolResult
 
 from storage.backend import Database, open_db
@@ -60,7 +61,9 @@ async def _measure(db_location: str, reps: int, budget_s: float) -> dict:
     db = open_db(db_location)
     try:
         began = time.perf_counter()
-        async with Client(server) as client:
+        # The server's stderr is this process's own (not whatever sys.stderr is when the SDK
+        # was imported: under pytest's capture it has no file descriptor to hand over).
+        async with Client(stdio_client(server, errlog=sys.__stderr__)) as client:
             connect_ms = (time.perf_counter() - began) * 1000
             await client.list_tools()  # the output schemas the client checks answers against
             session = client.session
