@@ -37,12 +37,12 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram.request import BaseRequest, RequestData  # noqa: E402
+from telegram.request import RequestData  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.fanout import deliver_subscriptions, senders_for  # noqa: E402
-from bot.offline import BOT_USER  # noqa: E402
+from bot.offline import OfflineRequest  # noqa: E402
 from storage import fanout  # noqa: E402
 from storage.backend import Database, open_db  # noqa: E402
 from storage.index import ingest_paths  # noqa: E402
@@ -55,34 +55,24 @@ CLAIM_BATCH = senders_for(25)  # what a worker at the default rate claims at onc
 UNPACED = 1_000_000  # a budget that never makes a sender wait
 
 
-class StandIn(BaseRequest):
-    """The Bot API in this process: every call answered after `latency` seconds, sends counted."""
+class StandIn(OfflineRequest):
+    """The offline Bot API of `digestbot ask` (bot/offline.py), but a sendMessage is answered
+    `latency` seconds later, as a far data centre would, and only counted: neither kept nor its
+    text echoed, so the figures are the fan-out's own work."""
 
     def __init__(self, latency: float) -> None:
+        super().__init__()
         self.latency, self.sends = latency, 0
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 5.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          *args: object, **kwargs: object) -> tuple[int, bytes]:
-        api_method = url.rsplit("/", 1)[-1]
-        params = request_data.parameters if request_data else {}
-        result: object = True
-        if api_method == "getMe":
-            result = BOT_USER
-        elif api_method == "sendMessage":
-            await asyncio.sleep(self.latency)
-            self.sends += 1
-            result = {"message_id": self.sends, "date": int(time.time()), "text": "",
-                      "chat": {"id": int(str(params.get("chat_id"))), "type": "private"}}
+        if url.rsplit("/", 1)[-1] != "sendMessage":
+            return await super().do_request(url, method, request_data, *args, **kwargs)
+        await asyncio.sleep(self.latency)
+        self.sends += 1
+        chat_id = int(str((request_data.parameters if request_data else {}).get("chat_id")))
+        result = {"message_id": self.sends, "date": int(time.time()), "text": "",
+                  "chat": {"id": chat_id, "type": "private"}}
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
 
