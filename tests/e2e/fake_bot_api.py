@@ -24,7 +24,9 @@ when uploading files) or JSON. Everything below is synchronous and thread-safe.
   dict`` (served by ``getFile`` and ``GET /file/bot<token>/<file_path>``; ``declared_size``: the
   size stated, None for none), ``file_content(file_id)`` (also for files the bot uploaded).
 * Inspection: ``pushed(update_id)`` (the update as queued), ``calls(method=None)`` (dicts:
-  method, params (JSON decoded), files, status (HTTP code, None if dropped), response, time),
+  method, params (JSON decoded), files, status (HTTP code, None if dropped), response, time
+  (when the request was taken up), answered (when its answer was written to the client, after
+  any ``slow`` delay; absent until then, and for a dropped call)),
   ``sent(chat_id=None)`` (sent/edited messages: method, chat_id, message_id, text, caption,
   parse_mode, reply_markup, disable_web_page_preview, link_preview_options, preview_disabled,
   params, message, time),
@@ -740,7 +742,7 @@ class FakeBotAPI:
                 if file_match[1] != self.token or not data:
                     raise _APIError(404, "Not Found")
                 self._record(call, {"ok": True})
-                return self._respond(handler, 200, data[0], "application/octet-stream")
+                return self._answer_call(call, handler, 200, data[0], "application/octet-stream")
             if not m or m[1] != self.token:
                 raise _APIError(401, "Unauthorized")
             with self._cond:
@@ -762,14 +764,15 @@ class FakeBotAPI:
             payload: JSONDict = {"ok": True, "result": result}
         except _RawAnswer as exc:
             self._record(call, exc.payload)
-            return self._respond(handler, exc.payload["error_code"], exc.body, exc.content_type)
+            return self._answer_call(call, handler, exc.payload["error_code"], exc.body,
+                                     exc.content_type)
         except _APIError as exc:
             payload = exc.payload
         except Exception as exc:  # noqa: BLE001 - report bad input/bugs as Bot API errors
             payload = _APIError(400, f"Bad Request: {exc!r}").payload
         self._record(call, payload)
-        return self._respond(handler, payload.get("error_code", 200),
-                             json.dumps(payload).encode())
+        return self._answer_call(call, handler, payload.get("error_code", 200),
+                                 json.dumps(payload).encode())
 
     def _record(self, call: JSONDict, payload: JSONDict | None) -> None:
         with self._cond:
@@ -777,6 +780,13 @@ class FakeBotAPI:
             call["response"] = payload
             self._calls.append(call)
             self._cond.notify_all()
+
+    def _answer_call(self, call: JSONDict, handler: _Handler, status: int, data: bytes,
+                     content_type: str = "application/json") -> None:
+        """Answer a recorded call and note when the answer was written (``answered``)."""
+        self._respond(handler, status, data, content_type)
+        with self._cond:
+            call["answered"] = time.time()
 
     @staticmethod
     def _respond(handler: _Handler, status: int, data: bytes,

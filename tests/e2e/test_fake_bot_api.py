@@ -207,6 +207,19 @@ async def test_drop_and_custom_errors(fake_api: FakeBotAPI) -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_slow_call_is_answered_late_and_the_server_says_when(fake_api: FakeBotAPI) -> None:
+    fake_api.slow("sendMessage", 0.2)
+    fake_api.drop_next("sendMessage")
+    async with make_bot(fake_api) as bot:
+        with pytest.raises(NetworkError):
+            await bot.send_message(1, "dropped")
+        await bot.send_message(1, "late")
+    dropped, late = fake_api.calls("sendMessage")
+    assert "answered" not in dropped  # closed without an answer
+    assert late["answered"] >= late["time"] + 0.2  # taken up, then answered after the delay
+
+
+@pytest.mark.asyncio
 async def test_wrong_token(fake_api: FakeBotAPI) -> None:
     with pytest.raises(InvalidToken):
         async with make_bot(fake_api, token="999:WRONG"):
