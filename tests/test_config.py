@@ -128,6 +128,7 @@ def test_the_fanouts_budget_paid_broadcasts_and_the_subscribers_format() -> None
                         ("SUBSCRIBER_FORMAT", "long")):
         with pytest.raises(ConfigError, match=name):
             load_settings({name: value}, env_file=None)
-    example = (Path(__file__).parent.parent / ".env.example").read_text(encoding="utf-8")
+    lines = (Path(__file__).parent.parent / ".env.example").read_text(encoding="utf-8").splitlines()
     for name in ("BROADCAST_RATE", "PAID_BROADCAST", "PAID_BROADCAST_RATE", "SUBSCRIBER_FORMAT"):
-        assert f"\n{name}=" in example
+        (at,) = [n for n, line in enumerate(lines) if line.startswith(f"{name}=")]
+        assert lines[at - 1].startswith("# "), f"{name} in .env.example has no comment"

@@ -146,3 +146,22 @@ def test_subscribers_served_before_the_upgrade_are_not_served_again(db) -> None:
     assert [c.reader.chat_id for c in claimed] == [8]  # 7 got its digest before the upgrade
     done = fanout.progress(db, now=2.0, date=DAY)
     assert (done.served, done.messages) == (1, 6)
+
+
+def test_the_subscribers_not_yet_served_come_from_one_statement_whatever_their_number(
+        db, monkeypatch) -> None:
+    db.executemany("INSERT INTO readers (chat_id, subscribed, since, changed_at) VALUES "
+                   "($1, 1, '2026-01-01', '2026-01-01')", [(n,) for n in range(1, 301)])
+    statements: list[str] = []
+    execute = db.execute  # every statement goes through it (write too)
+
+    def counted(sql: str, parameters=()):
+        statements.append(sql)
+        return execute(sql, parameters)
+
+    monkeypatch.setattr(db, "execute", counted)
+    assert fanout.enqueue(db, DAY) == 300
+    added = len(statements)  # the subscribers added, the failed ones put back in line
+    claimed = fanout.claim(db, DAY, "w", until=1_000.0, now=1.0, limit=300)
+    assert len(claimed) == 300 and {c.reader.chat_id for c in claimed} == set(range(1, 301))
+    assert (added, len(statements) - added) == (2, 2)  # a claim: the batch, then its readers

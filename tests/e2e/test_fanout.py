@@ -7,6 +7,7 @@ the admins' line when it ends, failures retried by the next run, paid broadcasts
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 from bot import schedule
@@ -77,7 +78,10 @@ async def test_fanout_is_concurrent_paced_by_the_budget_and_a_429_pauses_every_s
                                       and int(c["params"]["chat_id"]) in chat_ids, count=30)
         fake_api.push_command("/stats", user_id=ADMIN_ID)
         stats = await _admin_says(fake_api, "📊")
-        assert f"订阅推送 {date}：进行中" in stats["text"] and "预计还需" in stats["text"]
+        running_line = re.search(rf"订阅推送 {date}：进行中，已送达 (\d+)/160 人，每秒 ([\d.]+) 条，"
+                                 r"预计还需 约 \d+ (秒|分钟)", stats["text"])
+        assert running_line, stats["text"]  # served / total, messages a second, time left
+        assert int(running_line[1]) < 160 and float(running_line[2]) > 0
         fake_api.fail_next("sendMessage", retry_after=2)  # the next send: some subscriber's
         await job
         ended = await _admin_says(fake_api, f"{date} 的订阅推送结束")
