@@ -117,6 +117,8 @@ async def test_a_failed_subscriber_is_tried_again_by_the_next_run(start_bot, set
         assert len(_sent_to(fake_api, USER_ID)) == 2
         await _run_job(running, schedule.daily_post)  # and nothing more after that
         assert len(_sent_to(fake_api, USER_ID)) == 2
+        ended = [m for m in fake_api.sent(ADMIN_ID) if "订阅推送结束" in (m["text"] or "")]
+        assert [m["text"] for m in ended] == [failed["text"], served["text"]]  # once each
 
 
 async def test_paid_broadcasts_are_sent_as_such_and_readers_replies_are_not(

@@ -178,6 +178,13 @@ async def _answered_within(fake_api, ask, chat_id: int) -> float:
     return answer["time"] - asked
 
 
+def _ended_line(call: dict) -> bool:
+    """The admin's line at the end of the fan-out (served, blocked, failed)."""
+    return (call["method"] == "sendMessage" and call["status"] == 200
+            and call["params"].get("chat_id") == ADMIN_ID
+            and "订阅推送结束" in str(call["params"].get("text")))
+
+
 def _check(fake_api, run: Fanout, killed_at: float) -> None:
     """Every property of the issue, measured at the fake server."""
     chat_ids = set(run.expected)
@@ -251,10 +258,11 @@ async def test_a_killed_fanout_continues_after_a_restart_without_loss_or_repeats
         killed_at = run.kill(first)  # dies mid-fan-out, releasing nothing
         run.start(webhook=False)  # the restart: catches up, then takes over the dead one's claims
         await _until_served(run, SUBSCRIBERS)
-        await fake_api.wait_for_async(lambda c: c["params"].get("chat_id") == ADMIN_ID
-                                      and "订阅推送结束" in str(c["params"].get("text")))
+        await fake_api.wait_for_async(_ended_line)
         _check(fake_api, run, killed_at)
         assert _today(settings) == run.date
+    # (the workers are stopped:) the admin got one line
+    assert len([c for c in fake_api.calls() if _ended_line(c)]) == 1
 
 
 async def test_two_webhook_workers_share_the_budget_and_serve_each_subscriber_once(
@@ -280,9 +288,12 @@ async def test_two_webhook_workers_share_the_budget_and_serve_each_subscriber_on
         killed_at = run.kill(first)  # dies mid-fan-out, releasing nothing
         run.start(webhook=True)
         await _until_served(run, SUBSCRIBERS)
+        await fake_api.wait_for_async(_ended_line)
         _check(fake_api, run, killed_at)
         assert second.poll() is None
         owners = [row[0] for row in run.db.execute(  # both workers served subscribers
             "SELECT owner FROM fanout WHERE date = $1 AND state = 'done'", (run.date,))]
         for worker in (first, second):
             assert sum(f":{worker.pid}:" in owner for owner in owners) > 50
+    # (the workers are stopped:) the admin got one line, not one per worker
+    assert len([c for c in fake_api.calls() if _ended_line(c)]) == 1
