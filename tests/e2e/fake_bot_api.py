@@ -25,8 +25,10 @@ when uploading files) or JSON. Everything below is synchronous and thread-safe.
   size stated, None for none), ``file_content(file_id)`` (also for files the bot uploaded).
 * Inspection: ``pushed(update_id)`` (the update as queued), ``calls(method=None)`` (dicts:
   method, params (JSON decoded), files, status (HTTP code, None if dropped), response, time
-  (when the request was taken up), answered (when its answer was written to the client, after
-  any ``slow`` delay; absent until then, and for a dropped call)),
+  (when the request reached the server: the kernel's receive timestamp on Linux, so a thread
+  that reads it late on a busy machine does not move it), answered (when its answer was
+  written to the client, after any ``slow`` delay; absent until then, and for a dropped
+  call)),
   ``sent(chat_id=None)`` (sent/edited messages: method, chat_id, message_id, text, caption,
   parse_mode, reply_markup, disable_web_page_preview, link_preview_options, preview_disabled,
   params, message, time),
@@ -72,6 +74,8 @@ import itertools
 import json
 import re
 import socket
+import struct
+import sys
 import threading
 import time
 from collections import defaultdict, deque
@@ -162,10 +166,38 @@ def _parse_request(handler: BaseHTTPRequestHandler) -> tuple[JSONDict, JSONDict]
     return params, files
 
 
+# Linux's receive timestamps (linux/net_tstamp.h): the kernel notes when each packet arrived, so
+# a request's time is when it reached the server, however late a busy machine lets a thread read it.
+_SO_TIMESTAMPING = 37
+_TIMESTAMPING = (1 << 3) | (1 << 4)  # SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE
+_RECEIVE_TIMESTAMPS = sys.platform == "linux"
+
+
+def _arrival(connection: socket.socket) -> float:
+    """Return when the first bytes of the request on `connection` reached this host (the
+    kernel's timestamp, read without consuming them), or now where the kernel gives none."""
+    if _RECEIVE_TIMESTAMPS:
+        try:
+            _, ancillary, _, _ = connection.recvmsg(1, 256, socket.MSG_PEEK)
+        except OSError:
+            return time.time()
+        for level, kind, data in ancillary:
+            if (level, kind) == (socket.SOL_SOCKET, _SO_TIMESTAMPING) and len(data) >= 16:
+                seconds, nanoseconds = struct.unpack("qq", data[:16])  # the software timestamp
+                if seconds:
+                    return seconds + nanoseconds / 1e9
+    return time.time()
+
+
 class _Handler(BaseHTTPRequestHandler):
     """HTTP/1.0: one request per connection, so nothing outlives ``stop()``."""
 
     server: _Server
+    received = 0.0  # when the request reached the server (see `_arrival`)
+
+    def setup(self) -> None:
+        self.received = _arrival(self.request)
+        super().setup()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""
@@ -182,6 +214,8 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, fake: FakeBotAPI) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.fake = fake
+        if _RECEIVE_TIMESTAMPS:  # (accepted connections inherit it)
+            self.socket.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPING, _TIMESTAMPING)
 
 
 class FakeBotAPI:
@@ -728,7 +762,7 @@ class FakeBotAPI:
         file_match = re.fullmatch(r"/file/bot([^/]+)/(.+)", path)
         method = self._canonical.get(m[2].lower(), m[2]) if m else path
         method = "downloadFile" if file_match else method
-        call: JSONDict = {"method": method, "params": {}, "files": {}, "time": time.time()}
+        call: JSONDict = {"method": method, "params": {}, "files": {}, "time": handler.received}
         try:
             call["params"], call["files"] = _parse_request(handler)
             if file_match:

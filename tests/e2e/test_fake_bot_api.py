@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dtm
 import json
+import socket
+import sys
 import threading
 import time
 import urllib.error
@@ -22,6 +24,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 
+from . import fake_bot_api
 from .fake_bot_api import FakeBotAPI
 
 TOKEN = "123:TEST"
@@ -217,6 +220,24 @@ async def test_a_slow_call_is_answered_late_and_the_server_says_when(fake_api: F
     dropped, late = fake_api.calls("sendMessage")
     assert "answered" not in dropped  # closed without an answer
     assert late["answered"] >= late["time"] + 0.2  # taken up, then answered after the delay
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the kernel's receive timestamps are Linux's")
+def test_a_requests_time_is_when_it_reached_the_server_not_when_it_was_read() -> None:
+    with socket.socket() as listener:  # as the fake server listens
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.setsockopt(socket.SOL_SOCKET, fake_bot_api._SO_TIMESTAMPING,
+                            fake_bot_api._TIMESTAMPING)
+        with socket.create_connection(listener.getsockname()) as client:
+            connection, _ = listener.accept()
+            with connection:
+                sent = time.time()
+                client.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                time.sleep(0.3)  # read late, as on a busy machine
+                arrived = fake_bot_api._arrival(connection)
+                assert connection.recv(100).startswith(b"GET / ")  # (nothing consumed)
+    assert sent <= arrived < sent + 0.3
 
 
 @pytest.mark.asyncio
