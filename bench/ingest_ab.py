@@ -20,7 +20,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,17 +73,10 @@ def _target(db_file: Path, database_url: str | None) -> Iterator[str]:
     if not database_url:
         yield str(db_file)
         return
-    import psycopg
+    from storage.postgres import scratch_schema
 
-    schema = f"ingest_ab_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(database_url, autocommit=True) as connection:
-        connection.execute(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in database_url else "?"
-    try:
-        yield f"{database_url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(database_url, autocommit=True) as connection:
-            connection.execute(f"DROP SCHEMA {schema} CASCADE")
+    with scratch_schema(database_url, "ingest_ab") as url:
+        yield url
 
 
 def measure(baseline: str, digest_dir: Path, rounds: int = 3, database_url: str | None = None) -> dict:

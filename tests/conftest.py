@@ -6,7 +6,6 @@ import contextlib
 import functools
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 from storage.backend import open_db
 from storage.index import ingest_paths
+from storage.postgres import scratch_schema
 
 PROJECT = Path(__file__).resolve().parent.parent
 BUNDLED = PROJECT / "digests"
@@ -51,15 +51,8 @@ def postgres_schema() -> Iterator[str]:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"{problem}; CI=true requires the PostgreSQL half of the tests")
         pytest.skip(f"{problem}: the PostgreSQL half of the tests is skipped")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with scratch_schema(PG_URL, "test") as url:
+        yield url
 
 
 @pytest.fixture
