@@ -98,7 +98,7 @@ def build_application(settings: Settings, db: Database,
     app.add_handler(CallbackQueryHandler(readers.settings_button,
                                          pattern=r"^r:(c:[-\d]|s:[01]|f:[bf])$"))
     app.add_handler(CallbackQueryHandler(readers.open_category,
-                                         pattern=r"^o:\d{4}-\d{2}-\d{2}:\d{1,2}$"))
+                                         pattern=r"^o:\d{4}-\d{2}-\d{2}:(\d{1,2}|k[0-9a-f]{8})$"))
     app.add_handler(CallbackQueryHandler(ask.ask_button, pattern=r"^a:\d{1,18}:\d{1,3}:[ct]{0,2}$"))
     app.add_handler(InlineQueryHandler(readers.inline_query))
     # Admin.

@@ -146,19 +146,22 @@ def _toggle(db: Database, chat_id: int, kind: str, value: str, client: str | Non
 
 @chat_button
 async def open_category(update: Update, context: Context) -> None:
-    """A button under a brief daily digest (`o:DATE:N`): that day's category N (in the digest's
-    order) in full, in the reader's language."""
+    """A button under a brief daily digest (`o:DATE:KEY`, KEY a category_key; briefs sent before
+    it name the category by its place in the day's digest: `o:DATE:N`): that day's category in
+    full, in the reader's language."""
     callback, data = pressed(update)
-    _, date, number = data.split(":")
+    _, date, key = data.split(":")
     found = await asyncio.to_thread(digests.digest_on, context.bot_data.db, date)
     categories = fanout_render.day_categories(found[1]) if found else []
-    place = button_number(number, len(categories))
-    if found is None or place is None:
+    place = button_number(key, len(categories))
+    chosen = categories[place] if place is not None else next(
+        (c for c in categories if fanout_render.category_key(c) == key), None)
+    if found is None or chosen is None:
         await callback.answer(fanout_render.digest_gone(context.lang), show_alert=True)
         return
     await callback.answer()
     await reply(update, context, fanout_render.category_in_full(
-        context.lang, *found, categories[place], context.bot_data.settings.web_url))
+        context.lang, *found, chosen, context.bot_data.settings.web_url))
 
 
 async def watch(update: Update, context: Context) -> None:

@@ -42,7 +42,8 @@ def test_every_bundled_digest_is_one_brief_message_with_a_button_per_category(
             assert all(f'href="{WEB}/item/{item.id}"' in brief.text for item in items)
             buttons = [b for row in brief.keyboard.inline_keyboard for b in row]
             assert [b.callback_data for b in buttons] == [
-                f"o:{header.date}:{n}" for n in range(len(categories))]
+                f"o:{header.date}:{fanout_render.category_key(c)}" for c in categories]
+            assert len({b.callback_data for b in buttons}) == len(categories)
             assert all(len(b.callback_data.encode()) <= 64 for b in buttons)
         full = fanout_render.subscriber_digest(ZH, header, items, "full", categories, WEB)
         assert [r.text for r in full] == render.channel_post(ZH, header, items, WEB)

@@ -5,6 +5,8 @@ ends. As everywhere in bot/render/, each function takes the reader's language fi
 
 from __future__ import annotations
 
+import hashlib
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import links, present
@@ -27,21 +29,28 @@ from storage.model import DigestSummary, Item
 
 FORMAT_NAMES = {"brief": N_("简报"), "full": N_("全文")}
 FORMAT_CODES = {"brief": "b", "full": "f"}  # in the format buttons' callback data, `r:f:CODE`
-OPEN_PREFIX = "o"  # a brief's button that opens a category in full: `o:DATE:N`
+OPEN_PREFIX = "o"  # a brief's button that opens a category in full: `o:DATE:KEY` (category_key)
 BUTTONS_PER_ROW = 3
 TITLE_LIMITS = (120, 60, 30)  # a brief's titles are shortened to these until the message fits
 
 
 def day_categories(items: list[Item]) -> list[str]:
-    """Return a day's categories in the digest's order (a brief's buttons name one by its place)."""
+    """Return a day's categories in the digest's order."""
     return [section.category for section in present.sections(items)]
+
+
+def category_key(category: str) -> str:
+    """Return how a brief's button names a category: `k` and 8 hex digits of its name's hash
+    (fits a button's 64 bytes whatever the name, and still names the same category after the
+    day's digest is replaced by one with its categories in another order)."""
+    return "k" + hashlib.sha1(category.encode()).hexdigest()[:8]
 
 
 def subscriber_digest(lang: Translations, header: DigestSummary, items: list[Item], form: str,
                       categories: list[str], web_url: str = "") -> list[Reply]:
     """Return a subscriber's digest of their `items`: the full post ("full": the overview, then
     each category in full) or one brief message ("brief"). `categories`: every category of the
-    day in the digest's order (a brief's buttons name a category by its place there)."""
+    day in the digest's order (a brief has a button for each of them that the reader reads)."""
     if form == "full":
         return [Reply(text) for text in channel_post(lang, header, items, web_url)]
     return [brief_digest(lang, header, items, categories, web_url)]
@@ -51,7 +60,7 @@ def brief_digest(lang: Translations, header: DigestSummary, items: list[Item],
                  categories: list[str], web_url: str = "") -> Reply:
     """Return the brief digest: one message with the day's titles by category, each title linking
     to its page on the web archive when `web_url` is set, and a button per category that opens it
-    in full (`o:DATE:N`, N its place in `categories`). Titles are shortened until it fits one
+    in full (`o:DATE:KEY`, see category_key). Titles are shortened until it fits one
     message; beyond that, the last titles are left out and counted."""
     _ = lang.gettext
     count = lang.ngettext("共 {n} 条", "共 {n} 条", len(items)).format(n=len(items))
@@ -68,7 +77,7 @@ def brief_digest(lang: Translations, header: DigestSummary, items: list[Item],
         text = _brief_cut(lang, top, sections, foot, TITLE_LIMITS[-1], web_url)
     buttons = [InlineKeyboardButton(f"📖 {short_category(lang, section.category)}",
                                     callback_data=f"{OPEN_PREFIX}:{header.date}:"
-                                                  f"{categories.index(section.category)}")
+                                                  f"{category_key(section.category)}")
                for section in sections if section.category in categories]
     rows = [buttons[i:i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
     return Reply(checked([text])[0], InlineKeyboardMarkup(rows) if rows else None)

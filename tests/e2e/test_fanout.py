@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from pathlib import Path
 
 from bot import schedule
 from bot.i18n import translations
 from bot.render import fanout as fanout_render
 from storage import fanout, readers
 from storage.digests import digest_on
+from storage.index import ingest_paths
 from tests.e2e.conftest import ADMIN_ID, USER_ID
 from tests.e2e.test_admin_and_schedule import _admin_says, _write_today_digest
 from tests.e2e.test_readers import _replies, _run_job, _sent_to
@@ -64,6 +66,31 @@ async def test_brief_digest_links_each_title_and_its_buttons_open_a_category_in_
         fake_api.push_callback(f"o:{date}:9", brief, user_id=USER_ID)  # no such category
         await fake_api.wait_for_async("answerCallbackQuery", count=2)
         assert "不在索引" in fake_api.answered_callbacks()[-1]["text"]
+
+        # The day's digest replaced by one with its categories in another order: the brief's
+        # button still opens 投融资与并购 (a button names its category, not its place).
+        (Path(settings.digest_dir) / f"today-{date}.txt").write_text("\n".join([
+            f"# AI 行业动态 ({date})", "",
+            "**投融资与并购**", "", "**启明星辰完成新一轮融资**", "说明：改版后的投融资条目。",
+            "来源出处：[来源](https://example.com/a)", "",
+            "**模型与技术进展**", "", "**某模型发布新版本**", "说明：改版后的模型条目。",
+            "来源出处：[来源](https://example.com/b)", ""]), encoding="utf-8")
+        outcomes = await asyncio.to_thread(ingest_paths, running.db, [settings.digest_dir])
+        (replaced,) = [o for o in outcomes if o.status != "unchanged"]
+        assert replaced.status == "indexed" and replaced.replaced and replaced.date == date
+        header, items = digest_on(running.db, date)
+        assert fanout_render.day_categories(items) == ["投融资与并购", "模型与技术进展"]
+        before = len(_sent_to(fake_api, USER_ID))
+        fake_api.push_callback(buttons[1]["callback_data"], brief, user_id=USER_ID)
+        expected = fanout_render.category_in_full(ZH, header, items, "投融资与并购", WEB_URL)
+        opened = await _replies(fake_api, USER_ID, count=before + len(expected))
+        assert [m["text"] for m in opened[before:]] == [r.text for r in expected]
+        assert "启明星辰" in expected[0].text
+        # A brief sent before buttons named their category (`o:DATE:N`, N its place) still works.
+        fake_api.push_callback(f"o:{date}:1", brief, user_id=USER_ID)
+        expected = fanout_render.category_in_full(ZH, header, items, "模型与技术进展", WEB_URL)
+        opened = await _replies(fake_api, USER_ID, count=len(opened) + len(expected))
+        assert [m["text"] for m in opened[-len(expected):]] == [r.text for r in expected]
 
 
 async def test_fanout_is_concurrent_paced_by_the_budget_and_a_429_pauses_every_sender(
