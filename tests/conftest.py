@@ -6,7 +6,8 @@ import contextlib
 import functools
 import os
 import shutil
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -38,6 +39,15 @@ def postgres_problem() -> str | None:
             return None
     except psycopg.Error as exc:
         return f"PostgreSQL at {PG_URL} does not answer ({type(exc).__name__})"
+
+
+def run_together(target: Callable[[], None], count: int) -> None:
+    """Run `target` in `count` threads at once and wait for all of them (a race between takers)."""
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ import importlib
 import threading
 
 from storage import fanout, readers
+from tests.conftest import run_together
 
 DAY = "2026-02-08"
 
@@ -109,11 +110,7 @@ def test_the_budget_grants_at_most_the_rate_a_second_to_all_takers_together(db) 
             with lock:
                 granted.append(got)
 
-    threads = [threading.Thread(target=taker) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(taker, 3)
     assert sum(granted) == 50 and max(granted) == 4
     assert fanout.take_slots(db, 5001, want=100, rate=50, now=5001.0) == (50, 0.0)  # a new second
     assert fanout.take_slots(db, 5000, want=1, rate=50, now=5001.5)[0] == 0  # a clock behind

@@ -6,6 +6,7 @@ import threading
 
 from storage.backend import open_db
 from storage.quotas import ai_answers_used, take_ai_answer
+from tests.conftest import run_together
 
 
 def test_quota_holds_per_reader_and_day(db) -> None:
@@ -31,9 +32,5 @@ def test_quota_holds_across_threads(db_location: str, db) -> None:
                 with lock:
                     results.append(taken)
 
-    threads = [threading.Thread(target=take) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(take, 4)
     assert results.count(True) == 12 and ai_answers_used(db, "2026-02-08", 9) == 12
